@@ -1,0 +1,1 @@
+"""Liaison: the referral network of a ketamine-therapy practice."""

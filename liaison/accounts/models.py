@@ -1,0 +1,53 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from liaison.accounts.choices import CLINICAL_STAFF_ROLES, OUTSIDE_ROLES, STAFF_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person who signs in: clinic staff in one of five roles, or a referring clinician
+    (tied to their directory record) or a referring practice's administrator (tied to the practice)."""
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    referrer = models.ForeignKey(
+        "directory.Referrer", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    practice = models.ForeignKey(
+        "directory.Practice", null=True, blank=True, on_delete=models.PROTECT, related_name="admin_accounts"
+    )
+    lead = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team",
+        help_text="Who overdue work is escalated to.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="referrer") | Q(referrer__isnull=False),
+                name="user_referrer_role_has_referrer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="referrer_admin") | Q(practice__isnull=False),
+                name="user_referrer_admin_has_practice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def sees_all_referrals(self) -> bool:
+        return self.role in CLINICAL_STAFF_ROLES
+
+    @property
+    def is_outside(self) -> bool:
+        return self.role in OUTSIDE_ROLES

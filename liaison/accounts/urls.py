@@ -1,0 +1,13 @@
+"""Sign-in and sign-out. The login path is one view so that MFA can replace it later."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from liaison.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from liaison.core.models import Clinic
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "email")
+
+    def has_add_permission(self, request):
+        return not Clinic.objects.exists()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from liaison.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/", views.audit, name="audit"),
+    path("health/", views.health, name="health"),
+]

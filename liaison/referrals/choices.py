@@ -1,0 +1,79 @@
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """The referral lifecycle (PRODUCT §2). Which moves are allowed lives in lifecycle.py."""
+
+    RECEIVED = "received", "Received"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    INFO_REQUESTED = "info_requested", "Information requested"
+    EVAL_SCHEDULED = "eval_scheduled", "Evaluation scheduled"
+    EVALUATED = "evaluated", "Evaluated"
+    ACCEPTED = "accepted", "Accepted for treatment"
+    NOT_RECOMMENDED = "not_recommended", "Not recommended"
+    ACUTE = "acute", "Acute series"
+    ACUTE_COMPLETE = "acute_complete", "Acute series complete"
+    MAINTENANCE = "maintenance", "Maintenance"
+    RETURNED = "returned", "Returned to referrer's care"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+    DECLINED_BY_PATIENT = "declined_by_patient", "Declined by patient"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon (within 2 weeks)"
+    URGENT = "urgent", "Urgent"
+
+
+URGENCY_RANK = {Urgency.ROUTINE: 0, Urgency.SOON: 1, Urgency.URGENT: 2}
+
+
+class IntakeChannel(models.TextChoices):
+    WEB = "web", "Web form"
+    API = "api", "API"
+    FHIR = "fhir", "FHIR"
+    PHONE = "phone", "Phone"
+    FAX = "fax", "Fax"
+    SELF = "self", "Patient self-referral"
+
+
+class TrialResponse(models.TextChoices):
+    NONE = "none", "No response"
+    PARTIAL = "partial", "Partial response"
+    FULL = "full", "Full response"
+    UNKNOWN = "unknown", "Not known"
+
+
+class StopReason(models.TextChoices):
+    INEFFICACY = "inefficacy", "Did not work"
+    SIDE_EFFECTS = "side_effects", "Side effects"
+    OTHER = "other", "Other reason"
+    ONGOING = "ongoing", "Still taking"
+
+
+class AttemptHistory(models.TextChoices):
+    NONE = "none", "None known"
+    PAST = "past", "Past attempt (more than a year ago)"
+    RECENT = "recent", "Attempt within the past year"
+
+
+class SubstanceUse(models.TextChoices):
+    NONE = "none", "None known"
+    PAST = "past", "Past, in remission"
+    ACTIVE = "active", "Active"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not stated"
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", "Received"
+    TRANSITION = "transition", "Status change"
+    ASSIGNED = "assigned", "Assigned"
+    NOTE = "note", "Note"

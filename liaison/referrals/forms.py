@@ -1,0 +1,157 @@
+"""Forms read and type what a person typed; the rules live in services.referral_receive,
+whose field-by-field errors are put back on these forms."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from liaison.directory.models import Referrer
+from liaison.referrals.choices import IntakeChannel, Status
+from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial, Patient, Referral
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+PHQ9_CHOICES = [("", "—"), (0, "0"), (1, "1"), (2, "2"), (3, "3")]
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["first_name", "last_name", "date_of_birth", "sex", "phone", "email", "zip_code"]
+        widgets = {"date_of_birth": DATE_INPUT}
+
+
+class ReferrerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.last_name}, {obj.first_name} {obj.credential} — NPI {obj.npi}".strip()
+
+
+class StaffReferralForm(forms.ModelForm):
+    """A referral taken by phone or fax. The referrer is chosen from the directory, or the
+    referral is marked as the patient's own."""
+
+    channel = forms.ChoiceField(
+        label="Received by",
+        choices=[(IntakeChannel.PHONE, "Phone"), (IntakeChannel.FAX, "Fax")],
+        widget=forms.RadioSelect,
+        initial=IntakeChannel.PHONE,
+    )
+    self_referral = forms.BooleanField(
+        label="The patient is referring themselves",
+        required=False,
+        help_text="Then name the patient's current prescriber below so they can be brought in.",
+    )
+    referrer = ReferrerChoiceField(
+        queryset=Referrer.objects.order_by("last_name", "first_name"), required=False, label="Referring clinician"
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "referrer",
+            "urgency",
+            "reason",
+            "episode_months",
+            "prior_episodes",
+            "current_medications",
+            "psychotherapy_type",
+            "psychotherapy_months",
+            "psychotherapy_ongoing",
+            "suicidal_ideation_current",
+            "suicide_attempt_history",
+            "substance_use",
+            "psychosis_or_mania_history",
+            "uncontrolled_hypertension",
+            "cardiac_disease",
+            "aneurysmal_vascular_disease",
+            "intracerebral_haemorrhage",
+            "pregnancy",
+            "seizures",
+            "safety_other",
+            "phq9_total",
+            "phq9_date",
+            "coordination_name",
+            "coordination_phone",
+            "coordination_email",
+            "prescriber_name",
+        ]
+        widgets = {
+            "phq9_date": DATE_INPUT,
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "current_medications": forms.Textarea(attrs={"rows": 2}),
+            "safety_other": forms.Textarea(attrs={"rows": 2}),
+            "psychotherapy_ongoing": forms.NullBooleanSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, PHQ9_ITEM_COUNT + 1):
+            self.fields[f"phq9_item_{i}"] = forms.TypedChoiceField(
+                label=f"Item {i}", choices=PHQ9_CHOICES, coerce=int, empty_value=None, required=False
+            )
+
+    def _post_clean(self):
+        # The model's cross-field rules run in the service, with the whole referral in hand.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        items = [data.get(f"phq9_item_{i}") for i in range(1, PHQ9_ITEM_COUNT + 1)]
+        given = [v for v in items if v is not None]
+        if given and len(given) != PHQ9_ITEM_COUNT:
+            raise ValidationError({"phq9_item_1": "Give all nine PHQ-9 items, or none (the total alone is fine)."})
+        data["phq9_items"] = items if given else None
+        if data.get("self_referral") and data.get("referrer"):
+            self.add_error("referrer", "A self-referral has no referring clinician; clear one of the two.")
+        elif not data.get("self_referral") and not data.get("referrer"):
+            self.add_error("referrer", "Choose the referring clinician, or mark the referral as the patient's own.")
+        return data
+
+    def referral_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data["phq9_items"] = self.cleaned_data.get("phq9_items")
+        if self.cleaned_data.get("self_referral"):
+            data["source_type"] = "self"
+            data["referrer"] = None
+        return data
+
+    def phq9_fields(self):
+        return [self[f"phq9_item_{i}"] for i in range(1, PHQ9_ITEM_COUNT + 1)]
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = Diagnosis
+        fields = ["code", "description"]
+        widgets = {"code": forms.TextInput(attrs={"placeholder": "F33.2", "size": 8})}
+
+
+class TrialForm(forms.ModelForm):
+    class Meta:
+        model = MedicationTrial
+        fields = [
+            "drug",
+            "daily_dose_mg",
+            "weeks_at_dose",
+            "response",
+            "reason_stopped",
+            "is_augmentation",
+            "in_current_episode",
+        ]
+
+
+DiagnosisFormSet = forms.formset_factory(DiagnosisForm, extra=2, max_num=10)
+TrialFormSet = forms.formset_factory(TrialForm, extra=3, max_num=20)
+
+
+def filled(formset) -> list[dict]:
+    """The rows a person actually filled in (blank extra rows are skipped)."""
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    version = forms.IntegerField(min_value=1)
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))

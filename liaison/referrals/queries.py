@@ -1,0 +1,127 @@
+"""Reads of referrals, always scoped to who is asking. Looking a referral up by id anywhere
+else is a defect: pages, the API and reports come through here."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from liaison.accounts.choices import Role
+from liaison.referrals.models import Diagnosis, MedicationTrial, Referral, ReferralEvent
+
+INBOX_PAGE_SIZE = 50
+
+
+def referral_scope(user) -> QuerySet[Referral]:
+    """Every referral this person may see: clinical staff see the clinic's; a referring clinician
+    the ones they made; a referring practice's administrator their practice's; anyone else none."""
+    referrals = Referral.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return referrals.none()
+    if user.sees_all_referrals:
+        return referrals
+    if user.role == Role.REFERRER and user.referrer_id:
+        return referrals.filter(referrer_id=user.referrer_id)
+    if user.role == Role.REFERRER_ADMIN and user.practice_id:
+        return referrals.filter(referrer__practice_id=user.practice_id)
+    return referrals.none()
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = "open"  # "open", "closed", "all" or one status
+    source_type: str = ""
+    owner: str = ""  # "", "me", "unassigned" or a user id
+    overdue: bool = False
+    after: int = 0  # offset of the page
+
+
+def referral_list(*, user, filters: InboxFilters) -> list[Referral]:
+    """One page of the inbox: urgent first, then by when the next action is due.
+
+    Returns up to INBOX_PAGE_SIZE + 1 rows, so the page knows whether there is a next one
+    without counting the whole table."""
+    qs = referral_scope(user).select_related("patient", "referrer", "next_action_owner")
+    if filters.status == "open":
+        qs = qs.filter(is_open=True)
+    elif filters.status == "closed":
+        qs = qs.filter(is_open=False)
+    elif filters.status and filters.status != "all":
+        qs = qs.filter(status=filters.status)
+    if filters.source_type:
+        qs = qs.filter(source_type=filters.source_type)
+    if filters.owner == "me":
+        qs = qs.filter(next_action_owner=user)
+    elif filters.owner == "unassigned":
+        qs = qs.filter(is_open=True, next_action_owner__isnull=True)
+    elif filters.owner.isdigit():
+        qs = qs.filter(next_action_owner_id=int(filters.owner))
+    if filters.overdue:
+        qs = qs.filter(is_open=True, next_action_due_at__lt=timezone.now())
+    if filters.status == "open":
+        qs = qs.order_by("is_open", "-urgency_rank", "next_action_due_at", "-received_at", "-id")
+    else:
+        qs = qs.order_by("-urgency_rank", "next_action_due_at", "-id")
+    return list(qs[filters.after : filters.after + INBOX_PAGE_SIZE + 1])
+
+
+def referral_get(*, user, pk: int) -> Referral:
+    """One referral with everything its page shows, or 404 if this person may not see it
+    (a 404, not a 403: an outsider learns nothing about which referrals exist)."""
+    try:
+        return (
+            referral_scope(user)
+            .select_related(
+                "patient",
+                "referrer",
+                "referrer__practice",
+                "referrer__taxonomy",
+                "assigned_coordinator",
+                "assigned_clinician",
+                "next_action_owner",
+            )
+            .prefetch_related(
+                Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
+                Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),
+            )
+            .get(pk=pk)
+        )
+    except Referral.DoesNotExist:
+        raise Http404("No such referral.") from None
+
+
+def referral_timeline(referral: Referral) -> list[ReferralEvent]:
+    return list(ReferralEvent.objects.filter(referral_id=referral.pk).select_related("actor").order_by("at", "id"))
+
+
+def referral_safety_flags(referral: Referral) -> list[str]:
+    """The safety considerations the referrer marked, in words, most serious first."""
+    flags = []
+    if referral.suicidal_ideation_current:
+        flags.append("Current suicidal ideation")
+    if referral.suicide_attempt_history == "recent":
+        flags.append("Suicide attempt within the past year")
+    elif referral.suicide_attempt_history == "past":
+        flags.append("Past suicide attempt")
+    if referral.phq9_items and referral.phq9_items[8] > 0:
+        flags.append(f"PHQ-9 item 9 answered {referral.phq9_items[8]}")
+    checks = [
+        ("psychosis_or_mania_history", "History of psychosis or mania"),
+        ("uncontrolled_hypertension", "Uncontrolled hypertension"),
+        ("cardiac_disease", "Unstable cardiac disease"),
+        ("aneurysmal_vascular_disease", "Aneurysmal vascular disease or AVM"),
+        ("intracerebral_haemorrhage", "History of intracerebral haemorrhage"),
+        ("pregnancy", "Pregnant or planning pregnancy"),
+        ("seizures", "Seizure disorder"),
+    ]
+    flags += [text for field, text in checks if getattr(referral, field)]
+    if referral.substance_use == "active":
+        flags.append("Active substance use")
+    return flags
+
+
+def staff_choices(*roles: str):
+    from liaison.accounts.models import User
+
+    return User.objects.filter(role__in=roles, is_active=True).order_by("first_name", "last_name")

@@ -1,0 +1,280 @@
+"""Every write to a referral goes through here: one function per business action,
+keyword-only arguments, one transaction, an event on the timeline and a row in the audit trail."""
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.core.audit import audit_log
+from liaison.directory.choices import SourceType
+from liaison.directory.validators import normalize_phone
+from liaison.referrals import lifecycle
+from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
+from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
+
+
+class TransitionNotAllowed(ValidationError):
+    """The move is not in the lifecycle table, or not this person's to make."""
+
+
+class TransitionConflict(Exception):
+    """Someone else changed the referral first; nothing was written."""
+
+    def __init__(self, referral_id: int, current_status: str):
+        self.current_status = current_status
+        label = Status(current_status).label if current_status in Status.values else current_status
+        super().__init__(
+            f"Someone else changed this referral while you were looking at it (it is now “{label}”). "
+            "Nothing was changed; reload the page to see the latest."
+        )
+
+
+def _label(user) -> str:
+    return user.get_username() if user is not None else "system"
+
+
+def _collect(errors: dict, prefix: str, instance, exclude=()) -> None:
+    """Run a model's own checks and file each problem under `prefix.field`."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            key = f"{prefix}.{field}" if field != "__all__" else prefix
+            errors.setdefault(key, []).extend(messages)
+
+
+@dataclass(frozen=True)
+class Due:
+    text: str
+    role: str
+    owner_id: int | None
+    due_at: datetime | None
+
+
+def next_action_for(referral: Referral, *, status: str, at: datetime) -> Due:
+    """What happens next, who owns it and when it is due, from the lifecycle table."""
+    action = lifecycle.NEXT_ACTION.get(Status(status))
+    if action is None:
+        return Due("", "", None, None)
+    owner = referral.assigned_clinician_id if action.role == "clinician" else referral.assigned_coordinator_id
+    return Due(action.text, action.role, owner, at + action.due_in)
+
+
+def _apply_due(referral: Referral, due: Due) -> None:
+    referral.next_action = due.text
+    referral.next_action_role = due.role
+    referral.next_action_owner_id = due.owner_id
+    referral.next_action_due_at = due.due_at
+
+
+# ---------------------------------------------------------------- intake
+
+
+def referral_receive(
+    *,
+    by,
+    patient: dict,
+    referral: dict,
+    diagnoses: list[dict] = (),
+    trials: list[dict] = (),
+    channel: str,
+    at: datetime | None = None,
+) -> Referral:
+    """Validate everything, then write the patient, the referral, its diagnoses and trials and its
+    first event in one transaction. Bad input raises ValidationError naming every field at fault
+    (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
+    at = at or timezone.now()
+    patient = _with_phones(patient, "phone")
+    referral = _with_phones(referral, "coordination_phone")
+    new_patient = Patient(**patient)
+    new_referral = Referral(channel=channel, received_at=at, created_by=by if _is_user(by) else None, **referral)
+    if channel == IntakeChannel.SELF:
+        new_referral.source_type = SourceType.SELF
+    elif new_referral.referrer_id and not new_referral.source_type:
+        new_referral.source_type = new_referral.referrer.source_type
+    new_referral.urgency_rank = URGENCY_RANK.get(new_referral.urgency, 0)
+    new_diagnoses = [Diagnosis(**d) for d in diagnoses]
+    new_trials = [MedicationTrial(**t) for t in trials]
+
+    errors: dict[str, list[str]] = {}
+    if channel not in IntakeChannel.values:
+        errors["channel"] = [f"Unknown intake channel {channel!r}."]
+    _collect(errors, "patient", new_patient)
+    if new_patient.date_of_birth and new_patient.date_of_birth > timezone.localdate(at):
+        errors.setdefault("patient.date_of_birth", []).append("The date of birth is in the future.")
+    # With no referrer and no source, "choose the referrer" says it all; skip the second message.
+    skip_source = () if new_referral.source_type else ("source_type",)
+    _collect(errors, "referral", new_referral, exclude=("patient", "received_at", *skip_source))
+    for i, item in enumerate(new_diagnoses):
+        _collect(errors, f"diagnoses.{i}", item, exclude=("referral",))
+    for i, item in enumerate(new_trials):
+        _collect(errors, f"trials.{i}", item, exclude=("referral",))
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        new_patient.save()
+        new_referral.patient = new_patient
+        _apply_due(new_referral, next_action_for(new_referral, status=Status.RECEIVED, at=at))
+        new_referral.save()
+        for item in (*new_diagnoses, *new_trials):
+            item.referral = new_referral
+        Diagnosis.objects.bulk_create(new_diagnoses)
+        MedicationTrial.objects.bulk_create(new_trials)
+        ReferralEvent.objects.create(
+            referral=new_referral,
+            at=at,
+            actor=by if _is_user(by) else None,
+            actor_label=_label(by),
+            kind=EventKind.RECEIVED,
+            to_status=Status.RECEIVED,
+            detail={"channel": channel},
+        )
+        audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
+    return new_referral
+
+
+def _with_phones(data: dict, *fields: str) -> dict:
+    """Phone numbers are kept in E.164; a number that cannot be read is left for the validator to name."""
+    data = dict(data)
+    for field in fields:
+        with contextlib.suppress(ValidationError):
+            data[field] = normalize_phone(data.get(field) or "")
+    return data
+
+
+def _is_user(by) -> bool:
+    return by is not None and getattr(by, "is_authenticated", False)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def referral_transition(
+    *,
+    referral: Referral,
+    to: str,
+    by,
+    reason: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Referral:
+    """Move a referral one step along the lifecycle.
+
+    The move must be in lifecycle.TRANSITIONS from the status the caller saw, be this person's to
+    make, and carry a reason if it closes the referral. The write is a conditional UPDATE on the
+    version the caller saw: if anyone else moved the referral first, TransitionConflict is raised
+    and nothing is written.
+    """
+    at = at or timezone.now()
+    from_status = referral.status
+    version = referral.version if expected_version is None else expected_version
+    reason = (reason or "").strip()
+    move = lifecycle.find_move(from_status, to) if to in Status.values else None
+    if move is None:
+        raise TransitionNotAllowed({"to": f"A referral that is “{Status(from_status).label}” cannot move to {to!r}."})
+    if by is not None and getattr(by, "role", None) not in move.roles:
+        raise TransitionNotAllowed({"to": f"“{move.label}” is not a step your role can take."})
+    if move.needs_reason and not reason:
+        raise ValidationError({"reason": f"Say why the referral is “{Status(to).label}”."})
+
+    due = next_action_for(referral, status=to, at=at)
+    closing = to in lifecycle.TERMINAL
+    changes = {
+        "status": to,
+        "version": version + 1,
+        "is_open": not closing,
+        "closed_at": at if to in lifecycle.CLOSING else None,
+        "closed_reason": reason if to in lifecycle.CLOSING else "",
+        "next_action": due.text,
+        "next_action_role": due.role,
+        "next_action_owner_id": due.owner_id,
+        "next_action_due_at": due.due_at,
+        "updated_at": timezone.now(),
+    }
+    with transaction.atomic():
+        updated = Referral.objects.filter(pk=referral.pk, status=from_status, version=version).update(**changes)
+        if not updated:
+            current = Referral.objects.filter(pk=referral.pk).values_list("status", flat=True).first()
+            raise TransitionConflict(referral.pk, current or "")
+        ReferralEvent.objects.create(
+            referral_id=referral.pk,
+            at=at,
+            actor=by if _is_user(by) else None,
+            actor_label=_label(by),
+            kind=EventKind.TRANSITION,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+        )
+        audit_log(
+            actor=by,
+            action="transition",
+            obj=referral,
+            patient_id=referral.patient_id,
+            detail={"from": from_status, "to": to},
+        )
+    for field, value in changes.items():
+        setattr(referral, field, value)
+    return referral
+
+
+def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None) -> Referral:
+    """Give the referral a coordinator and a clinician; the next action's owner follows."""
+    errors = {}
+    if coordinator is not None and coordinator.role not in ("coordinator", "director", "admin"):
+        errors["coordinator"] = [f"{coordinator} is not a referral coordinator."]
+    if clinician is not None and clinician.role not in ("clinician", "director"):
+        errors["clinician"] = [f"{clinician} is not a treating clinician."]
+    if errors:
+        raise ValidationError(errors)
+    referral.assigned_coordinator = coordinator
+    referral.assigned_clinician = clinician
+    action = lifecycle.NEXT_ACTION.get(Status(referral.status))
+    owner = None
+    if action is not None:
+        owner = clinician if action.role == "clinician" else coordinator
+    with transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(
+            assigned_coordinator=coordinator,
+            assigned_clinician=clinician,
+            next_action_owner=owner,
+            updated_at=timezone.now(),
+        )
+        referral.next_action_owner = owner
+        ReferralEvent.objects.create(
+            referral_id=referral.pk,
+            at=timezone.now(),
+            actor=by,
+            actor_label=_label(by),
+            kind=EventKind.ASSIGNED,
+            detail={
+                "coordinator": str(coordinator) if coordinator else None,
+                "clinician": str(clinician) if clinician else None,
+            },
+        )
+        audit_log(actor=by, action="assign", obj=referral, patient_id=referral.patient_id)
+    return referral
+
+
+def referral_add_note(*, referral: Referral, by, text: str) -> ReferralEvent:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write the note before saving it."})
+    if len(text) > 5000:
+        raise ValidationError({"text": "A note is at most 5,000 characters."})
+    with transaction.atomic():
+        event = ReferralEvent.objects.create(
+            referral_id=referral.pk,
+            at=timezone.now(),
+            actor=by,
+            actor_label=_label(by),
+            kind=EventKind.NOTE,
+            reason=text,
+        )
+        audit_log(actor=by, action="note", obj=referral, patient_id=referral.patient_id)
+    return event

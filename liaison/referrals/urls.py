@@ -1,0 +1,14 @@
+from django.urls import path
+
+from liaison.referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("new/", views.new, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/note/", views.add_note, name="note"),
+]

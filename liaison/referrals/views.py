@@ -1,0 +1,202 @@
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from liaison.accounts.choices import Role
+from liaison.core.audit import audit_log
+from liaison.core.permissions import role_required
+from liaison.directory.choices import SourceType
+from liaison.referrals import lifecycle, queries, services
+from liaison.referrals.choices import Status
+from liaison.referrals.forms import (
+    DiagnosisFormSet,
+    NoteForm,
+    PatientForm,
+    StaffReferralForm,
+    TransitionForm,
+    TrialFormSet,
+    filled,
+)
+
+CLINIC_STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
+REFERRAL_READERS = (*CLINIC_STAFF, Role.REFERRER, Role.REFERRER_ADMIN)
+
+STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
+    source_type = forms.ChoiceField(choices=[("", "Any source"), *SourceType.choices], required=False)
+    owner = forms.ChoiceField(required=False)
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned")]
+        if user.sees_all_referrals:
+            owners += [(str(u.pk), str(u)) for u in queries.staff_choices(*CLINIC_STAFF)]
+        self.fields["owner"].choices = owners
+
+    def filters(self) -> queries.InboxFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return queries.InboxFilters(
+            status=data.get("status") or "open",
+            source_type=data.get("source_type") or "",
+            owner=data.get("owner") or "",
+            overdue=bool(data.get("overdue")),
+            after=data.get("after") or 0,
+        )
+
+
+@role_required(*REFERRAL_READERS)
+def inbox(request):
+    form = InboxFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    rows = queries.referral_list(user=request.user, filters=filters)
+    page, has_next = rows[: queries.INBOX_PAGE_SIZE], len(rows) > queries.INBOX_PAGE_SIZE
+    audit_log(
+        actor=request.user,
+        action="list",
+        object_type="referrals.referral",
+        detail={"referrals": [r.pk for r in page], "filters": request.GET.dict()},
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "referrals": page,
+        "first": filters.after + 1,
+        "last": filters.after + len(page),
+        "next_after": filters.after + queries.INBOX_PAGE_SIZE if has_next else None,
+        "prev_after": max(filters.after - queries.INBOX_PAGE_SIZE, 0) if filters.after else None,
+        "query": query.urlencode(),
+    }
+    template = "referrals/_inbox_rows.html" if request.htmx else "referrals/inbox.html"
+    return render(request, template, context)
+
+
+def _detail_context(request, referral, **extra):
+    moves = lifecycle.moves_for(referral.status, request.user.role) if request.user.sees_all_referrals else ()
+    return {
+        "referral": referral,
+        "timeline": queries.referral_timeline(referral),
+        "flags": queries.referral_safety_flags(referral),
+        "moves": moves,
+        "note_form": NoteForm(),
+        "coordinators": queries.staff_choices(Role.COORDINATOR) if request.user.sees_all_referrals else (),
+        "clinicians": queries.staff_choices(Role.CLINICIAN, Role.DIRECTOR) if request.user.sees_all_referrals else (),
+        **extra,
+    }
+
+
+@role_required(*REFERRAL_READERS)
+def detail(request, pk: int):
+    referral = queries.referral_get(user=request.user, pk=pk)
+    audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+@require_POST
+@role_required(*CLINIC_STAFF)
+def transition(request, pk: int):
+    referral = queries.referral_get(user=request.user, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        errors = [f"{field}: {', '.join(msgs)}" for field, msgs in form.errors.items()]
+        return _detail_error(request, referral, errors, status=400)
+    try:
+        services.referral_transition(
+            referral=referral,
+            to=form.cleaned_data["to"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.TransitionConflict as exc:
+        return _detail_error(request, queries.referral_get(user=request.user, pk=pk), [str(exc)], status=409)
+    except ValidationError as exc:
+        return _detail_error(request, referral, exc.messages, status=400, attempted=form.cleaned_data["to"])
+    messages.success(request, f"{referral.reference} is now “{Status(referral.status).label}”.")
+    return redirect("referrals:detail", pk=pk)
+
+
+def _detail_error(request, referral, errors, *, status, attempted=""):
+    audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
+    context = _detail_context(request, referral, errors=errors, attempted=attempted)
+    return render(request, "referrals/detail.html", context, status=status)
+
+
+@require_POST
+@role_required(*CLINIC_STAFF)
+def assign(request, pk: int):
+    referral = queries.referral_get(user=request.user, pk=pk)
+    staff = {str(u.pk): u for u in queries.staff_choices(*CLINIC_STAFF)}
+    picks = {}
+    for field in ("coordinator", "clinician"):
+        value = request.POST.get(field, "")
+        if value and value not in staff:
+            return _detail_error(request, referral, [f"{field}: choose someone from the list."], status=400)
+        picks[field] = staff.get(value)
+    try:
+        services.referral_assign(referral=referral, by=request.user, **picks)
+    except ValidationError as exc:
+        return _detail_error(request, referral, exc.messages, status=400)
+    messages.success(request, "Assignment saved.")
+    return redirect("referrals:detail", pk=pk)
+
+
+@require_POST
+@role_required(*CLINIC_STAFF)
+def add_note(request, pk: int):
+    referral = queries.referral_get(user=request.user, pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _detail_error(request, referral, [m for msgs in form.errors.values() for m in msgs], status=400)
+    services.referral_add_note(referral=referral, by=request.user, text=form.cleaned_data["text"])
+    messages.success(request, "Note added to the timeline.")
+    return redirect("referrals:detail", pk=pk)
+
+
+@role_required(*CLINIC_STAFF)
+def new(request):
+    """The staff form for a referral that came in by phone or fax."""
+    data = request.POST if request.method == "POST" else None
+    patient_form = PatientForm(data, prefix="patient")
+    referral_form = StaffReferralForm(data, prefix="referral")
+    diagnoses = DiagnosisFormSet(data, prefix="diagnoses")
+    trials = TrialFormSet(data, prefix="trials")
+    forms_ok = all(f.is_valid() for f in (patient_form, referral_form, diagnoses, trials))
+    if request.method == "POST" and forms_ok:
+        try:
+            referral = services.referral_receive(
+                by=request.user,
+                patient=patient_form.cleaned_data,
+                referral=referral_form.referral_data(),
+                diagnoses=filled(diagnoses),
+                trials=filled(trials),
+                channel=referral_form.cleaned_data["channel"],
+            )
+        except ValidationError as exc:
+            _put_back(exc, patient_form, referral_form, diagnoses, trials)
+        else:
+            messages.success(request, f"Referral {referral.reference} received.")
+            return redirect("referrals:detail", pk=referral.pk)
+    context = {"patient_form": patient_form, "referral_form": referral_form, "diagnoses": diagnoses, "trials": trials}
+    return render(request, "referrals/new.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _put_back(exc: ValidationError, patient_form, referral_form, diagnoses, trials) -> None:
+    """File the service's `part.field` errors on the form that shows that field."""
+    for key, msgs in exc.message_dict.items():
+        part, _, rest = key.partition(".")
+        if part in ("diagnoses", "trials"):
+            index, _, field = rest.partition(".")
+            target = (diagnoses if part == "diagnoses" else trials).forms[int(index)]
+        else:
+            target = patient_form if part == "patient" else referral_form
+            field = rest if part in ("patient", "referral") else None
+        for msg in msgs:
+            target.add_error(field if field in target.fields else None, msg)

@@ -1,0 +1,18 @@
+"""Test-only overrides, in one place. The suite runs on SQLite by default and on PostgreSQL
+when DATABASE_URL points at one (see .ci/run)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LIAISON_MODE", "test")
+
+from liaison.settings import *  # noqa: E402,F403
+from liaison.settings import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that threads in the concurrency tests each get a real connection.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"liaison-test-{os.getuid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": "liaison_test"}

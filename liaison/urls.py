@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Liaison administration"
+admin.site.site_title = "Liaison"
+
+urlpatterns = [
+    path("", include("liaison.core.urls")),
+    path("accounts/", include("liaison.accounts.urls")),
+    path("referrals/", include("liaison.referrals.urls")),
+    path("directory/", include("liaison.directory.urls")),
+    path("admin/", admin.site.urls),
+]
