@@ -144,7 +144,7 @@ class Referral(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="referral_status_known"),
             models.CheckConstraint(
-                condition=~Q(status__in=[s.value for s in lifecycle.CLOSING]) | ~Q(closed_reason=""),
+                condition=~Q(status__in=sorted(s.value for s in lifecycle.CLOSING)) | ~Q(closed_reason=""),
                 name="referral_closing_state_has_reason",
             ),
             models.CheckConstraint(

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ('directory', '0002_load_taxonomy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -155,7 +155,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['not_recommended', 'declined_by_patient', 'lost_to_follow_up', 'cancelled', 'returned', 'no_show']), _negated=True), models.Q(('closed_reason', ''), _negated=True), _connector='OR'), name='referral_closing_state_has_reason'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['cancelled', 'declined_by_patient', 'lost_to_follow_up', 'no_show', 'not_recommended', 'returned']), _negated=True), models.Q(('closed_reason', ''), _negated=True), _connector='OR'), name='referral_closing_state_has_reason'),
         ),
         migrations.AddConstraint(
             model_name='referral',
