@@ -193,7 +193,8 @@ if MODE == "production":
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+# Production serves collected files from STATIC_ROOT; the demo and the tests serve them from the apps directly.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static"))) if MODE == "production" or env("STATIC_ROOT") else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
