@@ -51,3 +51,22 @@ class User(AbstractUser):
     @property
     def is_outside(self) -> bool:
         return self.role in OUTSIDE_ROLES
+
+
+class ApiToken(models.Model):
+    """A bearer token for an EHR integration. It acts as its user (a referring clinician or a
+    referring practice's administrator), so it sees exactly what that user sees. Only a hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="Which system uses it, e.g. “Riverside EHR”.")
+    prefix = models.CharField(max_length=8, help_text="The first characters, to recognise it by.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

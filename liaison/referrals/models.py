@@ -275,3 +275,7 @@ class ReferralEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("A referral's history is append-only.")
+
+
+# Intake data (screening, duplicates, attachments, idempotency) lives in its own module.
+from liaison.referrals.intake_models import *  # noqa: E402,F403

@@ -1,0 +1,122 @@
+"""Intake data beside the referral: the practice's screening rules and adequate doses (data it can
+read and adjust), each referral's stored screening result, possible duplicates, PDF attachments and
+API idempotency keys. Imported at the end of referrals/models.py so Django registers them."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from liaison.referrals.intake_choices import DuplicateStatus, Resistance, RuleCategory, RuleEffect, SafetyLevel
+
+
+class ScreeningRule(models.Model):
+    """One of the practice's screening criteria. The code (`key`) decides what the rule looks at; the
+    practice decides whether it is on, its number (weeks, count) and the words shown when it fires."""
+
+    key = models.SlugField(max_length=40, unique=True)
+    category = models.CharField(max_length=15, choices=RuleCategory.choices)
+    effect = models.CharField(max_length=10, choices=RuleEffect.choices)
+    title = models.CharField(max_length=120)
+    message = models.CharField(max_length=300, help_text="The words shown with the referral when the rule fires.")
+    number = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The rule's number, where it has one (weeks at dose, trials needed)."
+    )
+    enabled = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["category", "order", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.title}"
+
+
+class AdequateDose(models.Model):
+    """The lowest daily dose at which a trial of this antidepressant counts as adequate."""
+
+    drug = models.CharField(max_length=60, unique=True, help_text="Generic name, lower case.")
+    min_daily_mg = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(0.01)])
+    also_known_as = models.CharField(max_length=200, blank=True, help_text="Brand names, comma separated.")
+
+    class Meta:
+        ordering = ["drug"]
+
+    def __str__(self) -> str:
+        return f"{self.drug} ≥ {self.min_daily_mg:g} mg/day"
+
+
+class ScreeningResult(models.Model):
+    """What screening found when the referral arrived, each finding with the rule that produced it."""
+
+    referral = models.OneToOneField("referrals.Referral", on_delete=models.CASCADE, related_name="screening")
+    screened_at = models.DateTimeField()
+    resistance = models.CharField(max_length=10, choices=Resistance.choices)
+    adequate_failed = models.PositiveSmallIntegerField(default=0)
+    unclear_trials = models.PositiveSmallIntegerField(default=0)
+    safety = models.CharField(max_length=10, choices=SafetyLevel.choices, default=SafetyLevel.NONE)
+    missing_count = models.PositiveSmallIntegerField(default=0)
+    possible_duplicate = models.BooleanField(default=False)
+    findings = models.JSONField(default=list, help_text="[{rule, category, outcome, text}]")
+    information_request = models.TextField(blank=True, help_text="A draft request to the referrer.")
+
+    def __str__(self) -> str:
+        return f"screening of {self.referral_id}: {self.resistance}, safety {self.safety}"
+
+
+class DuplicateFlag(models.Model):
+    """A new referral that may be for a patient who already has an open one. Nothing is merged
+    until a person confirms."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="duplicate_flags")
+    existing = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
+    similarity = models.DecimalField(max_digits=4, decimal_places=3)
+    status = models.CharField(max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "existing"], name="duplicate_flag_pair_unique"),
+            models.CheckConstraint(condition=~Q(referral=models.F("existing")), name="duplicate_flag_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} may duplicate {self.existing_id}"
+
+
+class Attachment(models.Model):
+    """A PDF sent with the referral, kept in the database so that it is written in the same
+    transaction as the referral (decision 0005)."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class IdempotencyKey(models.Model):
+    """An API create seen before: the same token and key return the first referral."""
+
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body as understood.")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotency_token_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
