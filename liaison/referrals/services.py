@@ -12,7 +12,7 @@ from django.utils import timezone
 from liaison.core.audit import audit_log
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
-from liaison.referrals import lifecycle
+from liaison.referrals import intake, lifecycle
 from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
@@ -83,9 +83,13 @@ def referral_receive(
     trials: list[dict] = (),
     channel: str,
     at: datetime | None = None,
+    attachments: list[dict] = (),
+    idempotency: dict | None = None,
 ) -> Referral:
-    """Validate everything, then write the patient, the referral, its diagnoses and trials and its
-    first event in one transaction. Bad input raises ValidationError naming every field at fault
+    """Validate everything, then write the patient, the referral, its diagnoses and trials, its
+    screening result, duplicate flags, attachments (`{"filename", "content"}`, PDF) and API
+    idempotency key (`{"token", "key", "fingerprint"}`) and its first event in one transaction.
+    Bad input raises ValidationError naming every field at fault
     (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
     at = at or timezone.now()
     patient = _with_phones(patient, "phone")
@@ -113,18 +117,22 @@ def referral_receive(
         _collect(errors, f"diagnoses.{i}", item, exclude=("referral",))
     for i, item in enumerate(new_trials):
         _collect(errors, f"trials.{i}", item, exclude=("referral",))
+    errors.update(intake.check_attachments(attachments))
     if errors:
         raise ValidationError(errors)
+    prepared = intake.prepare(referral=new_referral, patient=new_patient, diagnoses=new_diagnoses, trials=new_trials)
 
     with transaction.atomic():
         new_patient.save()
         new_referral.patient = new_patient
         _apply_due(new_referral, next_action_for(new_referral, status=Status.RECEIVED, at=at))
+        intake.route(new_referral, prepared, at=at)
         new_referral.save()
         for item in (*new_diagnoses, *new_trials):
             item.referral = new_referral
         Diagnosis.objects.bulk_create(new_diagnoses)
         MedicationTrial.objects.bulk_create(new_trials)
+        intake.write(new_referral, prepared, attachments=attachments, idempotency=idempotency, at=at)
         ReferralEvent.objects.create(
             referral=new_referral,
             at=at,

@@ -1,0 +1,88 @@
+"""What referral_receive does beyond the referral itself: checks attachments and idempotency keys
+with the rest of the input, screens the referral, routes an urgent one to a clinician, and writes
+the screening result, duplicate flags, attachments and idempotency key in the same transaction."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from liaison.referrals import duplicates, screening
+from liaison.referrals.choices import URGENCY_RANK, Urgency
+from liaison.referrals.intake_models import Attachment, IdempotencyKey, ScreeningResult
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 5
+PDF_MAGIC = b"%PDF-"
+URGENT_REVIEW_TEXT = "Clinician: review the safety flags now, then acknowledge the referral"
+URGENT_REVIEW_WITHIN = timedelta(hours=1)
+
+
+@dataclass
+class Prepared:
+    outcome: screening.Outcome
+    candidates: list
+
+
+def check_attachments(attachments) -> dict[str, list[str]]:
+    """Each attachment is a PDF (by its first bytes, not its name) of at most 10 MB; at most five."""
+    errors: dict[str, list[str]] = {}
+    if len(attachments) > MAX_ATTACHMENTS:
+        errors["attachments"] = [f"At most {MAX_ATTACHMENTS} attachments, please ({len(attachments)} were sent)."]
+    for i, item in enumerate(attachments):
+        name, content = item.get("filename") or "attachment.pdf", item.get("content") or b""
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            errors[f"attachments.{i}"] = [f"“{name}” is larger than 10 MB; please send a smaller PDF."]
+        elif not content.startswith(PDF_MAGIC):
+            errors[f"attachments.{i}"] = [f"“{name}” is not a PDF; only PDF files can be attached."]
+    return errors
+
+
+def prepare(*, referral, patient, diagnoses, trials) -> Prepared:
+    """Screen the unsaved referral; an urgent safety finding makes the referral urgent."""
+    outcome = screening.screen(referral=referral, patient=patient, diagnoses=diagnoses, trials=trials)
+    if outcome.urgent:
+        referral.urgency = Urgency.URGENT
+        referral.urgency_rank = URGENCY_RANK[Urgency.URGENT]
+    return Prepared(outcome, duplicates.find_candidates(patient))
+
+
+def route(referral, prepared: Prepared, *, at) -> None:
+    """An urgent safety finding routes the first action to a clinician, due within the hour (decision 0006)."""
+    if prepared.outcome.urgent:
+        referral.next_action = URGENT_REVIEW_TEXT
+        referral.next_action_role = "clinician"
+        referral.next_action_owner_id = referral.assigned_clinician_id
+        referral.next_action_due_at = at + URGENT_REVIEW_WITHIN
+
+
+def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at) -> None:
+    out = prepared.outcome
+    if prepared.candidates:
+        duplicates.flags_write(referral=referral, candidates=prepared.candidates)
+    ScreeningResult.objects.create(
+        referral=referral,
+        screened_at=at,
+        resistance=out.resistance,
+        adequate_failed=out.adequate_failed,
+        unclear_trials=out.unclear_trials,
+        safety=out.safety,
+        missing_count=len(out.missing),
+        possible_duplicate=bool(prepared.candidates),
+        findings=out.findings,
+        information_request=screening.information_request(out, reference=referral.reference),
+    )
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                referral=referral,
+                filename=(a.get("filename") or "attachment.pdf")[:200],
+                size=len(a["content"]),
+                sha256=hashlib.sha256(a["content"]).hexdigest(),
+                content=a["content"],
+                uploaded_at=at,
+            )
+            for a in attachments
+        ]
+    )
+    if idempotency:
+        IdempotencyKey.objects.create(referral=referral, created_at=at, **idempotency)
