@@ -1,0 +1,99 @@
+"""Two people move the same referral at the same moment: one wins, the other is told, and the
+history shows one move. Each thread has its own database connection, so the race is real."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from liaison.core.models import AuditEvent
+from liaison.referrals import services
+from liaison.referrals.choices import EventKind, Status
+from liaison.referrals.models import Referral, ReferralEvent
+from liaison.referrals.tests.factories import receive_referral
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 5
+
+
+def race(pk: int, attempts: list[tuple[str, object]]) -> list:
+    """Each attempt (to, by) in its own thread, from its own copy of the referral, released together.
+    Returns what each got: the moved referral or the exception."""
+    copies = [Referral.objects.get(pk=pk) for _ in attempts]
+    barrier = threading.Barrier(len(attempts))
+    results: list = [None] * len(attempts)
+
+    def attempt(i: int, to: str, by) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = services.referral_transition(referral=copies[i], to=to, by=by, reason="Racing.")
+        except Exception as exc:  # every outcome is recorded and judged by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i, to, by)) for i, (to, by) in enumerate(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def moves_of(pk: int) -> list[ReferralEvent]:
+    return list(ReferralEvent.objects.filter(referral_id=pk, kind=EventKind.TRANSITION))
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Status.ACKNOWLEDGED, Status.ACKNOWLEDGED),  # both click the same button
+        (Status.ACKNOWLEDGED, Status.INFO_REQUESTED),  # each picks a different next step
+        (Status.EVAL_SCHEDULED, Status.CANCELLED),  # one moves on while the other closes it
+    ],
+)
+def test_only_one_of_two_simultaneous_moves_wins(first, second, coordinator, director):
+    for _ in range(ROUNDS):
+        pk = receive_referral(by=coordinator).pk
+        audits_before = AuditEvent.objects.filter(action="transition").count()
+
+        results = race(pk, [(first, coordinator), (second, director)])
+
+        winners = [r for r in results if isinstance(r, Referral)]
+        losers = [r for r in results if isinstance(r, services.TransitionConflict)]
+        assert (len(winners), len(losers)) == (1, 1), results
+        won = winners[0].status
+        assert f"it is now “{Status(won).label}”" in str(losers[0])
+        assert str(losers[0]).startswith("Someone else changed this referral while you were looking at it")
+        assert losers[0].current_status == won
+
+        referral = Referral.objects.get(pk=pk)
+        assert (referral.status, referral.version) == (won, 2)
+        (event,) = moves_of(pk)
+        assert (event.from_status, event.to_status) == (Status.RECEIVED, won)
+        assert AuditEvent.objects.filter(action="transition").count() == audits_before + 1
+
+
+def test_three_people_at_once_still_make_one_move(coordinator, clinician, director):
+    for _ in range(ROUNDS):
+        pk = receive_referral(by=coordinator).pk
+        results = race(
+            pk, [(Status.ACKNOWLEDGED, coordinator), (Status.INFO_REQUESTED, clinician), (Status.CANCELLED, director)]
+        )
+        assert sum(isinstance(r, Referral) for r in results) == 1, results
+        assert sum(isinstance(r, services.TransitionConflict) for r in results) == 2, results
+        assert Referral.objects.get(pk=pk).version == 2
+        assert len(moves_of(pk)) == 1
+
+
+def test_the_loser_can_try_again_from_what_it_sees_now(coordinator, director):
+    pk = receive_referral(by=coordinator).pk
+    results = race(pk, [(Status.ACKNOWLEDGED, coordinator), (Status.ACKNOWLEDGED, director)])
+    assert sum(isinstance(r, services.TransitionConflict) for r in results) == 1
+
+    services.referral_transition(referral=Referral.objects.get(pk=pk), to=Status.EVAL_SCHEDULED, by=director)
+    referral = Referral.objects.get(pk=pk)
+    assert (referral.status, referral.version) == (Status.EVAL_SCHEDULED, 3)
+    assert [e.to_status for e in moves_of(pk)] == [Status.ACKNOWLEDGED, Status.EVAL_SCHEDULED]
