@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.directory",
     "liaison.referrals",
+    "liaison.care",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("referrals/", include("liaison.referrals.urls")),
     path("directory/", include("liaison.directory.urls")),
+    path("care/", include("liaison.care.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,45 @@
+from django.db import models
+
+
+class SessionKind(models.TextChoices):
+    EVALUATION = "evaluation", "Evaluation"
+    ACUTE = "acute", "Acute series session"
+    MAINTENANCE = "maintenance", "Maintenance session"
+
+
+class Route(models.TextChoices):
+    IV = "iv", "IV infusion"
+    IM = "im", "IM injection"
+    INTRANASAL = "intranasal", "Intranasal esketamine"
+    ORAL = "oral", "Oral or sublingual"
+
+
+class DoseUnit(models.TextChoices):
+    MG_PER_KG = "mg_kg", "mg/kg"
+    MG = "mg", "mg"
+
+
+class AdverseEffect(models.TextChoices):
+    NAUSEA = "nausea", "Nausea or vomiting"
+    DISSOCIATION = "dissociation", "Marked dissociation"
+    DIZZINESS = "dizziness", "Dizziness"
+    HEADACHE = "headache", "Headache"
+    SEDATION = "sedation", "Heavy sedation"
+    ANXIETY = "anxiety", "Anxiety or agitation"
+    BLOOD_PRESSURE = "blood_pressure", "Raised blood pressure"
+
+
+class Instrument(models.TextChoices):
+    PHQ9 = "phq9", "PHQ-9"
+    GAD7 = "gad7", "GAD-7"
+
+
+class ScoreSource(models.TextChoices):
+    STAFF = "staff", "Entered by staff"
+    PATIENT_LINK = "patient_link", "Filled in by the patient"
+    IMPORT = "import", "Imported"
+
+
+class AlertKind(models.TextChoices):
+    ITEM9 = "item9", "PHQ-9 item 9 answered above 0"
+    BLOOD_PRESSURE = "blood_pressure", "Blood pressure above the threshold"

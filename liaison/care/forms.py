@@ -1,0 +1,157 @@
+"""Forms read and type what a person typed; the rules live in care.services, whose field-by-field errors
+(`held_on`, `phq9_3`, `phq9_total`, ...) are put back on the field of the same name."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from liaison.care.choices import AdverseEffect, DoseUnit, Route, SessionKind
+from liaison.care.instruments import ANSWERS, DIFFICULTY_ANSWERS, GAD7, PHQ9, PHQ9_DIFFICULTY_TEXT
+from liaison.care.scoring import ScoreInput
+from liaison.care.services import SessionInput
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+ITEM_CHOICES = [("", "—"), *[(v, str(v)) for v, _ in ANSWERS]]
+
+
+def _item_field(label: str, *, required=False, widget=None) -> forms.Field:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=ITEM_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=required,
+        widget=widget or forms.Select,
+    )
+
+
+def _score(data: dict, prefix: str, count: int, **extra) -> ScoreInput:
+    return ScoreInput(items=[data.get(f"{prefix}_{n}") for n in range(1, count + 1)], **extra)
+
+
+class ScoreFieldsMixin:
+    """PHQ-9 and GAD-7 item fields plus a total for each (for a total known alone)."""
+
+    def add_score_fields(self):
+        for n in range(1, 10):
+            self.fields[f"phq9_{n}"] = _item_field(f"Item {n}")
+        self.fields["phq9_difficulty"] = forms.TypedChoiceField(
+            label="Difficulty", choices=[("", "—"), *DIFFICULTY_ANSWERS], coerce=int, empty_value=None, required=False
+        )
+        self.fields["phq9_total"] = forms.IntegerField(label="PHQ-9 total", required=False, help_text="0–27")
+        for n in range(1, 8):
+            self.fields[f"gad7_{n}"] = _item_field(f"Item {n}")
+        self.fields["gad7_total"] = forms.IntegerField(label="GAD-7 total", required=False, help_text="0–21")
+
+    def phq9_items(self):
+        return [self[f"phq9_{n}"] for n in range(1, 10)]
+
+    def gad7_items(self):
+        return [self[f"gad7_{n}"] for n in range(1, 8)]
+
+    def scores(self) -> tuple[ScoreInput, ScoreInput]:
+        d = self.cleaned_data
+        phq9 = _score(d, "phq9", 9, total=d.get("phq9_total"), difficulty=d.get("phq9_difficulty"))
+        return phq9, _score(d, "gad7", 7, total=d.get("gad7_total"))
+
+    def put_back(self, exc: ValidationError) -> None:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)
+
+
+class SessionForm(ScoreFieldsMixin, forms.Form):
+    kind = forms.ChoiceField(label="Kind of session", choices=SessionKind.choices, widget=forms.RadioSelect)
+    held_on = forms.DateField(label="Date", widget=DATE_INPUT)
+    clinician = forms.ModelChoiceField(queryset=None, label="Clinician")
+    route = forms.ChoiceField(choices=[("", "— none (evaluation) —"), *Route.choices], required=False)
+    dose = forms.DecimalField(max_digits=6, decimal_places=2, required=False, min_value=0.01)
+    dose_unit = forms.ChoiceField(label="Unit", choices=[("", "—"), *DoseUnit.choices], required=False)
+    planned = forms.IntegerField(
+        label="Acute sessions planned",
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text="Leave empty to keep the current plan (six by default).",
+    )
+    bp_before_systolic = forms.IntegerField(label="Systolic before", required=False)
+    bp_before_diastolic = forms.IntegerField(label="Diastolic before", required=False)
+    bp_after_systolic = forms.IntegerField(label="Systolic after", required=False)
+    bp_after_diastolic = forms.IntegerField(label="Diastolic after", required=False)
+    adverse_effects = forms.MultipleChoiceField(
+        choices=AdverseEffect.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    adverse_other = forms.CharField(label="Other adverse effects", max_length=300, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, clinicians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians
+        self.add_score_fields()
+
+    def session_input(self) -> SessionInput:
+        d = self.cleaned_data
+        names = [f for f in SessionInput.__dataclass_fields__ if f in d]
+        values = {name: d[name] for name in names}
+        values["adverse_effects"] = tuple(d.get("adverse_effects") or ())
+        return SessionInput(**values)
+
+
+class ScoreForm(ScoreFieldsMixin, forms.Form):
+    """A PHQ-9 and/or GAD-7 taken outside a session (by phone, or reported from elsewhere)."""
+
+    taken_on = forms.DateField(label="Date taken", widget=DATE_INPUT)
+    phq9_item9 = _item_field("PHQ-9 item 9, if only the total is known")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_score_fields()
+
+    def scores(self):
+        phq9, gad7 = super().scores()
+        return ScoreInput(phq9.items, phq9.total, self.cleaned_data.get("phq9_item9"), phq9.difficulty), gad7
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="For example: called the patient, safety plan reviewed, C-SSRS done.",
+    )
+
+
+class PatientQuestionnaireForm(forms.Form):
+    """The patient's own form: every item answered, as large radio buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        radio = forms.RadioSelect
+        for n, text in enumerate(PHQ9.items, start=1):
+            self.fields[f"phq9_{n}"] = self._radio(text)
+        self.fields["phq9_difficulty"] = forms.TypedChoiceField(
+            label=PHQ9_DIFFICULTY_TEXT,
+            choices=DIFFICULTY_ANSWERS,
+            coerce=int,
+            widget=radio,
+            required=False,
+            empty_value=None,
+        )
+        for n, text in enumerate(GAD7.items, start=1):
+            self.fields[f"gad7_{n}"] = self._radio(text)
+
+    @staticmethod
+    def _radio(text: str) -> forms.Field:
+        field = forms.TypedChoiceField(label=text, choices=ANSWERS, coerce=int, widget=forms.RadioSelect)
+        field.error_messages["required"] = "Please choose one answer."
+        return field
+
+    def phq9_fields(self):
+        return [self[f"phq9_{n}"] for n in range(1, 10)]
+
+    def gad7_fields(self):
+        return [self[f"gad7_{n}"] for n in range(1, 8)]
+
+    def scores(self) -> tuple[ScoreInput, ScoreInput]:
+        d = self.cleaned_data
+        phq9 = _score(d, "phq9", 9, difficulty=d.get("phq9_difficulty"))
+        return phq9, _score(d, "gad7", 7)

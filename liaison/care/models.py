@@ -1,0 +1,201 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from liaison.care.choices import AlertKind, DoseUnit, Instrument, Route, ScoreSource, SessionKind
+
+
+class CareSettings(models.Model):
+    """The practice's safety thresholds and defaults for measurement-based care. One row at most;
+    with none, the defaults below apply (care.queries.care_settings)."""
+
+    systolic_alert_above = models.PositiveSmallIntegerField("alert when systolic pressure is above (mmHg)", default=180)
+    diastolic_alert_above = models.PositiveSmallIntegerField(
+        "alert when diastolic pressure is above (mmHg)", default=110
+    )
+    acute_sessions_planned = models.PositiveSmallIntegerField("sessions planned in an acute series", default=6)
+    questionnaire_link_hours = models.PositiveSmallIntegerField("hours a questionnaire link stays valid", default=72)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "care settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(acute_sessions_planned__gte=1), name="care_settings_planned_positive"),
+            models.CheckConstraint(condition=Q(questionnaire_link_hours__gte=1), name="care_settings_link_hours"),
+        ]
+
+    def __str__(self) -> str:
+        return f"BP alert above {self.systolic_alert_above}/{self.diastolic_alert_above}"
+
+
+class Session(models.Model):
+    """One visit: the evaluation, a numbered session of the acute series, or a maintenance session,
+    with route, dose, blood pressure before and after, adverse effects and notes."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="care_sessions")
+    kind = models.CharField(max_length=12, choices=SessionKind.choices)
+    number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Acute series: 1, 2, 3 …")
+    planned = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Acute series: sessions planned.")
+    held_on = models.DateField("date")
+    route = models.CharField(max_length=12, choices=Route.choices, blank=True)
+    dose = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    dose_unit = models.CharField(max_length=6, choices=DoseUnit.choices, blank=True)
+    bp_before_systolic = models.PositiveSmallIntegerField("systolic before", null=True, blank=True)
+    bp_before_diastolic = models.PositiveSmallIntegerField("diastolic before", null=True, blank=True)
+    bp_after_systolic = models.PositiveSmallIntegerField("systolic after", null=True, blank=True)
+    bp_after_diastolic = models.PositiveSmallIntegerField("diastolic after", null=True, blank=True)
+    adverse_effects = models.JSONField(default=list, blank=True)
+    adverse_other = models.CharField("other adverse effects", max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+        indexes = [models.Index(fields=["referral", "held_on", "id"], name="care_session_referral")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SessionKind.values), name="care_session_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind="acute", number__gte=1, planned__gte=1) | (~Q(kind="acute") & Q(number__isnull=True)),
+                name="care_session_acute_numbered",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "number"], condition=Q(kind="acute"), name="care_session_acute_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(dose__isnull=True) | Q(dose__gt=0), name="care_session_dose_positive"),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == SessionKind.ACUTE:
+            return f"Acute session {self.number} of {self.planned} on {self.held_on}"
+        return f"{self.get_kind_display()} on {self.held_on}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == SessionKind.ACUTE:
+            return f"Acute {self.number}/{self.planned}"
+        return "Evaluation" if self.kind == SessionKind.EVALUATION else "Maintenance"
+
+    @property
+    def bp_before(self) -> str:
+        return _bp(self.bp_before_systolic, self.bp_before_diastolic)
+
+    @property
+    def bp_after(self) -> str:
+        return _bp(self.bp_after_systolic, self.bp_after_diastolic)
+
+    @property
+    def adverse_labels(self) -> list[str]:
+        from liaison.care.choices import AdverseEffect
+
+        labels = dict(AdverseEffect.choices)
+        return [labels.get(code, code) for code in self.adverse_effects] + (
+            [self.adverse_other] if self.adverse_other else []
+        )
+
+
+def _bp(systolic, diastolic) -> str:
+    return f"{systolic}/{diastolic}" if systolic and diastolic else ""
+
+
+class Assessment(models.Model):
+    """One PHQ-9 or GAD-7: item by item (the total follows) or a total alone where only that is known.
+
+    `items` are the answers 0–3 in the instrument's order (instruments.Spec.item_loinc gives each one's
+    LOINC code); `item9` keeps PHQ-9's safety answer even when only the total and that answer are known."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="assessments")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
+    instrument = models.CharField(max_length=6, choices=Instrument.choices)
+    loinc = models.CharField("panel LOINC code", max_length=10)
+    items = models.JSONField(null=True, blank=True)
+    total = models.PositiveSmallIntegerField()
+    item9 = models.PositiveSmallIntegerField("PHQ-9 item 9", null=True, blank=True)
+    difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
+    taken_on = models.DateField()
+    source = models.CharField(max_length=14, choices=ScoreSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["taken_on", "id"]
+        indexes = [models.Index(fields=["referral", "instrument", "taken_on"], name="care_assessment_referral")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(instrument="phq9", total__lte=27) | Q(instrument="gad7", total__lte=21),
+                name="care_assessment_total_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(item9__isnull=True) | (Q(instrument="phq9") & Q(item9__lte=3)),
+                name="care_assessment_item9_phq9_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__isnull=True) | Q(difficulty__lte=3), name="care_assessment_difficulty_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} {self.total} on {self.taken_on}"
+
+
+class SafetyAlert(models.Model):
+    """A safety signal for the treating clinician: PHQ-9 item 9 above 0, or a blood pressure above the
+    practice's threshold. It stays open until a clinician acknowledges it with a note."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="safety_alerts")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    summary = models.CharField(max_length=300)
+    raised_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledgement = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["acknowledged_at", "-raised_at"], name="care_alert_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True, acknowledgement="")
+                | (Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False) & ~Q(acknowledgement="")),
+                name="care_alert_acknowledged_with_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.referral_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class QuestionnaireLink(models.Model):
+    """A link sent to a patient to fill in the PHQ-9 and GAD-7 without an account. The link carries a
+    signed token; only a hash of its secret part is kept here. It expires and works once (`used_at`)."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="questionnaire_links")
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="care_link_expires_later"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Questionnaire link {self.pk} for referral {self.referral_id}"
+
+    def state(self, now) -> str:
+        if self.used_at:
+            return "used"
+        return "expired" if self.expires_at <= now else "waiting"

@@ -1,0 +1,222 @@
+"""Reads of measurement-based care, scoped to who is asking. The referral itself is always fetched through
+referrals.queries (referral_get / referral_scope); nothing here looks a record up by id alone."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.http import Http404
+from django.utils import timezone
+
+from liaison.accounts.choices import Role
+from liaison.care import outcomes
+from liaison.care.choices import Instrument, SessionKind
+from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
+from liaison.core.audit import audit_log
+from liaison.referrals.models import Referral
+
+ALERT_READERS = frozenset({Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN, Role.COORDINATOR})
+AGGREGATE_READERS = frozenset({Role.LIAISON, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN, Role.COORDINATOR})
+TREATED_KINDS = (SessionKind.ACUTE, SessionKind.MAINTENANCE)
+SMALL_COUNT = 10  # fewer outcomes than this: the page says the rates are not to be over-read
+
+
+def care_settings() -> CareSettings:
+    """The practice's row, or the defaults when none has been saved (nothing is written)."""
+    return CareSettings.objects.order_by("pk").first() or CareSettings()
+
+
+# ---------------------------------------------------------------- one referral
+
+
+@dataclass
+class CarePanel:
+    sessions: list[Session]
+    assessments: list[Assessment]
+    alerts: list[SafetyAlert]
+    links: list[QuestionnaireLink]
+    outcome: outcomes.Outcome
+    rows: list = field(default_factory=list)  # (date, session or None, phq9, gad7) for the table
+
+    def series(self, instrument: str) -> list[tuple[date, int]]:
+        return [(a.taken_on, a.total) for a in self.assessments if a.instrument == instrument]
+
+    @property
+    def last_acute(self) -> Session | None:
+        acute = [s for s in self.sessions if s.kind == SessionKind.ACUTE]
+        return max(acute, key=lambda s: s.number) if acute else None
+
+    @property
+    def acute_finished(self) -> bool:
+        last = self.last_acute
+        return last is not None and last.number >= last.planned
+
+
+def phq9_scores(assessments, sessions_by_id: dict) -> list[outcomes.Score]:
+    return [
+        outcomes.Score(a.taken_on, a.total, sessions_by_id[a.session_id].kind if a.session_id else "")
+        for a in assessments
+        if a.instrument == Instrument.PHQ9
+    ]
+
+
+def _table_rows(sessions, assessments) -> list:
+    """One row per session (with its scores) and one per score taken outside a session, by date."""
+    by_session = defaultdict(dict)
+    loose = []
+    for a in assessments:
+        if a.session_id:
+            by_session[a.session_id][a.instrument] = a
+        else:
+            loose.append((a.taken_on, a.created_at, None, {a.instrument: a}))
+    rows = [(s.held_on, s.created_at, s, by_session.get(s.pk, {})) for s in sessions]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    merged = sorted(rows + loose, key=lambda r: (r[0], r[1]))
+    return [(on, session, scores.get("phq9"), scores.get("gad7")) for on, _, session, scores in merged]
+
+
+def care_panel(*, user, referral: Referral) -> CarePanel:
+    """Everything the referral page shows about care, in four queries (plus one audit row).
+    `referral` must come from referrals.queries.referral_get, which checked who is asking."""
+    sessions = list(Session.objects.filter(referral=referral).select_related("clinician").order_by("held_on", "id"))
+    assessments = list(Assessment.objects.filter(referral=referral).order_by("taken_on", "id"))
+    clinic_staff = user.sees_all_referrals
+    alerts = list(SafetyAlert.objects.filter(referral=referral, acknowledged_at__isnull=True)) if clinic_staff else []
+    links = list(QuestionnaireLink.objects.filter(referral=referral)[:5]) if clinic_staff else []
+    by_id = {s.pk: s for s in sessions}
+    panel = CarePanel(sessions, assessments, alerts, links, outcomes.outcome(phq9_scores(assessments, by_id)))
+    panel.rows = _table_rows(sessions, assessments)
+    audit_log(
+        actor=user,
+        action="view",
+        object_type="care.panel",
+        object_id=referral.pk,
+        patient_id=referral.patient_id,
+        detail={"sessions": len(sessions), "assessments": len(assessments), "alerts": [a.pk for a in alerts]},
+    )
+    return panel
+
+
+# ---------------------------------------------------------------- safety alerts
+
+
+def _alerts_for(user):
+    qs = SafetyAlert.objects.filter(acknowledged_at__isnull=True)
+    if not user.is_authenticated or user.role not in ALERT_READERS:
+        return qs.none()
+    if user.role == Role.CLINICIAN:
+        # The treating clinician's own, and every alert on a referral with no clinician assigned.
+        from django.db.models import Q
+
+        qs = qs.filter(Q(referral__assigned_clinician=user) | Q(referral__assigned_clinician__isnull=True))
+    return qs
+
+
+def open_alerts(*, user) -> list[SafetyAlert]:
+    """The open safety alerts this person must see: a clinician those on referrals they treat or that have no
+    clinician yet; the medical director, administrators and coordinators all of them. Never filtered further."""
+    return list(
+        _alerts_for(user).select_related("referral__patient", "referral__assigned_clinician").order_by("raised_at")
+    )
+
+
+def alert_get(*, user, pk: int) -> SafetyAlert:
+    alert = SafetyAlert.objects.filter(pk=pk).select_related("referral").first()
+    if alert is None or not user.is_authenticated or user.role not in ALERT_READERS:
+        raise Http404("No such alert.")
+    return alert
+
+
+# ---------------------------------------------------------------- outcome aggregates
+
+
+@dataclass
+class Aggregate:
+    key: str
+    label: str
+    treated: int = 0
+    measured: int = 0  # treated referrals with a baseline and a later PHQ-9
+    responders: int = 0
+    partial: int = 0
+    remitted: int = 0
+
+    def _rate(self, n: int) -> int | None:
+        return round(100 * n / self.measured) if self.measured else None
+
+    @property
+    def response_rate(self) -> int | None:
+        return self._rate(self.responders)
+
+    @property
+    def remission_rate(self) -> int | None:
+        return self._rate(self.remitted)
+
+    @property
+    def is_small(self) -> bool:
+        return self.measured < SMALL_COUNT
+
+    def add(self, result: outcomes.Outcome) -> None:
+        self.treated += 1
+        if result.current is None or result.response is None:
+            return
+        self.measured += 1
+        self.responders += result.response == outcomes.RESPONSE
+        self.partial += result.response == outcomes.PARTIAL
+        self.remitted += bool(result.remission)
+
+
+GROUPINGS = {
+    "practice": None,
+    "source_type": "referral__source_type",
+    "referrer": "referral__referrer_id",
+}
+
+
+def _treated_referrals(user, since: date | None, until: date | None):
+    if not user.is_authenticated or user.role not in AGGREGATE_READERS:
+        return Referral.objects.none()
+    treated = Session.objects.filter(kind__in=TREATED_KINDS)
+    if since:
+        treated = treated.filter(held_on__gte=since)
+    if until:
+        treated = treated.filter(held_on__lte=until)
+    return Referral.objects.filter(pk__in=treated.values("referral_id"))
+
+
+def outcome_aggregates(*, user, by: str = "practice", since: date | None = None, until: date | None = None):
+    """Treated referrals and their response and remission rates, per referrer, per source type or for the
+    practice. Counts only, never a patient: liaisons may read this. Rows with few outcomes are marked small."""
+    if by not in GROUPINGS:
+        raise ValueError(f"Group by one of {', '.join(GROUPINGS)}, not {by!r}.")
+    referrals = _treated_referrals(user, since, until)
+    meta = {r["pk"]: r for r in referrals.values("pk", "source_type", "referrer_id")}
+    phq9 = Assessment.objects.filter(referral_id__in=referrals.values("pk"), instrument=Instrument.PHQ9)
+    scores = defaultdict(list)
+    for rid, on, total, kind in phq9.values_list("referral_id", "taken_on", "total", "session__kind"):
+        scores[rid].append(outcomes.Score(on, total, kind or ""))
+    groups: dict[str, Aggregate] = {}
+    for rid, row in meta.items():
+        key = "practice" if by == "practice" else str(row[by if by != "referrer" else "referrer_id"] or "")
+        groups.setdefault(key, Aggregate(key=key, label=key)).add(outcomes.outcome(scores.get(rid, [])))
+    _label_groups(by, groups)
+    return sorted(groups.values(), key=lambda g: (-g.treated, g.label))
+
+
+def _label_groups(by: str, groups: dict) -> None:
+    from liaison.directory.choices import SourceType
+    from liaison.directory.models import Referrer
+
+    if by == "practice":
+        for g in groups.values():
+            g.label = "The practice"
+    elif by == "source_type":
+        for g in groups.values():
+            g.label = SourceType(g.key).label if g.key in SourceType.values else g.key
+    else:
+        names = {str(r.pk): r.display_name for r in Referrer.objects.filter(pk__in=[k for k in groups if k])}
+        for g in groups.values():
+            g.label = names.get(g.key, "Self-referrals")
+
+
+def today() -> date:
+    return timezone.localdate()

@@ -1,0 +1,391 @@
+"""Every write of measurement-based care: sessions, scores, safety alerts and questionnaire links.
+
+Keyword-only, one transaction each, an audit row for every write. Bad input raises ValidationError naming
+every field at fault, and nothing is written. A PHQ-9 with item 9 above 0, or a blood pressure above the
+practice's threshold, raises a SafetyAlert in the same transaction as the answer that caused it.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from liaison.care.choices import AdverseEffect, AlertKind, ScoreSource, SessionKind
+from liaison.care.instruments import spec
+from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
+from liaison.care.queries import care_settings
+from liaison.care.scoring import CleanScore, ScoreInput, check_score
+from liaison.core.audit import audit_log
+from liaison.referrals.choices import Status
+from liaison.referrals.models import Referral
+from liaison.referrals.services import referral_transition
+
+CLINICAL_ROLES = frozenset({"clinician", "director", "admin"})
+ACKNOWLEDGING_ROLES = frozenset({"clinician", "director"})
+LINK_ROLES = frozenset({"coordinator", "clinician", "director", "admin"})
+LINK_SALT = "liaison.care.questionnaire"
+BP_FIELDS = ("bp_before", "bp_after")
+# Which referral statuses each kind of session may be recorded in, and the move it makes from which status.
+SESSION_STATUSES = {
+    SessionKind.EVALUATION: {
+        Status.RECEIVED,
+        Status.ACKNOWLEDGED,
+        Status.INFO_REQUESTED,
+        Status.EVAL_SCHEDULED,
+        Status.EVALUATED,
+        Status.ACCEPTED,
+    },
+    SessionKind.ACUTE: {Status.ACCEPTED, Status.ACUTE},
+    SessionKind.MAINTENANCE: {Status.ACUTE_COMPLETE, Status.MAINTENANCE},
+}
+SESSION_MOVES = {
+    SessionKind.ACUTE: (Status.ACCEPTED, Status.ACUTE),
+    SessionKind.MAINTENANCE: (
+        Status.ACUTE_COMPLETE,
+        Status.MAINTENANCE,
+    ),
+}
+
+
+def _require(by, roles, what: str) -> None:
+    if by is None or getattr(by, "role", None) not in roles:
+        raise PermissionDenied(f"{what} is not part of your role.")
+
+
+def _date_errors(referral: Referral, on: date | None, field: str, at: datetime) -> dict:
+    if not isinstance(on, date):
+        return {field: ["Give the date."]}
+    received = timezone.localdate(referral.received_at)
+    if on < received:
+        return {field: [f"The date {on:%b %-d, %Y} is before the referral was received ({received:%b %-d, %Y})."]}
+    if on > timezone.localdate(at):
+        return {field: [f"The date {on:%b %-d, %Y} is in the future."]}
+    return {}
+
+
+# ---------------------------------------------------------------- scores and alerts
+
+
+def _raise_alert(*, referral: Referral, kind: str, summary: str, at: datetime, by=None, **links) -> SafetyAlert:
+    alert = SafetyAlert.objects.create(referral=referral, kind=kind, summary=summary, raised_at=at, **links)
+    audit_log(actor=by, action="alert_raised", obj=alert, patient_id=referral.patient_id, detail={"kind": kind})
+    return alert
+
+
+def _save_score(*, referral, clean: CleanScore, taken_on, source, by, at, session=None) -> Assessment:
+    assessment = Assessment.objects.create(
+        referral=referral,
+        session=session,
+        instrument=clean.instrument,
+        loinc=spec(clean.instrument).panel_loinc,
+        items=clean.items,
+        total=clean.total,
+        item9=clean.item9,
+        difficulty=clean.difficulty,
+        taken_on=taken_on,
+        source=source,
+        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    audit_log(actor=by, action="create", obj=assessment, patient_id=referral.patient_id, detail={"source": source})
+    if clean.item9:
+        _raise_alert(
+            referral=referral,
+            kind=AlertKind.ITEM9,
+            summary=f"PHQ-9 item 9 answered {clean.item9} of 3 on {taken_on:%b %-d, %Y} (total {clean.total}).",
+            at=at,
+            by=by,
+            assessment=assessment,
+            session=session,
+        )
+    return assessment
+
+
+def assessment_record(
+    *,
+    referral: Referral,
+    by,
+    instrument: str,
+    score: ScoreInput,
+    taken_on: date,
+    source: str = ScoreSource.STAFF,
+    at: datetime | None = None,
+) -> Assessment:
+    """One PHQ-9 or GAD-7 outside a session: entered by staff or imported (a total alone is allowed)."""
+    _require(by, CLINICAL_ROLES | {"coordinator"}, "Recording scores")
+    at = at or timezone.now()
+    clean, errors = check_score(instrument, score) if instrument in ("phq9", "gad7") else (None, {})
+    if instrument not in ("phq9", "gad7"):
+        errors = {"instrument": [f"Unknown instrument {instrument!r}; use phq9 or gad7."]}
+    elif clean is None and not errors:
+        errors = {f"{instrument}_total": ["Give the items or the total."]}
+    errors |= _date_errors(referral, taken_on, "taken_on", at)
+    if source not in ScoreSource.values:
+        errors["source"] = [f"Unknown source {source!r}."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return _save_score(referral=referral, clean=clean, taken_on=taken_on, source=source, by=by, at=at)
+
+
+def alert_acknowledge(*, alert: SafetyAlert, by, note: str, at: datetime | None = None) -> SafetyAlert:
+    """A clinician has seen the alert and says what was done; a conditional update, so only once."""
+    _require(by, ACKNOWLEDGING_ROLES, "Acknowledging safety alerts")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ["Say what was done about the alert before acknowledging it."]})
+    if len(note) > 2000:
+        raise ValidationError({"note": ["The note is at most 2,000 characters."]})
+    at = at or timezone.now()
+    with transaction.atomic():
+        done = SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=at, acknowledged_by=by, acknowledgement=note
+        )
+        if not done:
+            raise ValidationError({"note": ["Someone else acknowledged this alert first; nothing was changed."]})
+        audit_log(actor=by, action="alert_acknowledged", obj=alert, patient_id=alert.referral.patient_id)
+    alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement = at, by, note
+    return alert
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    kind: str
+    held_on: date | None
+    clinician: object = None
+    route: str = ""
+    dose: object = None
+    dose_unit: str = ""
+    bp_before_systolic: int | None = None
+    bp_before_diastolic: int | None = None
+    bp_after_systolic: int | None = None
+    bp_after_diastolic: int | None = None
+    adverse_effects: tuple = ()
+    adverse_other: str = ""
+    notes: str = ""
+    planned: int | None = None
+
+
+def _bp_errors(data: SessionInput) -> dict:
+    errors = {}
+    for prefix in BP_FIELDS:
+        sys_, dia = getattr(data, f"{prefix}_systolic"), getattr(data, f"{prefix}_diastolic")
+        when = prefix.removeprefix("bp_")
+        if (sys_ is None) != (dia is None):
+            missing = f"{prefix}_diastolic" if dia is None else f"{prefix}_systolic"
+            errors[missing] = [f"Give both numbers of the blood pressure {when}, or neither."]
+            continue
+        if sys_ is None:
+            continue
+        if not 50 <= sys_ <= 300:
+            errors[f"{prefix}_systolic"] = [f"A systolic pressure {when} of {sys_} mmHg is not possible; check it."]
+        if not 20 <= dia <= 200:
+            errors[f"{prefix}_diastolic"] = [f"A diastolic pressure {when} of {dia} mmHg is not possible; check it."]
+        elif 50 <= sys_ <= 300 and dia >= sys_:
+            errors[f"{prefix}_diastolic"] = [f"The diastolic pressure {when} must be lower than the systolic."]
+    return errors
+
+
+def _treatment_errors(data: SessionInput) -> dict:
+    errors = {}
+    if data.kind != SessionKind.EVALUATION and not data.route:
+        errors["route"] = ["Choose the route of the treatment."]
+    if (data.dose is None) != (not data.dose_unit):
+        errors["dose" if data.dose is None else "dose_unit"] = ["Give the dose with its unit, or neither."]
+    elif data.dose is not None and data.dose <= 0:
+        errors["dose"] = ["The dose must be more than zero."]
+    unknown = [e for e in data.adverse_effects if e not in AdverseEffect.values]
+    if unknown:
+        errors["adverse_effects"] = [f"Unknown adverse effect: {', '.join(map(str, unknown))}."]
+    if data.planned is not None and not 1 <= data.planned <= 30:
+        errors["planned"] = ["Plan between 1 and 30 sessions."]
+    return errors
+
+
+def _status_errors(referral: Referral, kind: str) -> dict:
+    if kind not in SessionKind.values:
+        return {"kind": [f"Unknown kind of session {kind!r}."]}
+    if not referral.is_open:
+        return {"kind": ["The referral is closed; sessions can no longer be recorded on it."]}
+    if referral.status not in SESSION_STATUSES[kind]:
+        status = Status(referral.status).label
+        return {"kind": [f"A {SessionKind(kind).label.lower()} cannot be recorded while the referral is “{status}”."]}
+    return {}
+
+
+def _bp_alerts(session: Session, limits: CareSettings) -> list[str]:
+    found = []
+    for prefix in BP_FIELDS:
+        sys_, dia = getattr(session, f"{prefix}_systolic"), getattr(session, f"{prefix}_diastolic")
+        if sys_ is not None and (sys_ > limits.systolic_alert_above or dia > limits.diastolic_alert_above):
+            found.append(f"{sys_}/{dia} {prefix.removeprefix('bp_')}")
+    return found
+
+
+def _next_number(referral: Referral, planned: int | None, limits: CareSettings) -> tuple[int, int]:
+    last = Session.objects.filter(referral=referral, kind=SessionKind.ACUTE).order_by("-number").first()
+    number = last.number + 1 if last else 1
+    planned = planned or (last.planned if last else limits.acute_sessions_planned)
+    return number, max(planned, number)
+
+
+def session_record(
+    *,
+    referral: Referral,
+    by,
+    data: SessionInput,
+    phq9: ScoreInput | None = None,
+    gad7: ScoreInput | None = None,
+    at: datetime | None = None,
+) -> Session:
+    """Record a session with its scores. The first acute session of an accepted referral starts the acute
+    series, and the first maintenance session starts maintenance, in the same transaction."""
+    _require(by, CLINICAL_ROLES, "Recording sessions")
+    at = at or timezone.now()
+    errors = _status_errors(referral, data.kind) | _date_errors(referral, data.held_on, "held_on", at)
+    errors |= _bp_errors(data) | _treatment_errors(data)
+    clean = {}
+    for name, score in (("phq9", phq9), ("gad7", gad7)):
+        clean[name], found = check_score(name, score)
+        errors |= found
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return _session_write(referral=referral, by=by, data=data, clean=clean, at=at)
+    except IntegrityError:
+        raise ValidationError({"kind": ["Another session was recorded at the same moment; try again."]}) from None
+
+
+def _session_write(*, referral, by, data: SessionInput, clean: dict, at) -> Session:
+    limits = care_settings()
+    fields = {k: v for k, v in data.__dict__.items() if k not in ("planned", "clinician")}
+    fields["adverse_effects"] = list(data.adverse_effects)
+    session = Session(referral=referral, clinician=data.clinician or by, recorded_by=by, **fields)
+    if data.kind == SessionKind.ACUTE:
+        session.number, session.planned = _next_number(referral, data.planned, limits)
+    move = SESSION_MOVES.get(data.kind)
+    if move and referral.status == move[0]:
+        referral_transition(referral=referral, to=move[1], by=by, at=at)
+    session.save()
+    audit_log(actor=by, action="create", obj=session, patient_id=referral.patient_id, detail={"kind": data.kind})
+    for score in clean.values():
+        if score is not None:
+            _save_score(
+                referral=referral,
+                clean=score,
+                taken_on=data.held_on,
+                source=ScoreSource.STAFF,
+                by=by,
+                at=at,
+                session=session,
+            )
+    high = _bp_alerts(session, limits)
+    if high:
+        summary = f"Blood pressure {', '.join(high)} on {data.held_on:%b %-d, %Y} is above the practice's threshold"
+        limit = f"{limits.systolic_alert_above}/{limits.diastolic_alert_above}"
+        _raise_alert(
+            referral=referral,
+            kind=AlertKind.BLOOD_PRESSURE,
+            summary=f"{summary} ({limit}).",
+            at=at,
+            by=by,
+            session=session,
+        )
+    return session
+
+
+# ---------------------------------------------------------------- the patient's questionnaire link
+
+
+class LinkRefused(Exception):
+    """The link is not valid (tampered or unknown), has expired, or has been used."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _hash(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def questionnaire_link_create(*, referral: Referral, by, at: datetime | None = None) -> tuple[QuestionnaireLink, str]:
+    """A new link for the patient; returns the row and the token, which is shown once and never stored."""
+    _require(by, LINK_ROLES, "Sending questionnaire links")
+    if not referral.is_open:
+        raise ValidationError({"referral": ["The referral is closed; no questionnaire can be sent on it."]})
+    at = at or timezone.now()
+    nonce = secrets.token_urlsafe(24)
+    hours = care_settings().questionnaire_link_hours
+    with transaction.atomic():
+        link = QuestionnaireLink.objects.create(
+            referral=referral,
+            nonce_hash=_hash(nonce),
+            created_by=by,
+            created_at=at,
+            expires_at=at + timedelta(hours=hours),
+        )
+        audit_log(actor=by, action="create", obj=link, patient_id=referral.patient_id)
+    token = signing.TimestampSigner(salt=LINK_SALT).sign_object({"l": link.pk, "n": nonce})
+    return link, token
+
+
+def questionnaire_link_check(*, token: str, at: datetime | None = None) -> QuestionnaireLink:
+    """The link this token opens, or LinkRefused('invalid' | 'expired' | 'used')."""
+    try:
+        payload = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token)
+        pk, nonce = int(payload["l"]), str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise LinkRefused("invalid") from None
+    link = QuestionnaireLink.objects.select_related("referral__patient").filter(pk=pk).first()
+    if link is None or not secrets.compare_digest(link.nonce_hash, _hash(nonce)):
+        raise LinkRefused("invalid")
+    if link.used_at is not None:
+        raise LinkRefused("used")
+    if link.expires_at <= (at or timezone.now()):
+        raise LinkRefused("expired")
+    return link
+
+
+def questionnaire_submit(
+    *, token: str, phq9: ScoreInput, gad7: ScoreInput, at: datetime | None = None
+) -> list[Assessment]:
+    """The patient's answers: both instruments item by item. The link is used up in the same transaction
+    (a conditional update, so a second submission of the same link writes nothing)."""
+    at = at or timezone.now()
+    link = questionnaire_link_check(token=token, at=at)
+    errors, clean = {}, []
+    for name, score in (("phq9", phq9), ("gad7", gad7)):
+        items = list(score.items or [])
+        if len(items) != spec(name).item_count or any(v is None for v in items):
+            items = (items + [None] * spec(name).item_count)[: spec(name).item_count]
+        found_clean, found = check_score(name, ScoreInput(items=items, difficulty=score.difficulty))
+        errors |= found
+        clean.append(found_clean)
+    if errors:
+        raise ValidationError(errors)
+    referral = link.referral
+    with transaction.atomic():
+        used = QuestionnaireLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=at).update(used_at=at)
+        if not used:
+            raise LinkRefused("used")
+        audit_log(actor=None, action="questionnaire_submitted", obj=link, patient_id=referral.patient_id)
+        return [
+            _save_score(
+                referral=referral,
+                clean=c,
+                taken_on=timezone.localdate(at),
+                source=ScoreSource.PATIENT_LINK,
+                by=None,
+                at=at,
+            )
+            for c in clean
+        ]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from liaison.care import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("referrals/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("referrals/<int:pk>/scores/new/", views.score_new, name="score_new"),
+    path("referrals/<int:pk>/questionnaire-link/", views.link_create, name="link_create"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("outcomes/", views.outcomes_page, name="outcomes"),
+    path("q/<str:token>/", views.questionnaire, name="questionnaire"),
+]
