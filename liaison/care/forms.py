@@ -13,15 +13,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 ITEM_CHOICES = [("", "—"), *[(v, str(v)) for v, _ in ANSWERS]]
 
 
-def _item_field(label: str, *, required=False, widget=None) -> forms.Field:
-    return forms.TypedChoiceField(
-        label=label,
-        choices=ITEM_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=required,
-        widget=widget or forms.Select,
-    )
+def _item_field(label: str, instrument: str = "") -> forms.Field:
+    field = forms.TypedChoiceField(label=label, choices=ITEM_CHOICES, coerce=int, empty_value=None, required=False)
+    name = f"{instrument} {label.lower()}" if instrument else label
+    field.error_messages["invalid_choice"] = f"{name}: answer 0, 1, 2 or 3."
+    return field
 
 
 def _score(data: dict, prefix: str, count: int, **extra) -> ScoreInput:
@@ -33,13 +29,13 @@ class ScoreFieldsMixin:
 
     def add_score_fields(self):
         for n in range(1, 10):
-            self.fields[f"phq9_{n}"] = _item_field(f"Item {n}")
+            self.fields[f"phq9_{n}"] = _item_field(f"Item {n}", "PHQ-9")
         self.fields["phq9_difficulty"] = forms.TypedChoiceField(
             label="Difficulty", choices=[("", "—"), *DIFFICULTY_ANSWERS], coerce=int, empty_value=None, required=False
         )
         self.fields["phq9_total"] = forms.IntegerField(label="PHQ-9 total", required=False, help_text="0–27")
         for n in range(1, 8):
-            self.fields[f"gad7_{n}"] = _item_field(f"Item {n}")
+            self.fields[f"gad7_{n}"] = _item_field(f"Item {n}", "GAD-7")
         self.fields["gad7_total"] = forms.IntegerField(label="GAD-7 total", required=False, help_text="0–21")
 
     def phq9_items(self):
@@ -62,7 +58,7 @@ class ScoreFieldsMixin:
 class SessionForm(ScoreFieldsMixin, forms.Form):
     kind = forms.ChoiceField(label="Kind of session", choices=SessionKind.choices, widget=forms.RadioSelect)
     held_on = forms.DateField(label="Date", widget=DATE_INPUT)
-    clinician = forms.ModelChoiceField(queryset=None, label="Clinician")
+    clinician = forms.ModelChoiceField(queryset=None, label="Clinician", required=False)
     route = forms.ChoiceField(choices=[("", "— none (evaluation) —"), *Route.choices], required=False)
     dose = forms.DecimalField(max_digits=6, decimal_places=2, required=False, min_value=0.01)
     dose_unit = forms.ChoiceField(label="Unit", choices=[("", "—"), *DoseUnit.choices], required=False)

@@ -1,0 +1,35 @@
+"""The demo's care data: consistent with the rules the services enforce."""
+
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from liaison.care import queries
+from liaison.care.demo import build_demo_care
+from liaison.care.models import Assessment, SafetyAlert, Session
+from liaison.referrals.choices import Status
+
+pytestmark = pytest.mark.django_db
+AT = datetime.datetime(2025, 6, 1, 12, tzinfo=datetime.UTC)
+
+
+def test_treated_referrals_get_sessions_scores_and_two_item9_alerts(make_referral, clinician, director):
+    statuses = [Status.ACUTE, Status.ACUTE_COMPLETE, Status.MAINTENANCE, Status.RETURNED, Status.RECEIVED] * 3
+    referrals = [
+        make_referral(s, received_at=AT - datetime.timedelta(days=20 + 15 * i)) for i, s in enumerate(statuses)
+    ]
+    counts = build_demo_care(rng=random.Random(5), referrals=referrals, clinicians=[clinician], at=AT)
+    assert counts["sessions"] == Session.objects.count() > 12 * 2 and counts["alerts"] == 2
+    assert not Session.objects.filter(referral__status=Status.RECEIVED).exists()
+    for session in Session.objects.select_related("referral"):
+        assert timezone.localdate(session.referral.received_at) <= session.held_on <= AT.date()
+    for referral in referrals[:4]:
+        acute = list(Session.objects.filter(referral=referral, kind="acute").values_list("number", flat=True))
+        assert acute == list(range(1, len(acute) + 1))
+    flagged = Assessment.objects.filter(instrument="phq9", item9__gt=0)
+    assert set(flagged.values_list("pk", flat=True)) == set(SafetyAlert.objects.values_list("assessment_id", flat=True))
+    assert SafetyAlert.objects.filter(acknowledged_at__isnull=True).count() == 1
+    practice = queries.outcome_aggregates(user=director, by="practice")[0]
+    assert practice.treated == 12 and practice.measured == 12
