@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "liaison.directory",
     "liaison.referrals",
     "liaison.care",
+    "ninja",
+    "liaison.api",
 ]
 
 MIDDLEWARE = [

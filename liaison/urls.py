@@ -10,5 +10,7 @@ urlpatterns = [
     path("referrals/", include("liaison.referrals.urls")),
     path("directory/", include("liaison.directory.urls")),
     path("care/", include("liaison.care.urls")),
+    path("", include("liaison.referrals.intake_urls")),
+    path("api/v1/", include("liaison.api.urls")),
     path("admin/", admin.site.urls),
 ]
