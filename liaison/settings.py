@@ -106,9 +106,8 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.directory",
     "liaison.referrals",
+    "liaison.crm",
     "liaison.care",
-    "ninja",
-    "liaison.api",
 ]
 
 MIDDLEWARE = [

@@ -9,8 +9,7 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("referrals/", include("liaison.referrals.urls")),
     path("directory/", include("liaison.directory.urls")),
+    path("crm/", include("liaison.crm.urls")),
     path("care/", include("liaison.care.urls")),
-    path("", include("liaison.referrals.intake_urls")),
-    path("api/v1/", include("liaison.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,7 @@ AUDIT_PAGE_SIZE = 100
 @login_required
 def home(request):
     if request.user.role == Role.LIAISON:
-        return redirect("directory:referrers")
+        return redirect("crm:tasks")
     return redirect("referrals:inbox")
 
 

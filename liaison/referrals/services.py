@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core.audit import audit_log
+from liaison.crm import services as crm_services
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
 from liaison.referrals import intake, lifecycle
@@ -143,6 +144,7 @@ def referral_receive(
             detail={"channel": channel},
         )
         audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
+        crm_services.relationship_referral_received(referral=new_referral)
     return new_referral
 
 

@@ -1,4 +1,0 @@
-from liaison.api.api import api
-
-app_name = api.urls_namespace
-urlpatterns = api.urls[0]

@@ -1,0 +1,363 @@
+"""Reads of the liaison's workspace, scoped to who asks. Clinic staff see every relationship (one clinic per
+deployment); people outside the clinic see none. Nothing here reads a patient's name or clinical detail:
+referrals appear only as counts, dates and outcomes in aggregate."""
+
+import string
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from liaison.accounts.choices import STAFF_ROLES, Role
+from liaison.crm import geo
+from liaison.crm.choices import Flag, GrowthPhase, Stage, TaskStatus
+from liaison.crm.models import Health, Meeting, OutreachTemplate, Relationship, SavedList, Task, ZipDistance
+from liaison.directory.choices import SourceType
+from liaison.directory.models import Practice, Referrer
+from liaison.referrals.models import Referral
+
+CRM_READERS = tuple(STAFF_ROLES)
+CRM_WRITERS = (Role.LIAISON, Role.DIRECTOR, Role.ADMIN)
+TARGET_PAGE_SIZE = 50
+EXPORT_LIMIT = 20000
+
+
+def can_read(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role in CRM_READERS
+
+
+def can_write(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role in CRM_WRITERS
+
+
+def _check(user) -> None:
+    if not can_read(user):
+        raise Http404("Not found.")
+
+
+def relationship_scope(user) -> QuerySet[Relationship]:
+    return Relationship.objects.all() if can_read(user) else Relationship.objects.none()
+
+
+def referrer_get(*, user, pk: int) -> Referrer:
+    _check(user)
+    try:
+        return Referrer.objects.select_related("practice", "taxonomy").get(pk=pk)
+    except Referrer.DoesNotExist:
+        raise Http404("No such referrer.") from None
+
+
+def practice_get(*, user, pk: int) -> Practice:
+    _check(user)
+    try:
+        return Practice.objects.get(pk=pk)
+    except Practice.DoesNotExist:
+        raise Http404("No such practice.") from None
+
+
+def meeting_get(*, user, pk: int) -> Meeting:
+    _check(user)
+    try:
+        return Meeting.objects.select_related("relationship__referrer", "relationship__practice", "organizer").get(
+            pk=pk
+        )
+    except Meeting.DoesNotExist:
+        raise Http404("No such meeting.") from None
+
+
+def task_get(*, user, pk: int) -> Task:
+    _check(user)
+    try:
+        return Task.objects.select_related("relationship").get(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404("No such task.") from None
+
+
+def saved_lists(*, user) -> list[SavedList]:
+    return list(SavedList.objects.filter(owner=user)) if can_read(user) else []
+
+
+def saved_list_get(*, user, pk: int) -> SavedList:
+    try:
+        return SavedList.objects.get(pk=pk, owner=user)
+    except SavedList.DoesNotExist:
+        raise Http404("No such list.") from None
+
+
+# ---------------------------------------------------------------- target lists
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    specialty: str = ""  # a taxonomy code
+    source_type: str = ""
+    practice_type: str = ""
+    min_size: int | None = None
+    max_size: int | None = None
+    within_miles: float | None = None
+    stage: str = ""
+    history: str = ""  # "", "none", "referring", "at_risk"
+    min_referrals: int | None = None
+    owner: str = ""  # "", "me", "nobody"
+    sort: str = "distance"
+    after: int = 0
+
+    def as_query(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in ("", None, 0) or k == "sort"}
+
+
+SORTS = {
+    "distance": (F("miles").asc(nulls_last=True), "last_name", "id"),
+    "referrals": (F("health__total_referrals").desc(nulls_last=True), "last_name", "id"),
+    "health": (F("health__score").desc(nulls_last=True), "last_name", "id"),
+    "size": (F("practice__clinician_count").desc(nulls_last=True), "last_name", "id"),
+    "name": ("last_name", "first_name", "id"),
+}
+
+
+def _miles():
+    return Subquery(ZipDistance.objects.filter(zip_code=OuterRef("practice__zip_code")).values("miles")[:1])
+
+
+def targets_queryset(*, user, filters: TargetFilters) -> QuerySet[Referrer]:
+    """Referrers matching the filters, with their distance, relationship and health, ranked."""
+    if not can_read(user):
+        return Referrer.objects.none()
+    qs = Referrer.objects.select_related("practice", "taxonomy", "relationship__owner", "health").annotate(
+        miles=_miles()
+    )
+    f = filters
+    exact = {
+        "taxonomy_id": f.specialty,
+        "source_type": f.source_type,
+        "practice__practice_type": f.practice_type,
+        "relationship__stage": f.stage,
+    }
+    qs = qs.filter(**{k: v for k, v in exact.items() if v})
+    if f.min_size:
+        qs = qs.filter(practice__clinician_count__gte=f.min_size)
+    if f.max_size:
+        qs = qs.filter(practice__clinician_count__lte=f.max_size)
+    if f.within_miles is not None:
+        qs = qs.filter(miles__lte=f.within_miles)
+    qs = _history_filter(qs, f)
+    if f.owner == "me":
+        qs = qs.filter(relationship__owner=user)
+    elif f.owner == "nobody":
+        qs = qs.filter(Q(relationship__isnull=True) | Q(relationship__owner__isnull=True))
+    return qs.order_by(*SORTS.get(f.sort, SORTS["distance"]))
+
+
+def _history_filter(qs, f: TargetFilters):
+    if f.history == "none":
+        qs = qs.filter(Q(health__isnull=True) | Q(health__total_referrals=0))
+    elif f.history == "referring":
+        qs = qs.filter(health__total_referrals__gt=0)
+    elif f.history == "at_risk":
+        qs = qs.filter(health__flag__in=(Flag.COOLING, Flag.DORMANT))
+    if f.min_referrals:
+        qs = qs.filter(health__total_referrals__gte=f.min_referrals)
+    return qs
+
+
+def target_list(*, user, filters: TargetFilters) -> list[Referrer]:
+    """One page (plus one row, to know whether there is another)."""
+    geo.distances_fill_missing()
+    qs = targets_queryset(user=user, filters=filters)
+    return list(qs[filters.after : filters.after + TARGET_PAGE_SIZE + 1])
+
+
+def practice_targets(*, user, filters: TargetFilters) -> list[Practice]:
+    """Practices near the clinic with their size and the referrals of their clinicians, ranked."""
+    if not can_read(user):
+        return []
+    geo.distances_fill_missing()
+    qs = Practice.objects.select_related("relationship").annotate(
+        miles=Subquery(ZipDistance.objects.filter(zip_code=OuterRef("zip_code")).values("miles")[:1]),
+        clinicians=Count("referrers", distinct=True),
+        referrals=Sum("referrers__health__total_referrals"),
+    )
+    if f := filters.practice_type:
+        qs = qs.filter(practice_type=f)
+    if filters.min_size:
+        qs = qs.filter(clinician_count__gte=filters.min_size)
+    if filters.max_size:
+        qs = qs.filter(clinician_count__lte=filters.max_size)
+    if filters.within_miles is not None:
+        qs = qs.filter(miles__lte=filters.within_miles)
+    if filters.stage:
+        qs = qs.filter(relationship__stage=filters.stage)
+    order = {"size": "-clinician_count", "referrals": F("referrals").desc(nulls_last=True)}.get(filters.sort)
+    order = order or F("miles").asc(nulls_last=True)
+    return list(qs.order_by(order, "name", "id")[filters.after : filters.after + TARGET_PAGE_SIZE + 1])
+
+
+# ---------------------------------------------------------------- one relationship
+
+
+def referral_summary(*, user, referrer: Referrer, now: datetime | None = None) -> dict:
+    """What a liaison may know of a referrer's referrals: counts by month and by outcome. No patients."""
+    _check(user)
+    now = now or timezone.now()
+    base = Referral.objects.filter(referrer=referrer)
+    months = (
+        base.filter(received_at__gt=now - timedelta(days=365))
+        .annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    return {
+        "months": list(months),
+        "outcomes": outcome_aggregates_for(referrer_ids=[referrer.pk]),
+        "measured": measured_outcomes(user=user, referrer=referrer),
+    }
+
+
+def measured_outcomes(*, user, referrer: Referrer):
+    """Response and remission for this referrer's treated patients, from measurement-based care
+    (`care.queries.outcome_aggregates`, counts only), or None when there is nothing measured."""
+    from liaison.care.queries import outcome_aggregates
+
+    rows = outcome_aggregates(user=user, by="referrer")
+    return next((row for row in rows if row.key == str(referrer.pk)), None)
+
+
+def outcome_aggregates_for(*, referrer_ids: list[int]) -> dict:
+    """Outcomes in aggregate for these referrers: referrals counted by where they got to in the lifecycle.
+    Response and remission come from measurement-based care: see measured_outcomes."""
+    from liaison.crm.health import ACCEPTED, DISAPPOINTING, TREATED
+    from liaison.referrals.choices import Status
+
+    return Referral.objects.filter(referrer_id__in=referrer_ids).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(is_open=True)),
+        accepted=Count("id", filter=Q(status__in=ACCEPTED)),
+        treated=Count("id", filter=Q(status__in=TREATED)),
+        returned=Count("id", filter=Q(status=Status.RETURNED)),
+        not_treated=Count("id", filter=Q(status__in=DISAPPOINTING)),
+    )
+
+
+def relationship_history(relationship: Relationship, limit: int = 100):
+    return list(relationship.interactions.select_related("by", "meeting")[:limit])
+
+
+def relationship_tasks(relationship: Relationship):
+    return list(relationship.tasks.filter(status=TaskStatus.OPEN).select_related("owner").order_by("due_at"))
+
+
+def draft_email(*, template: OutreachTemplate, referrer: Referrer, liaison, clinic_name: str) -> tuple[str, str]:
+    """The template's subject and body with the referrer, the clinic and the liaison filled in."""
+    values = {
+        "referrer_name": f"Dr. {referrer.last_name}" if referrer.credential in ("MD", "DO") else referrer.first_name,
+        "referrer_full_name": referrer.display_name,
+        "practice_name": referrer.practice.name if referrer.practice_id else "your practice",
+        "clinic_name": clinic_name or "our clinic",
+        "liaison_name": liaison.get_full_name() or liaison.get_username(),
+    }
+    fill = string.Template
+    return fill(template.subject).safe_substitute(values), fill(template.body).safe_substitute(values)
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def task_list(*, user, who: str = "me", now: datetime | None = None) -> dict[str, list[Task]]:
+    """Open tasks, split into overdue, due this week and later (next 60 days)."""
+    if not can_read(user):
+        return {"overdue": [], "week": [], "later": []}
+    now = now or timezone.now()
+    qs = Task.objects.filter(status=TaskStatus.OPEN).select_related(
+        "owner", "relationship__referrer", "relationship__practice"
+    )
+    if who == "me":
+        qs = qs.filter(Q(owner=user) | Q(owner__isnull=True))
+    week = now + timedelta(days=7)
+    return {
+        "overdue": list(qs.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
+        "week": list(qs.filter(due_at__gte=now, due_at__lt=week).order_by("due_at", "id")[:200]),
+        "later": list(qs.filter(due_at__gte=week, due_at__lt=now + timedelta(days=60)).order_by("due_at", "id")[:100]),
+    }
+
+
+# ---------------------------------------------------------------- the network
+
+
+BENCHMARK = {
+    SourceType.PSYCHIATRY: (40, 60),
+    SourceType.PRIMARY_CARE: (20, 30),
+    SourceType.THERAPY: (10, 20),
+    SourceType.SELF: (10, 20),
+}
+FOUNDATION_GOAL = (5, 10)
+KEY_STAGES = (Stage.ACTIVE, Stage.CHAMPION)
+
+
+@dataclass(frozen=True)
+class MixRow:
+    label: str
+    count: int
+    percent: int
+    low: int | None
+    high: int | None
+
+    @property
+    def verdict(self) -> str:
+        if self.low is None:
+            return ""
+        if self.percent < self.low:
+            return "below"
+        return "above" if self.percent > self.high else "within"
+
+
+def source_mix(*, now: datetime) -> list[MixRow]:
+    """Referrals of the last 12 months by source, against the usual mix; secondary sources together."""
+    rows = dict(
+        Referral.objects.filter(received_at__gt=now - timedelta(days=365))
+        .values_list("source_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    total = sum(rows.values()) or 1
+    out = [
+        MixRow(SourceType(s).label, rows.get(s, 0), round(100 * rows.get(s, 0) / total), lo, hi)
+        for s, (lo, hi) in BENCHMARK.items()
+    ]
+    other = sum(n for s, n in rows.items() if s not in BENCHMARK)
+    out.append(MixRow("Secondary sources", other, round(100 * other / total), None, None))
+    return out
+
+
+def growth_phase(*, now: datetime, key_count: int) -> dict:
+    """Foundation (0-6 months), expansion (6-18), maturation (18+), counted from the first referral."""
+    first = Referral.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    months = 0 if first is None else max(0, (now - first).days * 12 // 365)
+    phase = GrowthPhase.FOUNDATION if months < 6 else GrowthPhase.EXPANSION if months < 18 else GrowthPhase.MATURATION
+    low, high = FOUNDATION_GOAL
+    return {"phase": phase, "label": GrowthPhase(phase).label, "months": months, "key": key_count,
+            "goal_low": low, "goal_high": high, "goal_met": key_count >= low}  # fmt: skip
+
+
+def network_summary(*, user, now: datetime | None = None) -> dict:
+    _check(user)
+    now = now or timezone.now()
+    health = Health.objects.select_related("referrer__practice", "referrer__relationship__owner")
+    key = health.filter(referrer__relationship__stage__in=KEY_STAGES).order_by("-score", "referrer_id")
+    at_risk = health.filter(flag__in=(Flag.COOLING, Flag.DORMANT), total_referrals__gte=2).order_by(
+        "flag", "-prior_90", "-total_referrals", "referrer_id"
+    )
+    stages = dict(Relationship.objects.values_list("stage").annotate(n=Count("id")).order_by())
+    key_count = key.count()
+    return {
+        "mix": source_mix(now=now),
+        "phase": growth_phase(now=now, key_count=key_count),
+        "key": list(key[:15]),
+        "at_risk": list(at_risk[:25]),
+        "at_risk_count": at_risk.count(),
+        "stages": [(Stage(s).label, stages.get(s, 0)) for s in Stage.values],
+        "computed_at": Health.objects.order_by("-computed_at").values_list("computed_at", flat=True).first(),
+    }

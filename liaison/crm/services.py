@@ -1,0 +1,383 @@
+"""Every write of the liaison's workspace: `<entity>_<action>(*, ...)`, one transaction, a row in the audit
+trail. Bad input raises ValidationError naming each field at fault, and nothing is written."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from liaison.accounts.choices import Role
+from liaison.core.audit import audit_log
+from liaison.crm import geo, health
+from liaison.crm.choices import (
+    FIRST_REFERRAL_KINDS,
+    PRE_REFERRAL_STAGES,
+    ConcernTag,
+    InteractionKind,
+    MeetingKind,
+    MeetingStatus,
+    Outcome,
+    Stage,
+    Strategy,
+    TaskKind,
+    TaskStatus,
+)
+from liaison.crm.models import ClinicLocation, Concern, Interaction, Meeting, Relationship, SavedList, Task
+from liaison.directory.models import Practice, Referrer
+
+THANK_YOU_WITHIN = timedelta(hours=48)
+MONTHLY_TOUCHES = 3
+OWNER_ROLES = (Role.LIAISON, Role.DIRECTOR, Role.ADMIN)
+MAX_FUTURE_LOG = timedelta(days=1)
+
+FIRST_REFERRAL_PROTOCOL = {
+    TaskKind.FIRST_REFERRAL_THANKS: (timedelta(days=1), "Call or write to thank them for trusting us with a patient."),
+    TaskKind.FIRST_REFERRAL_REPORT: (
+        timedelta(days=2),
+        "Ask the evaluating clinician to make the report back on this first referral especially thorough and prompt.",
+    ),
+    TaskKind.FIRST_REFERRAL_FOLLOW_UP: (
+        timedelta(days=21),
+        "After the evaluation, follow up in person: how did it go for them, and what would they change?",
+    ),
+}
+
+
+def _stage_move(relationship: Relationship, to: str, *, by, at: datetime, why: str = "") -> None:
+    """Move the stage and write the move into the history (callers hold the transaction)."""
+    if relationship.stage == to:
+        return
+    text = f"{Stage(relationship.stage).label} → {Stage(to).label}" + (f": {why}" if why else ".")
+    Relationship.objects.filter(pk=relationship.pk).update(stage=to, stage_changed_at=at)
+    Interaction.objects.create(relationship=relationship, kind=InteractionKind.STAGE, at=at, summary=text, by=by)
+    relationship.stage, relationship.stage_changed_at = to, at
+
+
+def _advance(relationship: Relationship, to: str, *, by, at: datetime, why: str) -> None:
+    """Move forward along target → contacted → meeting scheduled → met only (never backwards)."""
+    order = [Stage.TARGET, Stage.CONTACTED, Stage.MEETING_SCHEDULED, Stage.MET]
+    if relationship.stage in order and order.index(to) > order.index(relationship.stage):
+        _stage_move(relationship, to, by=by, at=at, why=why)
+
+
+# ---------------------------------------------------------------- relationships
+
+
+def relationship_ensure(*, referrer: Referrer | None = None, practice: Practice | None = None) -> Relationship:
+    """The relationship record of a referrer or a practice, made (as a target) the first time it is needed."""
+    lookup = {"referrer": referrer} if referrer is not None else {"practice": practice}
+    relationship, _ = Relationship.objects.get_or_create(**lookup, defaults={"stage_changed_at": timezone.now()})
+    return relationship
+
+
+EDITABLE = (
+    "owner", "introduction", "introduced_by", "shared_care_model", "contact_name", "contact_role", "contact_email",
+    "contact_phone", "enthusiasm", "is_opinion_leader", "notes",
+)  # fmt: skip
+
+
+def relationship_update(*, relationship: Relationship, by, data: dict, stage: str | None = None) -> Relationship:
+    """Change the record's fields (and, if given, its stage, which goes into the history)."""
+    errors = {}
+    if stage is not None and stage not in Stage.values:
+        errors["stage"] = [f"Unknown stage {stage!r}."]
+    owner = data.get("owner")
+    if owner is not None and owner.role not in OWNER_ROLES:
+        errors["owner"] = [f"{owner} is not a liaison."]
+    for name, value in data.items():
+        if name not in EDITABLE:
+            errors[name] = ["This field cannot be changed here."]
+        else:
+            setattr(relationship, name, value)
+    try:
+        relationship.full_clean(exclude=["referrer", "practice"], validate_unique=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        relationship.save(update_fields=[*data.keys()] or None)
+        if stage is not None:
+            _stage_move(relationship, stage, by=by, at=timezone.now(), why="changed by hand")
+        audit_log(actor=by, action="crm.relationship.update", obj=relationship)
+    return relationship
+
+
+# ---------------------------------------------------------------- outreach
+
+
+def interaction_log(
+    *,
+    relationship: Relationship,
+    by,
+    kind: str,
+    at: datetime,
+    strategy: str = "",
+    outcome: str = "",
+    summary: str = "",
+) -> Interaction:
+    """Log a call, an email, a visit or a talk with its outcome; a target becomes "contacted"."""
+    errors = {}
+    if kind not in InteractionKind.values or kind in (InteractionKind.STAGE, InteractionKind.MEETING):
+        errors["kind"] = ["Choose what kind of contact this was."]
+    if strategy not in ("", *Strategy.values):
+        errors["strategy"] = [f"Unknown strategy {strategy!r}."]
+    if outcome not in Outcome.values:
+        errors["outcome"] = [f"Unknown outcome {outcome!r}."]
+    if at is None:
+        errors["at"] = ["Say when it happened."]
+    elif at > timezone.now() + MAX_FUTURE_LOG:
+        errors["at"] = ["This date is in the future; log contacts once they have happened."]
+    if len(summary) > 5000:
+        errors["summary"] = ["A summary is at most 5,000 characters."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        item = Interaction.objects.create(
+            relationship=relationship, by=by, kind=kind, at=at, strategy=strategy, outcome=outcome, summary=summary
+        )
+        if kind != InteractionKind.RECIPROCAL and kind != InteractionKind.NOTE:
+            _advance(relationship, Stage.CONTACTED, by=by, at=at, why=f"{item.get_kind_display().lower()} logged")
+        audit_log(actor=by, action="crm.interaction.log", obj=item)
+    return item
+
+
+def concern_add(*, relationship: Relationship, by, tag: str, note: str = "", meeting=None, at=None) -> Concern:
+    if tag not in ConcernTag.values:
+        raise ValidationError({"tag": ["Choose the concern from the list."]})
+    with transaction.atomic():
+        concern = Concern.objects.create(
+            relationship=relationship, tag=tag, note=note, meeting=meeting, raised_at=at or timezone.now()
+        )
+        audit_log(actor=by, action="crm.concern.add", obj=concern)
+    return concern
+
+
+def concern_resolve(*, concern: Concern, by) -> Concern:
+    with transaction.atomic():
+        Concern.objects.filter(pk=concern.pk).update(resolved=True)
+        concern.resolved = True
+        audit_log(actor=by, action="crm.concern.resolve", obj=concern)
+    return concern
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def meeting_schedule(
+    *,
+    relationship: Relationship,
+    by,
+    starts_at: datetime,
+    ends_at: datetime,
+    kind: str = MeetingKind.INTRODUCTION,
+    place: str = "",
+) -> Meeting:
+    """Put a meeting in the diary, with its thank-you task due 48 hours after it ends."""
+    errors = {}
+    if kind not in MeetingKind.values:
+        errors["kind"] = [f"Unknown kind of meeting {kind!r}."]
+    if starts_at is None:
+        errors["starts_at"] = ["Say when the meeting starts."]
+    if ends_at is None:
+        errors["ends_at"] = ["Say when the meeting ends."]
+    elif starts_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = ["The meeting must end after it starts."]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            relationship=relationship, kind=kind, starts_at=starts_at, ends_at=ends_at, place=place, organizer=by
+        )
+        Interaction.objects.create(
+            relationship=relationship,
+            kind=InteractionKind.MEETING,
+            outcome=Outcome.MEETING_ACCEPTED,
+            at=min(now, starts_at),
+            meeting=meeting,
+            summary=f"{meeting.get_kind_display()} arranged for {timezone.localtime(starts_at):%b %-d, %Y %H:%M}.",
+            by=by,
+        )
+        Task.objects.create(
+            relationship=relationship,
+            kind=TaskKind.THANK_YOU,
+            title=f"Thank them for the meeting on {timezone.localtime(starts_at):%b %-d}",
+            detail="A short note within 48 hours: thank them, confirm the next step you agreed.",
+            owner=relationship.owner or by,
+            due_at=ends_at + THANK_YOU_WITHIN,
+            meeting=meeting,
+            created_at=now,
+        )
+        _advance(relationship, Stage.MEETING_SCHEDULED, by=by, at=now, why="meeting arranged")
+        audit_log(actor=by, action="crm.meeting.schedule", obj=meeting)
+    return meeting
+
+
+AGENDA_FIELDS = ("opening_notes", "listening_notes", "presentation_notes", "discussion_notes", "closing_notes")
+
+
+def meeting_record(*, meeting: Meeting, by, notes: dict, next_step: str = "", concerns=(), held: bool = True):
+    """The notes of the meeting, step by step, the concerns raised and the agreed next step.
+
+    The first time a meeting is recorded as held, the relationship moves to "met" and, after an
+    introduction meeting, the monthly touches of the first months are put in the diary."""
+    errors = {name: ["Unknown agenda step."] for name in notes if name not in AGENDA_FIELDS}
+    for i, (tag, _note) in enumerate(concerns):
+        if tag not in ConcernTag.values:
+            errors[f"concerns.{i}"] = ["Choose the concern from the list."]
+    if held and meeting.starts_at > timezone.now():
+        errors["status"] = ["This meeting has not started yet; record it once it has happened."]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    relationship = meeting.relationship
+    with transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(**notes, next_step=next_step)
+        first_time = held and Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.SCHEDULED).update(
+            status=MeetingStatus.HELD
+        )
+        for tag, note in concerns:
+            Concern.objects.create(relationship=relationship, tag=tag, note=note, meeting=meeting, raised_at=now)
+        if first_time:
+            _advance(relationship, Stage.MET, by=by, at=now, why="meeting held")
+            if meeting.kind == MeetingKind.INTRODUCTION:
+                _monthly_touches(relationship, meeting, by=by, now=now)
+        audit_log(actor=by, action="crm.meeting.record", obj=meeting)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def _monthly_touches(relationship: Relationship, meeting: Meeting, *, by, now: datetime) -> None:
+    Task.objects.bulk_create(
+        [
+            Task(
+                relationship=relationship,
+                kind=TaskKind.MONTHLY_TOUCH,
+                title=f"Monthly touch {n} of {MONTHLY_TOUCHES}",
+                detail="Something useful, not a sales call: a paper, an answer to a question they raised, an update.",
+                owner=relationship.owner or by,
+                due_at=meeting.ends_at + timedelta(days=30 * n),
+                created_at=now,
+            )
+            for n in range(1, MONTHLY_TOUCHES + 1)
+        ]
+    )
+
+
+def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
+    with transaction.atomic():
+        changed = Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.SCHEDULED).update(
+            status=MeetingStatus.CANCELLED
+        )
+        if changed:
+            Task.objects.filter(meeting=meeting, status=TaskStatus.OPEN).update(status=TaskStatus.CANCELLED)
+        audit_log(actor=by, action="crm.meeting.cancel", obj=meeting)
+    meeting.refresh_from_db()
+    return meeting
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def task_create(*, by, referrer_id, kind: str, title: str, due_at: datetime, owner=None, detail: str = "") -> Task:
+    """A task by hand. The referrer must exist and the due date must not be before today."""
+    errors = {}
+    referrer = Referrer.objects.filter(pk=referrer_id).first() if str(referrer_id).isdigit() else None
+    if referrer is None:
+        errors["referrer"] = [f"There is no referrer with id {referrer_id!r}."]
+    if kind not in TaskKind.values:
+        errors["kind"] = [f"Unknown kind of task {kind!r}."]
+    if not (title or "").strip():
+        errors["title"] = ["Say what is to be done."]
+    if due_at is None:
+        errors["due_at"] = ["Say when it is due."]
+    elif timezone.localdate(due_at) < timezone.localdate():
+        errors["due_at"] = ["The due date is before today."]
+    if owner is not None and owner.role not in OWNER_ROLES:
+        errors["owner"] = [f"{owner} is not a liaison."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        relationship = relationship_ensure(referrer=referrer)
+        task = Task.objects.create(
+            relationship=relationship, kind=kind, title=title.strip(), detail=detail, due_at=due_at,
+            owner=owner or relationship.owner or by, created_at=timezone.now(),
+        )  # fmt: skip
+        audit_log(actor=by, action="crm.task.create", obj=task)
+    return task
+
+
+def task_complete(*, task: Task, by) -> Task:
+    """Mark done (a conditional update: finishing a finished task changes nothing)."""
+    with transaction.atomic():
+        now = timezone.now()
+        Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(status=TaskStatus.DONE, done_at=now)
+        audit_log(actor=by, action="crm.task.complete", obj=task)
+    task.refresh_from_db()
+    return task
+
+
+# ---------------------------------------------------------------- referrals
+
+
+def relationship_referral_received(*, referral) -> None:
+    """Called by referrals.services.referral_receive inside its transaction, for every new referral.
+
+    A referrer's first ever referral moves their relationship to "first referral" and starts the
+    first-referral protocol (three tasks); a unique constraint makes that happen once whatever
+    happens twice. Then the referrer's health is refreshed. Safe to call again for the same referral."""
+    if not referral.referrer_id:
+        return
+    relationship = relationship_ensure(referrer=referral.referrer)
+    is_first = referral.referrer.referrals.filter(received_at__lte=referral.received_at).count() == 1
+    if is_first and relationship.first_referral_at is None:
+        _first_referral(relationship, referral)
+    health.health_refresh_one(referrer_id=referral.referrer_id, now=max(timezone.now(), referral.received_at))
+
+
+def _first_referral(relationship: Relationship, referral) -> None:
+    at = referral.received_at
+    Relationship.objects.filter(pk=relationship.pk, first_referral_at__isnull=True).update(first_referral_at=at)
+    relationship.first_referral_at = at
+    if relationship.stage in PRE_REFERRAL_STAGES:
+        _stage_move(relationship, Stage.FIRST_REFERRAL, by=None, at=at, why="their first referral arrived")
+    for kind in FIRST_REFERRAL_KINDS:
+        due_in, detail = FIRST_REFERRAL_PROTOCOL[kind]
+        task = Task(
+            relationship=relationship, kind=kind, title=TaskKind(kind).label, detail=detail,
+            owner=relationship.owner, due_at=at + due_in, referral=referral, created_at=timezone.now(),
+        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                task.save()
+        except IntegrityError:
+            continue  # already started: the protocol runs once
+
+
+# ---------------------------------------------------------------- lists, locations
+
+
+def saved_list_create(*, owner, name: str, filters: dict) -> SavedList:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Give the list a name."]})
+    if SavedList.objects.filter(owner=owner, name=name).exists():
+        raise ValidationError({"name": [f"You already have a list called “{name}”."]})
+    with transaction.atomic():
+        saved = SavedList.objects.create(owner=owner, name=name[:100], filters=filters)
+        audit_log(actor=owner, action="crm.saved_list.create", obj=saved)
+    return saved
+
+
+def clinic_location_save(*, location: ClinicLocation, by) -> ClinicLocation:
+    """Save one of the clinic's sites; every distance is then measured again."""
+    if not geo.is_known_zip(location.zip_code):
+        raise ValidationError({"zip_code": [f"{location.zip_code} is not a US ZIP code we know."]})
+    with transaction.atomic():
+        location.save()
+        geo.distances_rebuild()
+        audit_log(actor=by, action="crm.location.save", obj=location)
+    return location

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from liaison.crm import views
+
+app_name = "crm"
+
+urlpatterns = [
+    path("", views.tasks, name="tasks"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/save/", views.targets_save, name="targets_save"),
+    path("targets/export.csv", views.targets_export, name="targets_export"),
+    path("targets/import/", views.targets_import, name="targets_import"),
+    path("lists/<int:pk>/", views.saved_list, name="saved_list"),
+    path("referrers/<int:pk>/", views.referrer, name="referrer"),
+    path("referrers/<int:pk>/draft/", views.draft, name="draft"),
+    path("practices/<int:pk>/", views.practice, name="practice"),
+    path("meetings/<int:pk>/", views.meeting, name="meeting"),
+    path("meetings/<int:pk>/invite.ics", views.meeting_invite, name="meeting_invite"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("network/", views.network, name="network"),
+]

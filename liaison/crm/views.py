@@ -1,0 +1,388 @@
+"""The liaison's pages. Every view checks the role; every record comes through queries.py; every write
+through services.py. No page here shows a patient's name or clinical detail."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from liaison.core.models import Clinic
+from liaison.core.permissions import role_required
+from liaison.crm import importer, invites, queries, services
+from liaison.crm.forms import (
+    ConcernForm,
+    DraftForm,
+    ImportForm,
+    InteractionForm,
+    MeetingForm,
+    MeetingNotesForm,
+    RelationshipForm,
+    SaveListForm,
+    TargetFilterForm,
+    TaskForm,
+)
+from liaison.crm.models import Concern, OutreachTemplate
+from liaison.crm.queries import CRM_READERS, CRM_WRITERS
+
+FORMS = {"update": RelationshipForm, "log": InteractionForm, "concern": ConcernForm, "meeting": MeetingForm,
+         "task": TaskForm}  # fmt: skip
+
+
+def _clinic_name(request) -> str:
+    clinic = Clinic.objects.first()
+    return clinic.name if clinic else ""
+
+
+def _errors_into(form, exc: ValidationError) -> None:
+    for field, problems in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+# ---------------------------------------------------------------- target lists
+
+
+@role_required(*CRM_READERS)
+def targets(request):
+    form = TargetFilterForm(request.GET or None)
+    filters = form.filters()
+    practices = form.is_valid() and form.cleaned_data.get("kind") == "practices"
+    rows = (queries.practice_targets if practices else queries.target_list)(user=request.user, filters=filters)
+    page, has_next = rows[: queries.TARGET_PAGE_SIZE], len(rows) > queries.TARGET_PAGE_SIZE
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "rows": page,
+        "practices": practices,
+        "query": query.urlencode(),
+        "next_after": filters.after + queries.TARGET_PAGE_SIZE if has_next else None,
+        "prev_after": max(filters.after - queries.TARGET_PAGE_SIZE, 0) if filters.after else None,
+        "saved": queries.saved_lists(user=request.user),
+        "save_form": SaveListForm(),
+        "can_write": queries.can_write(request.user),
+    }
+    return render(request, "crm/targets.html", context)
+
+
+@role_required(*CRM_WRITERS)
+@require_POST
+def targets_save(request):
+    form = SaveListForm(request.POST)
+    filters = TargetFilterForm(request.GET or None)
+    if form.is_valid() and filters.is_valid():
+        try:
+            query = {k: v for k, v in request.GET.items() if v and k != "after"}
+            services.saved_list_create(owner=request.user, name=form.cleaned_data["name"], filters=query)
+            messages.success(request, f"Saved the list “{form.cleaned_data['name']}”.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "Give the list a name.")
+    return redirect(f"{reverse('crm:targets')}?{request.GET.urlencode()}")
+
+
+@role_required(*CRM_READERS)
+def saved_list(request, pk: int):
+    saved = queries.saved_list_get(user=request.user, pk=pk)
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query.update(saved.filters)
+    return redirect(f"{reverse('crm:targets')}?{query.urlencode()}")
+
+
+EXPORT_COLUMNS = [
+    "NPI", "Name", "Specialty", "Source", "Practice", "Practice type", "Clinicians", "ZIP", "Miles", "Stage",
+    "Owner", "Referrals", "Last referral", "Health score", "Health",
+]  # fmt: skip
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _export_row(r) -> list:
+    rel, health = getattr(r, "relationship", None), getattr(r, "health", None)
+    practice = r.practice
+    return [
+        r.npi, r.display_name, r.taxonomy.display_name, r.get_source_type_display(),
+        practice.name if practice else "", practice.get_practice_type_display() if practice else "",
+        practice.clinician_count if practice else "", practice.zip_code if practice else "",
+        "" if r.miles is None else r.miles, rel.get_stage_display() if rel else "Target",
+        str(rel.owner) if rel and rel.owner else "", health.total_referrals if health else 0,
+        health.last_referral_at.date().isoformat() if health and health.last_referral_at else "",
+        health.score if health else "", health.get_flag_display() if health else "",
+    ]  # fmt: skip
+
+
+@role_required(*CRM_READERS)
+def targets_export(request):
+    """The whole list as CSV (streamed: memory stays flat however long the list)."""
+    form = TargetFilterForm(request.GET or None)
+    qs = queries.targets_queryset(user=request.user, filters=form.filters())[: queries.EXPORT_LIMIT]
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(EXPORT_COLUMNS)
+        for r in qs.iterator(chunk_size=1000):
+            yield writer.writerow(_export_row(_safe(r)))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="targets-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
+
+
+def _safe(referrer):
+    """A referrer without a relationship or health row yet reads as None rather than raising."""
+    for name in ("relationship", "health"):
+        try:
+            getattr(referrer, name)
+        except ObjectDoesNotExist:
+            setattr(referrer, name, None)
+    return referrer
+
+
+@role_required(*CRM_WRITERS)
+def targets_import(request):
+    """Upload → preview with every row's problems → confirm; nothing is written before the confirm."""
+    form, preview, text = ImportForm(), None, ""
+    if request.method == "POST" and "confirm" in request.POST:
+        text = request.POST.get("text", "")
+        try:
+            count = importer.targets_import(by=request.user, text=text)
+        except ValidationError:
+            preview = importer.read(text)
+        else:
+            messages.success(request, f"Imported {count} targets.")
+            return redirect(f"{reverse('crm:targets')}?owner=me&stage=target")
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            text = _decode(form.cleaned_data["file"])
+            preview = importer.read(text) if text is not None else importer.Preview([], ["The file is not text."])
+    return render(request, "crm/import.html", {"form": form, "preview": preview, "text": text})
+
+
+def _decode(upload) -> str | None:
+    raw = upload.read(importer.MAX_BYTES + 1)
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+# ---------------------------------------------------------------- one referrer
+
+
+def _referrer_context(request, referrer, forms=None):
+    relationship = services.relationship_ensure(referrer=referrer)
+    forms = forms or {}
+    health = _safe(referrer).health
+    return {
+        "referrer": referrer,
+        "rel": relationship,
+        "health": health,
+        "summary": queries.referral_summary(user=request.user, referrer=referrer),
+        "history": queries.relationship_history(relationship),
+        "tasks": queries.relationship_tasks(relationship),
+        "meetings": list(relationship.meetings.all()[:20]),
+        "concerns": list(relationship.concerns.all()),
+        "can_write": queries.can_write(request.user),
+        "update_form": forms.get("update")
+        or RelationshipForm(instance=relationship, initial={"stage": relationship.stage}),
+        "log_form": forms.get("log") or InteractionForm(),
+        "concern_form": forms.get("concern") or ConcernForm(),
+        "meeting_form": forms.get("meeting") or MeetingForm(),
+        "task_form": forms.get("task") or TaskForm(),
+        "draft_form": DraftForm(),
+        "now": timezone.now(),
+    }
+
+
+@role_required(*CRM_READERS)
+def referrer(request, pk: int):
+    item = queries.referrer_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        if not queries.can_write(request.user):
+            raise PermissionDenied("Your role may read this page but not change it.")
+        return _referrer_post(request, item)
+    return render(request, "crm/referrer.html", _referrer_context(request, item))
+
+
+def _referrer_post(request, item):
+    action = request.POST.get("action", "")
+    relationship = services.relationship_ensure(referrer=item)
+    if action == "resolve":
+        concern = Concern.objects.filter(pk=request.POST.get("concern") or 0, relationship=relationship).first()
+        if concern:
+            services.concern_resolve(concern=concern, by=request.user)
+        return redirect("crm:referrer", pk=item.pk)
+    form_class = FORMS.get(action)
+    if form_class is None:
+        return HttpResponse("Unknown action.", status=400)
+    form = (
+        form_class(request.POST, instance=relationship) if form_class is RelationshipForm else form_class(request.POST)
+    )
+    if form.is_valid():
+        try:
+            message = ACTIONS[action](request, relationship, item, form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("crm:referrer", pk=item.pk)
+    context = _referrer_context(request, item, {action: form})
+    context["open_form"] = action
+    return render(request, "crm/referrer.html", context, status=400)
+
+
+def _do_update(request, relationship, item, data):
+    stage = data.pop("stage")
+    services.relationship_update(relationship=relationship, by=request.user, data=data, stage=stage)
+    return "Saved."
+
+
+def _do_log(request, relationship, item, data):
+    services.interaction_log(relationship=relationship, by=request.user, **data)
+    return "Logged."
+
+
+def _do_concern(request, relationship, item, data):
+    services.concern_add(relationship=relationship, by=request.user, **data)
+    return "Concern noted."
+
+
+def _do_meeting(request, relationship, item, data):
+    meeting = services.meeting_schedule(relationship=relationship, by=request.user, **data)
+    return f"Meeting arranged; the thank-you is due {timezone.localtime(meeting.ends_at):%b %-d} + 48 hours."
+
+
+def _do_task(request, relationship, item, data):
+    services.task_create(by=request.user, referrer_id=item.pk, **data)
+    return "Task added."
+
+
+ACTIONS = {"update": _do_update, "log": _do_log, "concern": _do_concern, "meeting": _do_meeting, "task": _do_task}
+
+
+@role_required(*CRM_WRITERS)
+def draft(request, pk: int):
+    item = queries.referrer_get(user=request.user, pk=pk)
+    form = DraftForm(request.GET or None)
+    template = (
+        form.cleaned_data["template"] if form.is_valid() else OutreachTemplate.objects.filter(is_active=True).first()
+    )
+    subject, body = ("", "")
+    if template is not None:
+        subject, body = queries.draft_email(
+            template=template, referrer=item, liaison=request.user, clinic_name=_clinic_name(request)
+        )
+    return render(
+        request,
+        "crm/draft.html",
+        {"referrer": item, "form": form, "template": template, "subject": subject, "body": body,
+         "log_form": InteractionForm(initial={"kind": "email", "strategy": template.strategy if template else "",
+                                              "summary": subject})},
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- practices
+
+
+@role_required(*CRM_READERS)
+def practice(request, pk: int):
+    item = queries.practice_get(user=request.user, pk=pk)
+    relationship = services.relationship_ensure(practice=item)
+    form = RelationshipForm(instance=relationship, initial={"stage": relationship.stage})
+    if request.method == "POST":
+        if not queries.can_write(request.user):
+            raise PermissionDenied("Your role may read this page but not change it.")
+        form = RelationshipForm(request.POST, instance=relationship)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.relationship_update(
+                    relationship=relationship, by=request.user, data=data, stage=data.pop("stage")
+                )
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("crm:practice", pk=item.pk)
+    clinicians = item.referrers.select_related("taxonomy", "relationship", "health").order_by("last_name")
+    context = {"practice": item, "rel": relationship, "form": form, "clinicians": [_safe(r) for r in clinicians],
+               "can_write": queries.can_write(request.user)}  # fmt: skip
+    return render(request, "crm/practice.html", context, status=400 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@role_required(*CRM_READERS)
+def meeting(request, pk: int):
+    item = queries.meeting_get(user=request.user, pk=pk)
+    initial = {name: getattr(item, name) for name in services.AGENDA_FIELDS}
+    form = MeetingNotesForm(initial={**initial, "next_step": item.next_step, "held": True})
+    if request.method == "POST":
+        if not queries.can_write(request.user):
+            raise PermissionDenied("Your role may read this page but not change it.")
+        if "cancel" in request.POST:
+            services.meeting_cancel(meeting=item, by=request.user)
+            messages.success(request, "Meeting cancelled; its thank-you task too.")
+            return redirect("crm:meeting", pk=item.pk)
+        form = MeetingNotesForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            concerns = [(tag, data["concern_note"]) for tag in data["concerns"]]
+            try:
+                services.meeting_record(meeting=item, by=request.user, notes=form.notes(), next_step=data["next_step"],
+                                        concerns=concerns, held=data["held"])  # fmt: skip
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, "Meeting notes saved.")
+                return redirect("crm:meeting", pk=item.pk)
+    context = {"meeting": item, "form": form, "rel": item.relationship, "can_write": queries.can_write(request.user)}
+    return render(request, "crm/meeting.html", context, status=400 if form.errors else 200)
+
+
+@role_required(*CRM_READERS)
+def meeting_invite(request, pk: int):
+    item = queries.meeting_get(user=request.user, pk=pk)
+    body = invites.meeting_ics(item, clinic_name=_clinic_name(request), host=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{item.pk}.ics"'
+    return response
+
+
+# ---------------------------------------------------------------- tasks and the network
+
+
+@role_required(*CRM_READERS)
+def tasks(request):
+    who = request.GET.get("who", "me")
+    groups = queries.task_list(user=request.user, who="all" if who == "all" else "me")
+    context = {"groups": groups, "who": who, "can_write": queries.can_write(request.user), "now": timezone.now()}
+    return render(request, "crm/tasks.html", context)
+
+
+@role_required(*CRM_WRITERS)
+@require_POST
+def task_done(request, pk: int):
+    task = queries.task_get(user=request.user, pk=pk)
+    services.task_complete(task=task, by=request.user)
+    messages.success(request, f"Done: {task.title}.")
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/crm/") else "crm:tasks")
+
+
+@role_required(*CRM_READERS)
+def network(request):
+    return render(request, "crm/network.html", queries.network_summary(user=request.user))
