@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "liaison.referrals",
     "liaison.crm",
     "liaison.care",
+    "ninja",
+    "liaison.api",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,7 @@ urlpatterns = [
     path("directory/", include("liaison.directory.urls")),
     path("crm/", include("liaison.crm.urls")),
     path("care/", include("liaison.care.urls")),
+    path("", include("liaison.referrals.intake_urls")),
+    path("api/v1/", include("liaison.api.urls")),
     path("admin/", admin.site.urls),
 ]

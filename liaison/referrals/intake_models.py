@@ -88,6 +88,11 @@ class DuplicateFlag(models.Model):
         return f"{self.referral_id} may duplicate {self.existing_id}"
 
 
+class AttachmentManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().defer("content")  # lists never load the files themselves
+
+
 class Attachment(models.Model):
     """A PDF sent with the referral, kept in the database so that it is written in the same
     transaction as the referral (decision 0005)."""
@@ -98,6 +103,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     uploaded_at = models.DateTimeField()
+
+    objects = AttachmentManager()
 
     class Meta:
         ordering = ["id"]

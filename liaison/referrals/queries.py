@@ -42,7 +42,7 @@ def referral_list(*, user, filters: InboxFilters) -> list[Referral]:
 
     Returns up to INBOX_PAGE_SIZE + 1 rows, so the page knows whether there is a next one
     without counting the whole table."""
-    qs = referral_scope(user).select_related("patient", "referrer", "next_action_owner")
+    qs = referral_scope(user).select_related("patient", "referrer", "next_action_owner", "screening")
     if filters.status == "open":
         qs = qs.filter(is_open=True)
     elif filters.status == "closed":

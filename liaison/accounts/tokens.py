@@ -1,0 +1,53 @@
+"""API tokens for EHR integrations: made for a referring clinician's or a practice administrator's
+account, shown once, kept only as a SHA-256 hash."""
+
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.choices import OUTSIDE_ROLES
+from liaison.accounts.models import ApiToken
+from liaison.core.audit import audit_log
+
+PREFIX = "lia_"
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def api_token_create(*, user, name: str, by=None) -> tuple[ApiToken, str]:
+    """A new token for this outside account; returns the row and the token itself (shown once)."""
+    errors = {}
+    if user.role not in OUTSIDE_ROLES:
+        errors["user"] = ["API tokens are for referring clinicians and referring practice administrators."]
+    if not (name or "").strip():
+        errors["name"] = ["Name the system that will use the token."]
+    if errors:
+        raise ValidationError(errors)
+    raw = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name.strip()[:100], prefix=raw[:8], token_hash=_hash(raw))
+        audit_log(actor=by, action="api_token_create", obj=token, detail={"for": user.get_username()})
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, by=None) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+        audit_log(actor=by, action="api_token_revoke", obj=token)
+
+
+def api_token_find(raw: str) -> ApiToken | None:
+    """The live token for this bearer string, with its user, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__referrer")
+        .filter(token_hash=_hash(raw), revoked_at__isnull=True, user__is_active=True, user__role__in=OUTSIDE_ROLES)
+        .first()
+    )
+    return token

@@ -1,0 +1,185 @@
+"""The JSON API: create, read, list, idempotency, errors, scoping, and its OpenAPI document."""
+
+import base64
+import json
+
+import pytest
+
+from liaison.referrals.intake_models import Attachment
+from liaison.referrals.models import Patient, Referral
+
+URL = "/api/v1/referrals"
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def body(**over):
+    data = {
+        "patient": {"first_name": "Ana", "last_name": "Lopez", "date_of_birth": "1982-06-01", "phone": "7185550111"},
+        "urgency": "soon",
+        "diagnoses": [{"code": "F33.2"}],
+        "episode_months": 18,
+        "trials": [
+            {"drug": "sertraline", "daily_dose_mg": "150", "weeks_at_dose": 8, "response": "none"},
+            {"drug": "venlafaxine", "daily_dose_mg": "225", "weeks_at_dose": 10, "response": "partial"},
+        ],
+        "phq9_total": 20,
+    }
+    data.update(over)
+    return data
+
+
+def post(client, data, key=None):
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(URL, json.dumps(data), content_type="application/json", headers=headers)
+
+
+def counts():
+    return Referral.objects.count(), Patient.objects.count()
+
+
+@pytest.mark.django_db
+def test_create_read_and_list(api_client, token_for, alice, alice_referrer):
+    client = api_client(token_for(alice))
+    response = post(client, body(attachments=[{"filename": "a.pdf", "content_base64": base64.b64encode(PDF).decode()}]))
+    assert response.status_code == 201, response.content
+    made = response.json()
+    assert made["referrer_npi"] == alice_referrer.npi and made["status"] == "received"
+    assert made["screening"]["resistance"] == "likely" and made["screening"]["safety"] == "none"
+    referral = Referral.objects.get(pk=made["id"])
+    assert referral.channel == "api" and referral.created_by == alice
+    assert Attachment.objects.get(referral=referral).content == PDF
+    assert client.get(f"{URL}/{made['id']}").json()["reference"] == made["reference"]
+    assert [r["id"] for r in client.get(URL).json()["items"]] == [made["id"]]
+
+
+@pytest.mark.django_db
+def test_a_retry_with_the_same_key_returns_the_first_referral(api_client, token_for, alice):
+    client = api_client(token_for(alice))
+    first = post(client, body(), key="ehr-123")
+    before = counts()
+    again = post(client, body(), key="ehr-123")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and counts() == before
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_a_different_body_is_refused(api_client, token_for, alice):
+    client = api_client(token_for(alice))
+    post(client, body(), key="ehr-123")
+    before = counts()
+    response = post(client, body(urgency="urgent"), key="ehr-123")
+    assert response.status_code == 422 and "Idempotency-Key" in response.json()["errors"]
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_keys_are_per_token(api_client, token_for, alice, bob):
+    post(api_client(token_for(alice)), body(), key="k")
+    assert post(api_client(token_for(bob)), body(), key="k").status_code == 201
+
+
+@pytest.mark.django_db
+def test_bad_input_lists_every_field_and_writes_nothing(api_client, token_for, alice):
+    client = api_client(token_for(alice))
+    before = counts()
+    bad = body(
+        patient={"first_name": "", "last_name": "L", "date_of_birth": "2999-01-01", "email": "not-an-email"},
+        diagnoses=[{"code": "nonsense"}],
+        phq9_items=[1, 1, 1, 1, 1, 1, 1, 1, 1],
+        phq9_total=20,
+        attachments=[{"filename": "x.pdf", "content_base64": base64.b64encode(b"GIF89a").decode()}],
+    )
+    response = post(client, bad)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    for field in (
+        "patient.first_name",
+        "patient.date_of_birth",
+        "patient.email",
+        "diagnoses.0.code",
+        "referral.phq9_total",
+        "attachments.0",
+    ):
+        assert field in errors, (field, errors)
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_schema_errors_are_field_by_field_too(api_client, token_for, alice):
+    response = post(api_client(token_for(alice)), body(urgency="whenever", episode_months=-1))
+    assert response.status_code == 422
+    assert {"urgency", "episode_months"} <= set(response.json()["errors"])
+
+
+@pytest.mark.django_db
+def test_a_practice_token_names_its_clinician(api_client, token_for, practice_admin, colleague_referrer, bob_referrer):
+    client = api_client(token_for(practice_admin))
+    assert post(client, body()).status_code == 422
+    before = counts()
+    assert post(client, body(referrer_npi=bob_referrer.npi)).json()["errors"]["referrer_npi"]
+    assert counts() == before
+    made = post(client, body(referrer_npi=colleague_referrer.npi))
+    assert made.status_code == 201 and made.json()["referrer_npi"] == colleague_referrer.npi
+
+
+@pytest.mark.django_db
+def test_nothing_of_another_referrers_is_reachable(api_client, token_for, bob, alices_referral):
+    client = api_client(token_for(bob))
+    assert client.get(f"{URL}/{alices_referral.pk}").status_code == 404
+    assert client.get(URL).json()["items"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", [None, "lia_not-a-real-token", ""])
+def test_no_or_bad_token_gets_401(api_client, token, alices_referral):
+    client = api_client(token)
+    assert client.get(URL).status_code == 401
+    assert client.get(f"{URL}/{alices_referral.pk}").status_code == 401
+    before = counts()
+    assert post(client, body()).status_code == 401 and counts() == before
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_or_a_staff_session_gets_nothing(api_client, token_for, alice, client_for, coordinator):
+    from liaison.accounts.models import ApiToken
+    from liaison.accounts.tokens import api_token_revoke
+
+    raw = token_for(alice)
+    api_token_revoke(token=ApiToken.objects.get(user=alice))
+    assert api_client(raw).get(URL).status_code == 401
+    assert client_for(coordinator).get(URL).status_code == 401
+
+
+@pytest.mark.django_db
+def test_tokens_are_only_for_outside_accounts(coordinator):
+    from django.core.exceptions import ValidationError
+
+    from liaison.accounts.tokens import api_token_create
+
+    with pytest.raises(ValidationError):
+        api_token_create(user=coordinator, name="x")
+
+
+@pytest.mark.django_db
+def test_openapi_and_docs_are_served(anonymous_client):
+    schema = anonymous_client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.") and "/api/v1/referrals" in schema["paths"]
+    docs = anonymous_client.get("/api/v1/docs")
+    assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_icd10_search(anonymous_client):
+    codes = anonymous_client.get("/api/v1/reference/icd10", {"q": "F33"}).json()
+    assert codes and all(c["code"].startswith("F33") for c in codes)
+
+
+@pytest.mark.django_db
+def test_the_command_makes_a_token(alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("api_token", "alice", "Riverside EHR", stdout=out)
+    assert out.getvalue().startswith("lia_")
