@@ -2,7 +2,11 @@
 practices, and a practice administrator. Alice and Bob are the outsiders to each other: Bob should see
 nothing of Alice's referrals, and Alice nothing of Bob's."""
 
+import os
+import tempfile
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from liaison.accounts.tests.factories import (
@@ -17,6 +21,18 @@ from liaison.accounts.tests.factories import (
 from liaison.directory.choices import SourceType
 from liaison.directory.tests.factories import PracticeFactory, ReferrerFactory
 from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A SQLite test database of this process's own. test_settings names one file per user, but
+    several people (one user on a shared machine) run the suite at once, and a run that deletes
+    the file under another fails it with "disk I/O error" or "database is locked"."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = f"liaison-test-{os.getuid()}-{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = os.path.join(tempfile.gettempdir(), name)
+
 
 # --------------------------------------------------------------- clinic staff
 

@@ -46,7 +46,8 @@ class PatientFactory(DjangoModelFactory):
 
     first_name = "Pat"
     last_name = factory.Sequence(lambda n: f"Patient{n}")
-    date_of_birth = datetime.date(1980, 5, 17)
+    # A different birthday each: two patients alike in name and birthday are flagged as duplicates.
+    date_of_birth = factory.Sequence(lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=n))
     sex = Sex.FEMALE
     phone = "+17185550199"
     zip_code = "11215"
@@ -108,7 +109,7 @@ class MedicationTrialFactory(DjangoModelFactory):
 class PatientDataFactory(factory.DictFactory):
     first_name = "Jordan"
     last_name = factory.Sequence(lambda n: f"Rivera{n}")
-    date_of_birth = datetime.date(1979, 3, 2)
+    date_of_birth = factory.Sequence(lambda n: datetime.date(1940, 1, 1) + datetime.timedelta(days=n))
     sex = Sex.MALE
     phone = "(718) 555-0123"
     email = "jordan@example.test"
@@ -150,3 +151,62 @@ def receive_referral(
         channel=channel,
         at=at,
     )
+
+
+def staff_form_post(*, referrer=None, trials: int = 1, **overrides) -> dict:
+    """What the staff phone/fax form posts for a complete, valid referral (`referrer=None`: a
+    self-referral). `overrides` replace or add fields by their full form name."""
+    data = {
+        "patient-first_name": "Morgan",
+        "patient-last_name": "Lee",
+        "patient-date_of_birth": "1984-07-09",
+        "patient-sex": Sex.FEMALE,
+        "patient-phone": "(917) 555-0187",
+        "patient-email": "morgan@example.test",
+        "patient-zip_code": "10025",
+        "referral-channel": IntakeChannel.FAX,
+        "referral-urgency": Urgency.SOON,
+        "referral-referrer": referrer.pk if referrer else "",
+        "referral-reason": "Severe recurrent depression; three failed trials.",
+        "referral-episode_months": "18",
+        "referral-prior_episodes": "2",
+        "referral-current_medications": "Bupropion 300 mg",
+        "referral-psychotherapy_type": "CBT",
+        "referral-psychotherapy_months": "12",
+        "referral-psychotherapy_ongoing": "true",
+        "referral-suicide_attempt_history": "none",
+        "referral-substance_use": "none",
+        "referral-phq9_total": "19",
+        "referral-phq9_date": "",
+        "referral-coordination_name": "Front desk",
+        "referral-coordination_phone": "",
+        "referral-coordination_email": "",
+        "referral-prescriber_name": "",
+        "diagnoses-TOTAL_FORMS": "1",
+        "diagnoses-INITIAL_FORMS": "0",
+        "diagnoses-MIN_NUM_FORMS": "0",
+        "diagnoses-MAX_NUM_FORMS": "10",
+        "diagnoses-0-code": "F33.2",
+        "diagnoses-0-description": "MDD, recurrent, severe",
+        "trials-TOTAL_FORMS": str(trials),
+        "trials-INITIAL_FORMS": "0",
+        "trials-MIN_NUM_FORMS": "0",
+        "trials-MAX_NUM_FORMS": "20",
+    }
+    if referrer is None:
+        data["referral-self_referral"] = "on"
+    for i in range(1, 10):
+        data[f"referral-phq9_item_{i}"] = ""
+    for i in range(trials):
+        data.update(
+            {
+                f"trials-{i}-drug": f"Escitalopram{'' if i == 0 else i}",
+                f"trials-{i}-daily_dose_mg": "20",
+                f"trials-{i}-weeks_at_dose": "8",
+                f"trials-{i}-response": TrialResponse.NONE,
+                f"trials-{i}-reason_stopped": StopReason.INEFFICACY,
+                f"trials-{i}-in_current_episode": "on",
+            }
+        )
+    data.update(overrides)
+    return data
