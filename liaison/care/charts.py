@@ -15,7 +15,7 @@ BAND_FILL = {"none": "#e4f4ea", "mild": "#f1f6dc", "moderate": "#fff4d6", "modse
 LINE = "#245f73"
 INK = "#1d2733"
 MUTED = "#5b6776"
-LEFT, RIGHT, TOP, BOTTOM = 48, 132, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 172, 14, 40
 MAX_DATE_LABELS = 8
 
 

@@ -18,6 +18,7 @@ SCORERS = (*CLINICAL, Role.COORDINATOR)
 LINK_SENDERS = (Role.COORDINATOR, *CLINICAL)
 ACKNOWLEDGERS = (Role.CLINICIAN, Role.DIRECTOR)
 AGGREGATE_READERS = (Role.LIAISON, Role.COORDINATOR, *CLINICAL)
+KIND_FOR_STATUS = {"accepted": "acute", "acute": "acute", "acute_complete": "maintenance", "maintenance": "maintenance"}
 LINK_REFUSALS = {
     "invalid": "This link is not valid. Please check you copied all of it, or ask the practice for a new one.",
     "expired": "This link has expired. Please ask the practice to send you a new one.",
@@ -35,7 +36,11 @@ def _referral(request, pk: int, action: str = "view"):
 def session_new(request, pk: int):
     referral = _referral(request, pk)
     clinicians = staff_choices(Role.CLINICIAN, Role.DIRECTOR)
-    initial = {"held_on": queries.today(), "clinician": referral.assigned_clinician_id or request.user.pk}
+    initial = {
+        "held_on": queries.today(),
+        "clinician": referral.assigned_clinician_id or request.user.pk,
+        "kind": KIND_FOR_STATUS.get(referral.status, "evaluation"),
+    }
     form = SessionForm(request.POST or None, initial=initial, clinicians=clinicians)
     if request.method == "POST" and form.is_valid():
         phq9, gad7 = form.scores()
