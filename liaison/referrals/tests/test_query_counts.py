@@ -1,0 +1,104 @@
+"""Query counts pinned for the list and detail pages (NetBox's query-count baselines): the same
+number of queries for 5 rows as for 40, and exactly the queries listed here. When a change adds a
+query on purpose, add it to the list with a word on why."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from liaison.directory.tests.factories import ReferrerFactory
+from liaison.referrals import services
+from liaison.referrals.tests.factories import DiagnosisFactory, MedicationTrialFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page starts and ends the same way.
+SIGNED_IN = ["django_session", "accounts_user"]  # the session; request.user
+SESSION_SAVED = ["SAVEPOINT", "django_session", "RELEASE"]  # SESSION_SAVE_EVERY_REQUEST renews the idle timer
+
+INBOX_QUERIES = [
+    *SIGNED_IN,
+    "accounts_user",  # the owner filter's list of clinic staff (staff only)
+    "referrals_referral",  # one page (+1 row), joined to patient, referrer and owner
+    "core_auditevent",  # INSERT: who saw which referrals
+    "core_clinic",  # the clinic's name in the header
+    *SESSION_SAVED,
+]
+OUTSIDER_INBOX_QUERIES = [q for i, q in enumerate(INBOX_QUERIES) if i != 2]  # no staff list for the owner filter
+
+DETAIL_QUERIES = [
+    *SIGNED_IN,
+    "referrals_referral",  # the referral joined to patient, referrer, practice, taxonomy, team and owner
+    "referrals_diagnosis",  # prefetched
+    "referrals_medicationtrial",  # prefetched
+    "core_auditevent",  # INSERT: who looked
+    "referrals_referralevent",  # the timeline, joined to each event's actor
+    "core_clinic",  # the header
+    "accounts_user",  # the care team form's coordinators
+    "accounts_user",  # ... and clinicians
+    *SESSION_SAVED,
+]
+
+DIRECTORY_QUERIES = [
+    *SIGNED_IN,
+    "core_clinic",  # the header (the referrers' query is lazy, so it runs after, while the table renders)
+    "directory_referrer",  # referrers joined to practice and taxonomy, with referral count and last date
+    *SESSION_SAVED,
+]
+
+TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
+
+
+def queries_of(client, url) -> list[str]:
+    """The table each query of one request reads or writes (or SAVEPOINT / RELEASE)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    names = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        match = TABLE.match(sql)
+        names.append(match.group(1) if match else sql.split()[0])
+    return names
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_the_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, coordinator, clinician):
+    for i in range(rows):
+        ReferralFactory(assigned_coordinator=coordinator if i % 2 else None, assigned_clinician=clinician)
+    queries = queries_of(client_for(coordinator), reverse("referrals:inbox"))
+    assert len(queries) == 9
+    assert queries == INBOX_QUERIES
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_a_referrers_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, alice, alice_referrer):
+    for _ in range(rows):
+        ReferralFactory(referrer=alice_referrer)
+    queries = queries_of(client_for(alice), reverse("referrals:inbox"))
+    assert len(queries) == 8
+    assert queries == OUTSIDER_INBOX_QUERIES
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_the_referral_page_costs_the_same_for_1_or_10_trials_and_events(rows, client_for, coordinator, clinician):
+    referral = ReferralFactory(assigned_coordinator=coordinator, assigned_clinician=clinician)
+    for i in range(rows):
+        MedicationTrialFactory(referral=referral)
+        DiagnosisFactory(referral=referral)
+        services.referral_add_note(referral=referral, by=(coordinator, clinician)[i % 2], text=f"Note {i}")
+    queries = queries_of(client_for(coordinator), reverse("referrals:detail", args=[referral.pk]))
+    assert len(queries) == 13
+    assert queries == DETAIL_QUERIES
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_the_referrers_directory_costs_the_same_for_5_or_40_referrers(rows, client_for, liaison):
+    for _ in range(rows):
+        ReferralFactory(referrer=ReferrerFactory())
+    queries = queries_of(client_for(liaison), reverse("directory:referrers"))
+    assert len(queries) == 7
+    assert queries == DIRECTORY_QUERIES
