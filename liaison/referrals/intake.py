@@ -59,7 +59,7 @@ def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at)
     out = prepared.outcome
     if prepared.candidates:
         duplicates.flags_write(referral=referral, candidates=prepared.candidates)
-    ScreeningResult.objects.create(
+    referral.screening = ScreeningResult.objects.create(
         referral=referral,
         screened_at=at,
         resistance=out.resistance,

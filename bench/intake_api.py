@@ -1,0 +1,164 @@
+"""Benchmark: referrals created per second through the JSON API, beside the /health/ floor (one SELECT 1)
+on the same server and the same run. Target: the API's rate is at least a third of the floor's.
+
+    createdb -h 127.0.0.1 -U postgres intake_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/intake_bench .venv/bin/python bench/intake_api.py
+
+Migrates the database, makes a referring clinician with an API token, starts gunicorn (--workers) on
+127.0.0.1, then for --seconds each drives the floor (GET /health/) and the create (POST /api/v1/referrals,
+a complete referral with two trials, a diagnosis and a PHQ-9, a fresh patient each time, so every request
+screens, checks for duplicates and writes) from --clients keep-alive connections.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+os.environ.setdefault("LIAISON_MODE", "test")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from liaison.accounts.models import User  # noqa: E402
+from liaison.accounts.tokens import api_token_create  # noqa: E402
+from liaison.directory.models import Referrer, Taxonomy  # noqa: E402
+
+
+def setup_token() -> str:
+    call_command("migrate", verbosity=0)
+    taxonomy = Taxonomy.objects.get_or_create(
+        code="2084P0800X", defaults={"classification": "Psychiatry", "display_name": "Psychiatry Physician"}
+    )[0]
+    referrer, _ = Referrer.objects.get_or_create(
+        npi="1999999992",
+        defaults={"first_name": "Bench", "last_name": "Mark", "taxonomy": taxonomy, "source_type": "psychiatry"},
+    )
+    user, _ = User.objects.get_or_create(username="bench-referrer", defaults={"role": "referrer", "referrer": referrer})
+    return api_token_create(user=user, name="bench")[1]
+
+
+def referral_body(rng: random.Random) -> bytes:
+    return json.dumps(
+        {
+            "patient": {
+                "first_name": f"Bench{rng.randrange(10**9)}",
+                "last_name": f"Patient{rng.randrange(10**9)}",
+                "date_of_birth": f"{rng.randint(1940, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "phone": "7185550100",
+            },
+            "urgency": "routine",
+            "diagnoses": [{"code": "F33.2"}],
+            "episode_months": 14,
+            "trials": [
+                {"drug": "sertraline", "daily_dose_mg": "150", "weeks_at_dose": 8, "response": "none"},
+                {"drug": "venlafaxine", "daily_dose_mg": "225", "weeks_at_dose": 10, "response": "partial"},
+            ],
+            "phq9_total": 19,
+        }
+    ).encode()
+
+
+def drive(port: int, make_request, seconds: float, clients: int) -> tuple[float, list[float], int]:
+    """(requests per second, latencies, failures) with `clients` threads for `seconds`."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker(n: int):
+        rng = random.Random(n)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        while time.perf_counter() < stop:
+            method, path, body, headers, ok = make_request(rng)
+            start = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            bad += response.status != ok
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(latencies) / (time.perf_counter() - started), latencies, failures[0]
+
+
+def wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def report(name: str, rate: float, latencies: list[float], failures: int) -> None:
+    q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else [0] * 19
+    print(f"{name:28} {rate:8.1f} req/s   p50 {q[9] * 1000:6.1f} ms   p95 {q[18] * 1000:6.1f} ms   failures {failures}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        print("note: DATABASE_URL is not PostgreSQL; the target is stated for PostgreSQL", file=sys.stderr)
+    token = setup_token()
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
+    cmd = [sys.executable, "-m", "gunicorn", "liaison.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)]
+    server = subprocess.Popen([*cmd, "--log-level", "warning"], cwd=ROOT, env=env)  # noqa: S603 - our own argv
+    try:
+        wait_for(args.port)
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        def floor(rng):
+            return "GET", "/health/", None, {}, 200
+
+        def create(rng):
+            return "POST", "/api/v1/referrals", referral_body(rng), auth, 201
+
+        drive(args.port, floor, 1, args.clients)  # warm up every worker
+        drive(args.port, create, 1, args.clients)
+        results = [("floor GET /health/", *drive(args.port, floor, args.seconds, args.clients))]
+        results.append(("create POST /api/v1/referrals", *drive(args.port, create, args.seconds, args.clients)))
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"{args.workers} gunicorn workers, {args.clients} clients, {args.seconds:g} s each, {os.cpu_count()} CPUs")
+    for name, rate, latencies, failures in results:
+        report(name, rate, latencies, failures)
+    ratio = results[1][1] / results[0][1]
+    print(f"create / floor = {ratio:.2f} (target ≥ 0.33): {'met' if ratio >= 1 / 3 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
