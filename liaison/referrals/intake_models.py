@@ -95,7 +95,7 @@ class AttachmentManager(models.Manager):
 
 class Attachment(models.Model):
     """A PDF sent with the referral, kept in the database so that it is written in the same
-    transaction as the referral (decision 0005)."""
+    transaction as the referral (decision 0007)."""
 
     referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=200)
