@@ -49,7 +49,7 @@ def nearest_miles(zip_code: str, points: list[tuple[float, float]]) -> float | N
 
 
 def _practice_zips():
-    return Practice.objects.exclude(zip_code="").values_list("zip_code", flat=True).distinct()
+    return Practice.objects.exclude(zip_code="").order_by().values_list("zip_code", flat=True).distinct()
 
 
 def distances_rebuild() -> int:

@@ -4,7 +4,7 @@ through services.py. No page here shows a patient's name or clinical detail."""
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -131,21 +131,11 @@ def targets_export(request):
     def lines():
         yield writer.writerow(EXPORT_COLUMNS)
         for r in qs.iterator(chunk_size=1000):
-            yield writer.writerow(_export_row(_safe(r)))
+            yield writer.writerow(_export_row(r))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="targets-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
-
-
-def _safe(referrer):
-    """A referrer without a relationship or health row yet reads as None rather than raising."""
-    for name in ("relationship", "health"):
-        try:
-            getattr(referrer, name)
-        except ObjectDoesNotExist:
-            setattr(referrer, name, None)
-    return referrer
 
 
 @role_required(*CRM_WRITERS)
@@ -185,7 +175,7 @@ def _decode(upload) -> str | None:
 def _referrer_context(request, referrer, forms=None):
     relationship = services.relationship_ensure(referrer=referrer)
     forms = forms or {}
-    health = _safe(referrer).health
+    health = getattr(referrer, "health", None)  # None until the first refresh
     return {
         "referrer": referrer,
         "rel": relationship,
@@ -318,7 +308,7 @@ def practice(request, pk: int):
                 messages.success(request, "Saved.")
                 return redirect("crm:practice", pk=item.pk)
     clinicians = item.referrers.select_related("taxonomy", "relationship", "health").order_by("last_name")
-    context = {"practice": item, "rel": relationship, "form": form, "clinicians": [_safe(r) for r in clinicians],
+    context = {"practice": item, "rel": relationship, "form": form, "clinicians": clinicians,
                "can_write": queries.can_write(request.user)}  # fmt: skip
     return render(request, "crm/practice.html", context, status=400 if form.errors else 200)
 

@@ -1,0 +1,130 @@
+"""Benchmark of the liaison's workspace on a large network (issue 6).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/liaison_crm_bench \
+        .venv/bin/python bench/crm_bench.py --build --referrers 10000 --referrals 1000000
+
+--build migrates the database and, if it has no referrals yet, makes a network of that size (its own small
+generator: referrers at practices in real ZIP codes around the clinic, referrals spread over three years,
+each referrer with their own rhythm, some of whom stop). Then it measures:
+- the nightly health refresh of every referrer (target: under a minute on PostgreSQL);
+- the ranked target list page (psychiatrists within 10 miles, nearest first) against the /health/ floor
+  page on the same run (target: within 2x), medians of 30 requests through Django's test client.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("LIAISON_MODE", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from liaison.accounts.models import User  # noqa: E402
+from liaison.crm.health import health_refresh  # noqa: E402
+from liaison.crm.models import ClinicLocation  # noqa: E402
+from liaison.crm.services import clinic_location_save  # noqa: E402
+from liaison.directory.models import Practice, Referrer, Taxonomy  # noqa: E402
+from liaison.directory.tests.factories import npi_from  # noqa: E402
+from liaison.referrals.models import Patient, Referral  # noqa: E402
+
+SOURCES = [("psychiatry", "2084P0800X", 50), ("primary_care", "207Q00000X", 25), ("therapy", "103T00000X", 15),
+           ("pain", "208VP0014X", 5), ("neurology", "2084N0400X", 5)]  # fmt: skip
+NOW = datetime.now(UTC)
+
+
+def build(referrers: int, referrals: int, rng: random.Random) -> None:
+    import zipcodes
+
+    zips = [
+        z["zip_code"] for z in zipcodes.filter_by_coordinates(40.7506, -73.9972, 60) if z["zip_code_type"] == "STANDARD"
+    ]
+    for _source, code, _w in SOURCES:
+        Taxonomy.objects.get_or_create(
+            code=code, defaults={"grouping": "g", "classification": "c", "display_name": code}
+        )
+    practices = Practice.objects.bulk_create(
+        [Practice(name=f"Practice {i}", clinician_count=rng.randint(1, 30), zip_code=rng.choice(zips))
+         for i in range(referrers // 4)], batch_size=5000,
+    )  # fmt: skip
+    weights = [w for *_x, w in SOURCES]
+    rows = []
+    for i in range(referrers):
+        source, code, _w = rng.choices(SOURCES, weights)[0]
+        rows.append(Referrer(npi=npi_from(f"1{i:08d}"), first_name="Bench", last_name=f"Referrer{i:05d}",
+                             taxonomy_id=code, source_type=source, practice=rng.choice(practices)))  # fmt: skip
+    made = Referrer.objects.bulk_create(rows, batch_size=5000)
+    patients = Patient.objects.bulk_create(
+        [Patient(first_name="Bench", last_name=f"P{i}", date_of_birth=datetime(1980, 1, 1).date())
+         for i in range(max(1, referrals // 10))], batch_size=10000,
+    )  # fmt: skip
+    # Each referrer refers at their own pace (a Pareto-ish share of the total); one in five stopped a while ago.
+    shares = [rng.paretovariate(1.2) for _ in made]
+    total = sum(shares)
+    batch = []
+    for referrer, share in zip(made, shares, strict=True):
+        n = max(0, round(referrals * share / total))
+        stop = NOW - timedelta(days=rng.randint(60, 400)) if rng.random() < 0.2 else NOW
+        for _ in range(n):
+            at = stop - timedelta(seconds=rng.randint(0, 3 * 365 * 86400))
+            batch.append(Referral(patient=rng.choice(patients), referrer=referrer, source_type=referrer.source_type,
+                                  channel="web", received_at=at, status="received"))  # fmt: skip
+            if len(batch) >= 20000:
+                Referral.objects.bulk_create(batch)
+                batch = []
+    Referral.objects.bulk_create(batch)
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", action="store_true")
+    parser.add_argument("--referrers", type=int, default=10000)
+    parser.add_argument("--referrals", type=int, default=1000000)
+    args = parser.parse_args()
+    if args.build:
+        call_command("migrate", verbosity=0)
+        if not Referral.objects.exists():
+            started = time.perf_counter()
+            build(args.referrers, args.referrals, random.Random(6))
+            print(f"built the network in {time.perf_counter() - started:.0f} s")
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"role": "admin"})
+    liaison, _ = User.objects.get_or_create(username="bench-liaison", defaults={"role": "liaison"})
+    if not ClinicLocation.objects.exists():
+        clinic_location_save(location=ClinicLocation(name="Chelsea", zip_code="10001"), by=admin)
+    print(f"network: {Referrer.objects.count():,} referrers, {Referral.objects.count():,} referrals")
+    started = time.perf_counter()
+    result = health_refresh()
+    print(f"health refresh: {time.perf_counter() - started:.1f} s for {result.referrers:,} referrers "
+          f"({result.stage_moves:,} stage changes, {result.tasks:,} tasks)")  # fmt: skip
+    client = Client()
+    client.force_login(liaison)
+    page = "/crm/targets/?source_type=psychiatry&within_miles=10&sort=distance"
+    for _ in range(3):
+        assert client.get(page).status_code == 200 and client.get("/health/").status_code == 200
+    floor = timed(lambda: client.get("/health/"), 30)
+    targets = timed(lambda: client.get(page), 30)
+    print(f"/health/ floor: {floor * 1000:.1f} ms; target list: {targets * 1000:.1f} ms ({targets / floor:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()
