@@ -3,6 +3,7 @@ account, shown once, kept only as a SHA-256 hash."""
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from liaison.accounts.models import ApiToken
 from liaison.core.audit import audit_log
 
 PREFIX = "lia_"
+USED_EVERY = timedelta(minutes=5)
 
 
 def _hash(raw: str) -> str:
@@ -50,4 +52,8 @@ def api_token_find(raw: str) -> ApiToken | None:
         .filter(token_hash=_hash(raw), revoked_at__isnull=True, user__is_active=True, user__role__in=OUTSIDE_ROLES)
         .first()
     )
+    now = timezone.now()
+    if token is not None and (token.last_used_at is None or now - token.last_used_at > USED_EVERY):
+        # At most one write per token every few minutes, so that "last used" costs the API nothing.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token

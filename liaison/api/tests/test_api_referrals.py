@@ -183,3 +183,11 @@ def test_the_command_makes_a_token(alice):
     out = StringIO()
     call_command("api_token", "alice", "Riverside EHR", stdout=out)
     assert out.getvalue().startswith("lia_")
+
+
+@pytest.mark.django_db
+def test_a_token_records_when_it_was_last_used(api_client, token_for, alice):
+    from liaison.accounts.models import ApiToken
+
+    api_client(token_for(alice)).get(URL)
+    assert ApiToken.objects.get(user=alice).last_used_at is not None

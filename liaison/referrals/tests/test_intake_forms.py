@@ -221,7 +221,7 @@ def test_the_portal_shows_a_referrer_their_own(client_for, alice, alices_referra
     html = client_for(alice).get(reverse("intake:portal")).content.decode()
     assert alices_referral.reference in html and bobs_referral.reference not in html
     detail = client_for(alice).get(reverse("intake:portal_detail", args=[alices_referral.pk]))
-    assert detail.status_code == 200 and "Next step at the practice" in detail.content.decode()
+    assert detail.status_code == 200 and "We confirm to you that we have the referral" in detail.content.decode()
     assert AuditEvent.objects.filter(action="view", object_id=str(alices_referral.pk)).exists()
 
 
