@@ -183,8 +183,9 @@ def test_a_liaison_sees_referrers_and_counts_but_no_patient(client_for, liaison,
         assert referral.patient.last_name not in content
 
 
-def test_a_liaison_is_sent_to_the_directory_from_home(client_for, liaison, coordinator, alice):
-    assert client_for(liaison).get("/").url == reverse("directory:referrers")
+def test_home_sends_each_role_to_a_page_it_may_see(client_for, liaison, coordinator, alice):
+    landing = client_for(liaison).get("/", follow=True)
+    assert landing.status_code == 200 and landing.request["PATH_INFO"] != reverse("referrals:inbox")
     assert client_for(coordinator).get("/").url == reverse("referrals:inbox")
     assert client_for(alice).get("/").url == reverse("referrals:inbox")
 

@@ -25,9 +25,11 @@ INBOX_QUERIES = [
     "referrals_referral",  # one page (+1 row), joined to patient, referrer and owner
     "core_auditevent",  # INSERT: who saw which referrals
     "core_clinic",  # the clinic's name in the header
+    "care_safetyalert",  # open safety alerts, shown above the list
     *SESSION_SAVED,
 ]
-OUTSIDER_INBOX_QUERIES = [q for i, q in enumerate(INBOX_QUERIES) if i != 2]  # no staff list for the owner filter
+# A referrer's inbox: no staff list for the owner filter, no safety alerts.
+OUTSIDER_INBOX_QUERIES = [*SIGNED_IN, "referrals_referral", "core_auditevent", "core_clinic", *SESSION_SAVED]
 
 DETAIL_QUERIES = [
     *SIGNED_IN,
@@ -37,6 +39,12 @@ DETAIL_QUERIES = [
     "core_auditevent",  # INSERT: who looked
     "referrals_referralevent",  # the timeline, joined to each event's actor
     "core_clinic",  # the header
+    "referrals_screeningresult",  # the screening panel
+    "care_session",  # the care panel: sessions with their clinician
+    "care_assessment",  # ... PHQ-9 and GAD-7 scores
+    "care_safetyalert",  # ... open safety alerts
+    "care_questionnairelink",  # ... the patient's questionnaire links
+    "core_auditevent",  # INSERT: who looked at the care panel
     "accounts_user",  # the care team form's coordinators
     "accounts_user",  # ... and clinicians
     *SESSION_SAVED,
@@ -70,7 +78,7 @@ def test_the_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, coordi
     for i in range(rows):
         ReferralFactory(assigned_coordinator=coordinator if i % 2 else None, assigned_clinician=clinician)
     queries = queries_of(client_for(coordinator), reverse("referrals:inbox"))
-    assert len(queries) == 9
+    assert len(queries) == 10
     assert queries == INBOX_QUERIES
 
 
@@ -91,7 +99,7 @@ def test_the_referral_page_costs_the_same_for_1_or_10_trials_and_events(rows, cl
         DiagnosisFactory(referral=referral)
         services.referral_add_note(referral=referral, by=(coordinator, clinician)[i % 2], text=f"Note {i}")
     queries = queries_of(client_for(coordinator), reverse("referrals:detail", args=[referral.pk]))
-    assert len(queries) == 13
+    assert len(queries) == 19
     assert queries == DETAIL_QUERIES
 
 
