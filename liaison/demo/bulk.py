@@ -1,0 +1,507 @@
+"""The large network for the benchmarks: thousands of referrers and up to millions of referrals,
+with their patients, diagnoses, medication trials and full event histories.
+
+Going through the services would take days at this size, so rows are computed here and streamed
+into PostgreSQL with COPY (bulk_create elsewhere, for small sizes and the tests). They follow the
+rules the services apply: each history is a walk through lifecycle.TRANSITIONS (liaison.demo.paths),
+and status, version, is_open, closed_* and next_action_* are what referral_transition would have
+left behind (`PathShape`). Referral ids rise with the date received, as in a real database.
+
+Speed comes from drawing each referral's clinical summary and history from pools made once per
+run (thousands of each, made by the same generators as the demo); patients, referrers and dates
+are drawn per referral. Unlike the demo, steps are not moved into office hours.
+"""
+
+import gc
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from liaison.core.audit import audit_log
+from liaison.demo import paths, vocab
+from liaison.demo.base import DEMO_USERS, demo_logins, ensure_clinic, ensure_demo_users, prepare_empty_database
+from liaison.demo.clinical import clinical_fields, coordination_fields, patient_fields
+from liaison.demo.directory import allocate, ensure_taxonomy, generated_practice, referrer_fields
+from liaison.directory.models import Practice, Referrer
+from liaison.referrals import lifecycle, services
+from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
+from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
+
+CHUNK = 20_000  # referrals generated and written at a time
+SELF_SHARE = vocab.REFERRAL_MIX["self"]
+REFERRERS_PER_PRACTICE = 3
+CLINICAL_POOL = 4000
+PATH_POOL = 300  # histories per final status
+PATIENT_POOL = 20_000
+LOADED = (Patient, Referral, Diagnosis, MedicationTrial, ReferralEvent)
+BACK_TO = "the referring clinician"
+
+
+def build_large_network(
+    *,
+    referrals: int = 1000,
+    referrers: int = 100,
+    open_referrals: int | None = None,
+    seed: int = 2026,
+    reset: bool = False,
+    now: datetime | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> dict:
+    """Build the network and return what was loaded, with the sign-ins (the demo's accounts)."""
+    now = now or timezone.now()
+    open_referrals = round(referrals * 0.05) if open_referrals is None else open_referrals
+    if not 0 <= open_referrals <= referrals or referrers < 1:
+        raise ValueError("Need at least one referrer, and between 0 and all of the referrals open.")
+    prepare_empty_database(reset=reset, usernames=[u[0] for u in DEMO_USERS])
+    rng = random.Random(seed)
+    started = time.monotonic()
+    with transaction.atomic():
+        ensure_taxonomy()
+        ensure_clinic()
+        sources = _directory(rng, count=referrers)
+        users = ensure_demo_users(referrer=Referrer.objects.get(pk=sources[0].id))
+    log(f"directory: {referrers:,} referrers ({time.monotonic() - started:.0f}s)")
+    loader = Loader(rng=rng, users=users, now=now, log=log)
+    with loader.session(), _without_cyclic_gc():
+        for chunk in _timeline(rng, total=referrals, open_count=open_referrals):
+            loader.load(chunk, sources=sources)
+    loader.analyze()
+    audit_log(actor=None, action="bulk_load", object_type="referrals.referral", detail=loader.counts)
+    log(f"done in {time.monotonic() - started:.0f}s: {loader.counts}")
+    return {**demo_logins(referrers=referrers, referrals=referrals), "rows": loader.counts}
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """Millions of short-lived lists make Python's cycle collector run over and over for nothing
+    (none of these rows refer to each other): pause it for the load, which runs about twice as fast."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------- the directory
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a generated referral needs to know about its referrer."""
+
+    id: int
+    source_type: str
+    office_phone: str
+
+
+def _directory(rng: random.Random, *, count: int) -> list[Source]:
+    """Practices and referrers in the usual mix, shuffled: the order is the referrers' rank, and
+    referral volume falls with rank, so a few referrers send most of the referrals."""
+    taken: set[str] = set()
+    referrers = []
+    for source_type, n in allocate(count, vocab.REFERRER_MIX).items():
+        practices = [generated_practice(rng, source_type=source_type, taken=taken) for _ in range(-(-n // 3))]
+        Practice.objects.bulk_create(practices, batch_size=1000)
+        for i in range(n):
+            practice = practices[i // REFERRERS_PER_PRACTICE]
+            referrers.append(referrer_fields(rng, source_type=source_type, practice=practice, taken=taken))
+    Referrer.objects.bulk_create(referrers, batch_size=1000)
+    rng.shuffle(referrers)
+    return [Source(r.pk, r.source_type, r.practice.phone) for r in referrers]
+
+
+# ---------------------------------------------------------------- when and how each referral ends
+
+
+def _timeline(rng: random.Random, *, total: int, open_count: int) -> Iterator[list[float | Status]]:
+    """Chunks of arrivals, oldest first: the closed referrals spread over the span (as points in
+    [0, 1)), then the open ones (as their final status), the pipeline of the last weeks."""
+    closed = total - open_count
+    for start in range(0, closed, CHUNK):
+        yield [(k + rng.random()) / closed for k in range(start, min(start + CHUNK, closed))]
+    for start in range(0, open_count, CHUNK):
+        yield [paths.pick(rng, paths.OPEN_FATES) for _ in range(start, min(start + CHUNK, open_count))]
+
+
+# ---------------------------------------------------------------- pools of histories and summaries
+
+
+@dataclass(frozen=True)
+class PathShape:
+    """A history and what it leaves on the referral: the rows of its events (less id, referral,
+    time and actor), each step's offset from receipt, and the referral's lifecycle fields."""
+
+    offsets: tuple[timedelta, ...]
+    events: tuple[list, ...]
+    roles: tuple[str, ...]
+    status: Status
+    reason: str
+    due_in: timedelta | None
+
+    @property
+    def duration(self) -> timedelta:
+        return self.offsets[-1] if self.offsets else timedelta()
+
+
+def _shape(steps: list[paths.Step], events: "Table") -> PathShape:
+    offsets, rows, roles, previous, at = [], [], [], Status.RECEIVED, timedelta()
+    for step in steps:
+        at += step.after
+        roles.append(
+            "coordinator" if "coordinator" in lifecycle.find_move(previous, step.status).roles else "clinician"
+        )
+        rows.append(
+            events.template(kind=EventKind.TRANSITION, from_status=previous, to_status=step.status, reason=step.reason)
+        )
+        offsets.append(at)
+        previous = step.status
+    action = lifecycle.NEXT_ACTION.get(previous)
+    reason = steps[-1].reason if steps else ""
+    return PathShape(tuple(offsets), tuple(rows), tuple(roles), previous, reason, action.due_in if action else None)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A clinical summary as row templates: the referral's clinical columns, its diagnoses, its trials."""
+
+    referral: list
+    phq9_days_before: int | None
+    diagnoses: tuple[list, ...]
+    trials: tuple[list, ...]
+
+
+class Pools:
+    """Histories per final status, clinical summaries and patients, made once by the demo's generators."""
+
+    def __init__(self, rng: random.Random, tables: dict, *, today):
+        events = tables[ReferralEvent]
+        fates = (*paths.OPEN_FATES, *paths.CLOSED_FATES)
+        self.paths = {
+            fate: [_shape(paths.plan_steps(rng, fate, back_to=BACK_TO, phq9=None), events) for _ in range(PATH_POOL)]
+            for fate in fates
+        }
+        self.clinician = [_summary(rng, tables, self_referral=False) for _ in range(CLINICAL_POOL)]
+        self.self_referred = [_summary(rng, tables, self_referral=True) for _ in range(CLINICAL_POOL // 4)]
+        self.patients = [tables[Patient].row(patient_fields(rng, today=today)) for _ in range(PATIENT_POOL)]
+        self.closed_weights = _cumulative(list(paths.CLOSED_FATES.values()))
+        self.closed_fates = list(paths.CLOSED_FATES)
+        self.channels = list(vocab.INTAKE_WEIGHTS)
+        self.channel_weights = _cumulative(list(vocab.INTAKE_WEIGHTS.values()))
+
+    def closed_path(self, rng: random.Random, ago: timedelta, events: "Table") -> PathShape:
+        """A closed history that fits between the referral's arrival and now."""
+        for _ in range(8):
+            fate = rng.choices(self.closed_fates, cum_weights=self.closed_weights)[0]
+            shape = rng.choice(self.paths[fate])
+            if shape.duration < ago - timedelta(hours=1):
+                return shape
+        reason = rng.choice(vocab.CLOSING_REASONS[Status.CANCELLED])
+        return _shape([paths.Step(Status.CANCELLED, ago / 2, reason)], events)
+
+
+def _summary(rng: random.Random, tables: dict, *, self_referral: bool) -> Summary:
+    clinical = clinical_fields(rng, self_referral=self_referral)
+    return Summary(
+        referral=tables[Referral].row(clinical.referral),
+        phq9_days_before=clinical.phq9_days_before,
+        diagnoses=tuple(tables[Diagnosis].row(d) for d in clinical.diagnoses),
+        trials=tuple(tables[MedicationTrial].row(t) for t in clinical.trials),
+    )
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for weight in weights:
+        total += weight
+        out.append(total)
+    return out
+
+
+# ---------------------------------------------------------------- rows
+
+
+class Loader:
+    """Turns arrivals into rows and writes them, table by table, chunk by chunk."""
+
+    def __init__(self, *, rng: random.Random, users: dict, now: datetime, log: Callable[[str], None]):
+        self.rng, self.now, self.log = rng, now, log
+        self.coordinator = users["coordinator"]
+        self.clinicians = (users["clinician"], users["clinician2"])
+        self.tables = {model: Table(model) for model in LOADED}
+        self.pools = Pools(rng, self.tables, today=now.date())
+        self.counts = {model._meta.label_lower: 0 for model in LOADED}
+        self.started = time.monotonic()
+        self.source_weights: list[float] = []
+        self.received: dict[str, list] = {}  # the received event's row, per channel
+
+    @contextmanager
+    def session(self):
+        """One transaction for the whole load; on PostgreSQL, rebuild indexes after rather than during."""
+        with transaction.atomic():
+            if connection.vendor != "postgresql":
+                yield
+                return
+            with _indexes_rebuilt_after(self.tables, self.log), _foreign_keys_checked_after(self.tables, self.log):
+                yield
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), list(LOADED)):
+                    cursor.execute(sql)
+
+    def load(self, arrivals: list, *, sources: list[Source]) -> None:
+        if len(self.source_weights) != len(sources):
+            self.source_weights = _cumulative([1 / (rank + 1) ** 0.9 for rank in range(len(sources))])
+        rows: dict = {model: [] for model in LOADED}
+        for arrival in arrivals:
+            source = (
+                None
+                if self.rng.random() < SELF_SHARE
+                else self.rng.choices(sources, cum_weights=self.source_weights)[0]
+            )
+            self._referral(arrival, source, rows)
+        for model, table in self.tables.items():
+            table.write(rows[model])
+            self.counts[model._meta.label_lower] += len(rows[model])
+        self.log(f"referrals: {self.counts['referrals.referral']:,} written ({time.monotonic() - self.started:.0f}s)")
+
+    def _referral(self, arrival: float | Status, source: Source | None, rows: dict) -> None:
+        rng, pools = self.rng, self.pools
+        if isinstance(arrival, Status):
+            shape = rng.choice(pools.paths[arrival])
+            received = self.now - shape.duration - lifecycle.NEXT_ACTION[arrival].due_in * rng.uniform(0.02, 1.35)
+        else:
+            ago = paths.growth_ago(arrival)
+            shape, received = pools.closed_path(rng, ago, self.tables[ReferralEvent]), self.now - ago
+        summary = rng.choice(pools.self_referred if source is None else pools.clinician)
+        channel = (
+            IntakeChannel.SELF if source is None else rng.choices(pools.channels, cum_weights=pools.channel_weights)[0]
+        )
+        referral_id, patient_id = self.tables[Referral].take(), self.tables[Patient].take()
+        rows[Patient].append(self._patient(patient_id, received))
+        rows[Referral].append(self._referral_row(referral_id, patient_id, shape, summary, source, channel, received))
+        for table, templates in ((Diagnosis, summary.diagnoses), (MedicationTrial, summary.trials)):
+            for template in templates:
+                rows[table].append(
+                    self.tables[table].fill(template, id=self.tables[table].take(), referral_id=referral_id)
+                )
+        self._events(referral_id, channel, shape, received, rows[ReferralEvent])
+
+    def _patient(self, patient_id: int, received: datetime) -> list:
+        """A patient from the pool with their own id and a birth date moved by up to ten years, so
+        that name and date of birth rarely repeat."""
+        table, template = self.tables[Patient], self.rng.choice(self.pools.patients)
+        born = template[table.position["date_of_birth"]] + timedelta(days=self.rng.randint(-3650, 3650))
+        return table.fill(template, id=patient_id, created_at=received, date_of_birth=born)
+
+    def _referral_row(
+        self, referral_id, patient_id, shape: PathShape, summary: Summary, source, channel, received
+    ) -> list:
+        rng = self.rng
+        assigned = bool(shape.offsets) or rng.random() < 0.5  # half of the newest wait for someone
+        clinician = self.clinicians[referral_id % 2]
+        fields = {
+            **coordination_fields(rng, office_phone=source.office_phone if source else ""),
+            "id": referral_id,
+            "patient_id": patient_id,
+            "channel": channel,
+            "received_at": received,
+            "referrer_id": source.id if source else None,
+            "source_type": source.source_type if source else "self",
+            "created_by_id": self.coordinator.pk if channel in ("phone", "fax") else None,
+            "assigned_coordinator_id": self.coordinator.pk if assigned else None,
+            "assigned_clinician_id": clinician.pk if assigned else None,
+        }
+        if summary.phq9_days_before is not None:
+            fields["phq9_date"] = (received - timedelta(days=summary.phq9_days_before)).date()
+        table = self.tables[Referral]
+        fields["urgency_rank"] = URGENCY_RANK.get(summary.referral[table.position["urgency"]], 0)
+        return table.fill(summary.referral, **fields, **lifecycle_fields(shape, fields, received))
+
+    def _events(self, referral_id: int, channel: str, shape: PathShape, received: datetime, out: list) -> None:
+        """The received event, then one per step, by the coordinator or the referral's clinician."""
+        table = self.tables[ReferralEvent]
+        people = {"coordinator": self.coordinator, "clinician": self.clinicians[referral_id % 2]}
+        if channel not in self.received:
+            self.received[channel] = table.template(
+                kind=EventKind.RECEIVED, to_status=Status.RECEIVED, detail={"channel": channel}
+            )
+        intake = self.coordinator if channel in ("phone", "fax") else None
+        out.append(table.event(self.received[channel], table.take(), referral_id, received, intake))
+        for template, offset, role in zip(shape.events, shape.offsets, shape.roles, strict=True):
+            out.append(table.event(template, table.take(), referral_id, received + offset, people[role]))
+
+    def analyze(self) -> None:
+        """Fresh planner statistics (and a vacuumed visibility map) before anyone measures.
+        VACUUM cannot run inside a transaction, so inside one (a test) this is skipped."""
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            for model in (*LOADED, Referrer, Practice):
+                cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+        self.log(f"vacuum and analyze: {time.monotonic() - started:.0f}s")
+
+
+def lifecycle_fields(shape: PathShape, fields: dict, received: datetime) -> dict:
+    """Status and next action as referral_receive and referral_transition leave them after this
+    history (services.next_action_for decides the next action, as it does there)."""
+    at = received + shape.duration
+    owners = SimpleNamespace(
+        assigned_coordinator_id=fields["assigned_coordinator_id"], assigned_clinician_id=fields["assigned_clinician_id"]
+    )
+    due = services.next_action_for(owners, status=shape.status, at=at)
+    closing = shape.status in lifecycle.CLOSING
+    return {
+        "status": shape.status,
+        "version": 1 + len(shape.offsets),
+        "is_open": shape.status not in lifecycle.TERMINAL,
+        "closed_at": at if closing else None,
+        "closed_reason": shape.reason if closing else "",
+        "next_action": due.text,
+        "next_action_role": due.role,
+        "next_action_owner_id": due.owner_id,
+        "next_action_due_at": due.due_at,
+        "updated_at": at,
+    }
+
+
+class Table:
+    """One table being loaded: hands out ids, turns dicts into rows in column order (fields a dict
+    leaves out get their defaults), and writes rows with binary COPY on PostgreSQL or bulk_create."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self.names = [f.attname for f in self.fields]
+        self.position = {name: i for i, name in enumerate(self.names)}
+        self.defaults = [f.get_default() for f in self.fields]
+        self.copy = connection.vendor == "postgresql"
+        self.next_id = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+
+    def take(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def row(self, values: dict) -> list:
+        return [values.get(name, default) for name, default in zip(self.names, self.defaults, strict=True)]
+
+    def template(self, **values) -> list:
+        return self.row(values)
+
+    def fill(self, template: list, **values) -> list:
+        """A copy of a row template with some columns set."""
+        out = template.copy()
+        for name, value in values.items():
+            out[self.position[name]] = value
+        return out
+
+    def event(self, template: list, row_id: int, referral_id: int, at: datetime, actor) -> list:
+        """An event row from its template: id, referral, time and who (for ReferralEvent only)."""
+        out = template.copy()
+        p = self.position
+        out[p["id"]], out[p["referral_id"]], out[p["at"]] = row_id, referral_id, at
+        out[p["actor_id"]], out[p["actor_label"]] = (actor.pk, actor.username) if actor else (None, "system")
+        return out
+
+    def write(self, rows: list[list]) -> None:
+        if not rows:
+            return
+        if not self.copy:
+            self.model.objects.bulk_create(
+                [self.model(**dict(zip(self.names, r, strict=True))) for r in rows], batch_size=500
+            )
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        with connection.cursor() as cursor:
+            types = self._column_types(cursor)
+            with cursor.copy(f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+
+    def _column_types(self, cursor) -> list[int]:
+        """The PostgreSQL type of each column, which binary COPY needs."""
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            [self.model._meta.db_table],
+        )
+        oids = dict(cursor.fetchall())
+        return [oids[f.column] for f in self.fields]
+
+
+# ---------------------------------------------------------------- PostgreSQL bulk-load housekeeping
+
+
+@contextmanager
+def _indexes_rebuilt_after(tables: dict, log: Callable[[str], None]):
+    """Drop the secondary indexes of the loaded tables and build them again at the end: one sorted
+    build is far faster than updating every index row by row. Inside the load's transaction, so a
+    failure leaves the indexes as they were. Primary keys and unique constraints stay."""
+    names = [t.model._meta.db_table for t in tables.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [names],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+    log(f"{len(indexes)} indexes rebuilt ({time.monotonic() - started:.0f}s)")
+
+
+@contextmanager
+def _foreign_keys_checked_after(tables: dict, log: Callable[[str], None]):
+    """Where the role may (a superuser's bench database), skip the per-row foreign-key triggers and
+    check every foreign key of the loaded tables once at the end instead; otherwise keep them."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        skipped = True
+    except DatabaseError:
+        skipped = False
+    yield
+    if not skipped:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        started = time.monotonic()
+        for table in tables.values():
+            _check_foreign_keys(cursor, table.model)
+    log(f"foreign keys checked ({time.monotonic() - started:.0f}s)")
+
+
+def _check_foreign_keys(cursor, model: type[models.Model]) -> None:
+    quote = connection.ops.quote_name
+    for field in model._meta.concrete_fields:
+        if not field.is_relation:
+            continue
+        target = field.related_model._meta
+        child, column = quote(model._meta.db_table), quote(field.column)
+        parent, key = quote(target.db_table), quote(target.pk.column)
+        # Identifiers only, from the models' own metadata, quoted: nothing from outside reaches this SQL.
+        cursor.execute(
+            f"SELECT count(*) FROM {child} c WHERE c.{column} IS NOT NULL "  # noqa: S608
+            f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{key} = c.{column})"
+        )
+        missing = cursor.fetchone()[0]
+        if missing:
+            raise DatabaseError(f"{missing} rows of {model._meta.db_table}.{field.column} point at nothing.")
