@@ -70,7 +70,7 @@ def build_large_network(
         sources = _directory(rng, count=referrers)
         users = ensure_demo_users(referrer=Referrer.objects.get(pk=sources[0].id))
     log(f"directory: {referrers:,} referrers ({time.monotonic() - started:.0f}s)")
-    loader = Loader(rng=rng, users=users, now=now, log=log)
+    loader = Loader(rng=rng, users=users, now=now, log=log, referrals=referrals)
     with loader.session(), _without_cyclic_gc():
         for chunk in _timeline(rng, total=referrals, open_count=open_referrals):
             loader.load(chunk, sources=sources)
@@ -184,16 +184,19 @@ class Summary:
 class Pools:
     """Histories per final status, clinical summaries and patients, made once by the demo's generators."""
 
-    def __init__(self, rng: random.Random, tables: dict, *, today):
+    def __init__(self, rng: random.Random, tables: dict, *, today, referrals: int):
+        """Pools no bigger than the network needs: a small network gets small pools, made quickly."""
         events = tables[ReferralEvent]
         fates = (*paths.OPEN_FATES, *paths.CLOSED_FATES)
+        per_fate, summaries = min(PATH_POOL, referrals // 10 + 5), min(CLINICAL_POOL, referrals + 10)
         self.paths = {
-            fate: [_shape(paths.plan_steps(rng, fate, back_to=BACK_TO, phq9=None), events) for _ in range(PATH_POOL)]
+            fate: [_shape(paths.plan_steps(rng, fate, back_to=BACK_TO, phq9=None), events) for _ in range(per_fate)]
             for fate in fates
         }
-        self.clinician = [_summary(rng, tables, self_referral=False) for _ in range(CLINICAL_POOL)]
-        self.self_referred = [_summary(rng, tables, self_referral=True) for _ in range(CLINICAL_POOL // 4)]
-        self.patients = [tables[Patient].row(patient_fields(rng, today=today)) for _ in range(PATIENT_POOL)]
+        self.clinician = [_summary(rng, tables, self_referral=False) for _ in range(summaries)]
+        self.self_referred = [_summary(rng, tables, self_referral=True) for _ in range(summaries // 4 + 1)]
+        patients = min(PATIENT_POOL, referrals + 10)
+        self.patients = [tables[Patient].row(patient_fields(rng, today=today)) for _ in range(patients)]
         self.closed_weights = _cumulative(list(paths.CLOSED_FATES.values()))
         self.closed_fates = list(paths.CLOSED_FATES)
         self.channels = list(vocab.INTAKE_WEIGHTS)
@@ -234,12 +237,12 @@ def _cumulative(weights: list[float]) -> list[float]:
 class Loader:
     """Turns arrivals into rows and writes them, table by table, chunk by chunk."""
 
-    def __init__(self, *, rng: random.Random, users: dict, now: datetime, log: Callable[[str], None]):
+    def __init__(self, *, rng: random.Random, users: dict, now: datetime, log: Callable[[str], None], referrals: int):
         self.rng, self.now, self.log = rng, now, log
         self.coordinator = users["coordinator"]
         self.clinicians = (users["clinician"], users["clinician2"])
         self.tables = {model: Table(model) for model in LOADED}
-        self.pools = Pools(rng, self.tables, today=now.date())
+        self.pools = Pools(rng, self.tables, today=now.date(), referrals=referrals)
         self.counts = {model._meta.label_lower: 0 for model in LOADED}
         self.started = time.monotonic()
         self.source_weights: list[float] = []
