@@ -1,4 +1,5 @@
 from django import forms
+from django.core.cache import cache
 from django.utils import timezone
 
 from liaison.accounts.models import User
@@ -7,7 +8,7 @@ from liaison.crm.models import OutreachTemplate, Relationship
 from liaison.crm.queries import CRM_WRITERS, TargetFilters
 from liaison.crm.services import AGENDA_FIELDS
 from liaison.directory.choices import PracticeType, SourceType
-from liaison.directory.models import Taxonomy
+from liaison.directory.models import Referrer, Taxonomy
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -30,6 +31,16 @@ def _liaisons():
     return User.objects.filter(role__in=CRM_WRITERS, is_active=True).order_by("first_name", "last_name")
 
 
+def specialties_in_use() -> list[tuple[str, str]]:
+    """The specialties of the referrers in the directory (kept for five minutes: it changes rarely)."""
+
+    def load():
+        used = Referrer.objects.order_by().values("taxonomy_id").distinct()
+        return list(Taxonomy.objects.filter(code__in=used).order_by("display_name").values_list("code", "display_name"))
+
+    return cache.get_or_set("crm:specialties", load, timeout=300)
+
+
 class TargetFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("referrers", "Clinicians"), ("practices", "Practices")], required=False)
     specialty = forms.ChoiceField(required=False)
@@ -49,8 +60,7 @@ class TargetFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        used = Taxonomy.objects.filter(referrer__isnull=False).distinct().order_by("display_name")
-        self.fields["specialty"].choices = [("", "Any specialty"), *((t.code, t.display_name) for t in used)]
+        self.fields["specialty"].choices = [("", "Any specialty"), *specialties_in_use()]
 
     def clean(self):
         data = super().clean()

@@ -123,6 +123,10 @@ def cause_for(f: Figures) -> str:
     return Cause.UNKNOWN
 
 
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%"
 
@@ -132,8 +136,8 @@ def _interval_points(f: Figures, flag: str, since: int | None, usual: float | No
         return 0, "No referrals yet."
     if usual is None:
         word = {Flag.NEW: 5, Flag.COOLING: -15, Flag.DORMANT: -30}[flag]
-        return word, f"One referral so far, {since} days ago."
-    text = f"Last referral {since} days ago; they usually refer every {round(usual)} days."
+        return word, f"One referral so far, {_days(since)} ago."
+    text = f"Last referral {_days(since)} ago; they usually refer every {round(usual)} days."
     if flag == Flag.DORMANT:
         return -35, text + " That is more than four of their usual gaps."
     if since > COOLING_INTERVALS * usual:

@@ -6,6 +6,7 @@ import string
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -141,8 +142,9 @@ def targets_queryset(*, user, filters: TargetFilters) -> QuerySet[Referrer]:
         qs = qs.filter(practice__clinician_count__gte=f.min_size)
     if f.max_size:
         qs = qs.filter(practice__clinician_count__lte=f.max_size)
-    if f.within_miles is not None:
-        qs = qs.filter(miles__lte=f.within_miles)
+    if f.within_miles is not None:  # a semi-join on the few ZIP codes in range, then the per-row distance
+        near = ZipDistance.objects.filter(miles__lte=f.within_miles).values("zip_code")
+        qs = qs.filter(practice__zip_code__in=near)
     qs = _history_filter(qs, f)
     if f.owner == "me":
         qs = qs.filter(relationship__owner=user)
@@ -163,9 +165,15 @@ def _history_filter(qs, f: TargetFilters):
     return qs
 
 
+def _fill_distances() -> None:
+    """New practices' ZIP codes get their distance; checked at most once a minute per process."""
+    if cache.add("crm:distances-checked", True, timeout=60):
+        geo.distances_fill_missing()
+
+
 def target_list(*, user, filters: TargetFilters) -> list[Referrer]:
     """One page (plus one row, to know whether there is another)."""
-    geo.distances_fill_missing()
+    _fill_distances()
     qs = targets_queryset(user=user, filters=filters)
     return list(qs[filters.after : filters.after + TARGET_PAGE_SIZE + 1])
 
@@ -174,7 +182,7 @@ def practice_targets(*, user, filters: TargetFilters) -> list[Practice]:
     """Practices near the clinic with their size and the referrals of their clinicians, ranked."""
     if not can_read(user):
         return []
-    geo.distances_fill_missing()
+    _fill_distances()
     qs = Practice.objects.select_related("relationship").annotate(
         miles=Subquery(ZipDistance.objects.filter(zip_code=OuterRef("zip_code")).values("miles")[:1]),
         clinicians=Count("referrers", distinct=True),

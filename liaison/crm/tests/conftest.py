@@ -19,3 +19,11 @@ def history(referrer, *days, start=T0, **extra):
 @pytest.fixture
 def manhattan(db, admin):
     return clinic_location_save(location=ClinicLocation(name="Chelsea", zip_code="10001"), by=admin)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The target list checks for new ZIP codes once a minute and keeps the specialty list: start clean."""
+    from django.core.cache import cache
+
+    cache.clear()
