@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "liaison.care",
     "ninja",
     "liaison.api",
+    "liaison.comms",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ urlpatterns = [
     path("care/", include("liaison.care.urls")),
     path("", include("liaison.referrals.intake_urls")),
     path("api/v1/", include("liaison.api.urls")),
+    path("comms/", include("liaison.comms.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from liaison.care.instruments import spec
 from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
 from liaison.care.queries import care_settings
 from liaison.care.scoring import CleanScore, ScoreInput, check_score
+from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 from liaison.referrals.models import Referral
@@ -74,6 +75,7 @@ def _date_errors(referral: Referral, on: date | None, field: str, at: datetime) 
 def _raise_alert(*, referral: Referral, kind: str, summary: str, at: datetime, by=None, **links) -> SafetyAlert:
     alert = SafetyAlert.objects.create(referral=referral, kind=kind, summary=summary, raised_at=at, **links)
     audit_log(actor=by, action="alert_raised", obj=alert, patient_id=referral.patient_id, detail={"kind": kind})
+    comms_services.communications_recompute(referral=referral, at=at)
     return alert
 
 
@@ -299,6 +301,7 @@ def _session_write(*, referral, by, data: SessionInput, clean: dict, at) -> Sess
             by=by,
             session=session,
         )
+    comms_services.communications_recompute(referral=referral, at=at)
     return session
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
 from liaison.crm import services as crm_services
 from liaison.directory.choices import SourceType
@@ -144,6 +145,7 @@ def referral_receive(
             detail={"channel": channel},
         )
         audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
+        comms_services.communications_recompute(referral=new_referral, at=at)
         crm_services.relationship_referral_received(referral=new_referral)
     return new_referral
 
@@ -228,6 +230,7 @@ def referral_transition(
             patient_id=referral.patient_id,
             detail={"from": from_status, "to": to},
         )
+        comms_services.communications_recompute(referral=referral, at=at)
     for field, value in changes.items():
         setattr(referral, field, value)
     return referral
@@ -268,6 +271,7 @@ def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None)
             },
         )
         audit_log(actor=by, action="assign", obj=referral, patient_id=referral.patient_id)
+        comms_services.communications_recompute(referral=referral)
     return referral
 
 

@@ -1,0 +1,26 @@
+"""Celery for production: workers and beat on Redis run the same comms functions as the built-in worker.
+
+CELERY_BROKER_URL=redis://127.0.0.1:6379/0 LIAISON_WORKER=celery celery -A liaison worker -l info
+CELERY_BROKER_URL=redis://127.0.0.1:6379/0 celery -A liaison beat -l info
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+
+app = Celery("liaison")
+app.conf.update(
+    broker_url=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+    task_ignore_result=True,
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    timezone=os.environ.get("TIME_ZONE", "America/New_York"),
+    beat_schedule={
+        "comms-drain-outbox": {"task": "comms.drain_outbox", "schedule": 15.0},
+        "comms-sweep": {"task": "comms.sweep", "schedule": 60.0},
+    },
+)
+app.autodiscover_tasks(["liaison.comms"])

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
+
+
+@admin.register(ProtocolRule)
+class ProtocolRuleAdmin(admin.ModelAdmin):
+    """The communication protocol, editable by an administrator (Reference data → Communications)."""
+
+    list_display = (
+        "shared_care_model",
+        "trigger",
+        "letter_type",
+        "owner_role",
+        "deadline_kind",
+        "deadline_hours",
+        "every_n_sessions",
+        "business_hours",
+        "active",
+    )
+    list_filter = ("shared_care_model", "active")
+    list_editable = ("deadline_hours", "every_n_sessions", "business_hours", "active")
+
+
+@admin.register(CommsSettings)
+class CommsSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "fax_gateway_domain", "from_email", "escalate_after_hours")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name")

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from liaison.comms.choices import (
+    DeadlineKind,
+    DeliveryChannel,
+    DueStatus,
+    LetterStatus,
+    LetterType,
+    OutboxStatus,
+    OwnerRole,
+    SendPhase,
+    Trigger,
+)
+from liaison.directory.choices import SharedCareModel
+
+
+class ProtocolRule(models.Model):
+    """One line of the communication protocol for one shared-care model: when a letter is owed,
+    which letter, who drafts it and by when. Seeded from PRODUCT §3; an administrator edits it."""
+
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    shared_care_model = models.CharField(max_length=20, choices=SharedCareModel.choices)
+    letter_type = models.CharField(max_length=30, choices=LetterType.choices)
+    recipient = models.CharField(max_length=100, default="Referring clinician")
+    owner_role = models.CharField(max_length=20, choices=OwnerRole.choices, default=OwnerRole.COORDINATOR)
+    deadline_kind = models.CharField(max_length=10, choices=DeadlineKind.choices, default=DeadlineKind.HOURS)
+    deadline_hours = models.PositiveIntegerField(default=24, help_text="Hours after the trigger (for 'hours').")
+    every_n_sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For acute-session updates: one letter after every N sessions."
+    )
+    business_hours = models.BooleanField(
+        default=False, help_text="Count the deadline in the practice's business hours (weekdays, not holidays)."
+    )
+    active = models.BooleanField(default=True, help_text="Off: this letter is not owed under this model.")
+
+    class Meta:
+        ordering = ["shared_care_model", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "shared_care_model"], name="protocol_rule_unique"),
+            models.CheckConstraint(
+                condition=~Q(trigger="acute_sessions") | Q(every_n_sessions__gte=1),
+                name="protocol_rule_sessions_need_n",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_shared_care_model_display()}: {self.get_trigger_display()} → {self.get_letter_type_display()}"
+        )
+
+
+class CommsSettings(models.Model):
+    """The practice's delivery settings (one row): the email-to-fax gateway and the escalation delay."""
+
+    fax_gateway_domain = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A fax goes as email to <digits>@this domain (e.g. fax.example.org). Empty: no fax.",
+    )
+    from_email = models.EmailField(blank=True, help_text="Sender address; empty uses DEFAULT_FROM_EMAIL.")
+    escalate_after_hours = models.PositiveIntegerField(
+        default=0, help_text="Escalate an overdue letter to the owner's lead this many hours after its due time."
+    )
+
+    class Meta:
+        verbose_name = "communication settings"
+        verbose_name_plural = "communication settings"
+
+    def __str__(self) -> str:
+        return "Communication settings"
+
+    @classmethod
+    def current(cls) -> "CommsSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Holiday(models.Model):
+    """A day the practice is closed: business-hour deadlines skip it."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class DueCommunication(models.Model):
+    """A letter owed to a referrer: derived from the referral's state and history by
+    services.communications_recompute, one row per (referral, key)."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="due_communications")
+    key = models.CharField(max_length=60, help_text="What made it owed, e.g. ack, update:6, month:2, alert:12.")
+    rule = models.ForeignKey(ProtocolRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    letter_type = models.CharField(max_length=30, choices=LetterType.choices)
+    status = models.CharField(max_length=10, choices=DueStatus.choices, default=DueStatus.OWED)
+    triggered_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_role = models.CharField(max_length=20, choices=OwnerRole.choices)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    problem = models.CharField(max_length=300, blank=True, help_text="Why this cannot go out as it is.")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="due_status_due_at"),
+            models.Index(fields=["referral", "due_at"], name="due_referral_due_at"),
+            models.Index(fields=["due_at"], name="due_due_at"),  # the on-time figures' window
+        ]
+        constraints = [models.UniqueConstraint(fields=["referral", "key"], name="due_referral_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (DueStatus.OWED, DueStatus.DRAFTED)
+
+
+class Letter(models.Model):
+    """One letter to a referrer: drafted from the record, edited, then signed. Once signed it is
+    frozen (the service refuses, and a database trigger refuses changes to its words)."""
+
+    due = models.OneToOneField(DueCommunication, on_delete=models.PROTECT, related_name="letter")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="letters")
+    letter_type = models.CharField(max_length=30, choices=LetterType.choices)
+    status = models.CharField(max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    facts = models.JSONField(default=dict, blank=True, help_text="The record's values as drafted (scores, dates).")
+    drafted_at = models.DateTimeField()
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(signed_at__isnull=False) & Q(signed_by__isnull=False)),
+                name="letter_signed_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_letter_type_display()} for {self.referral_id}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == LetterStatus.SIGNED
+
+
+class Outbox(models.Model):
+    """One delivery of one signed letter. Written in the transaction that approves the letter;
+    a worker claims it with a conditional update and a lease (see docs/decisions)."""
+
+    letter = models.OneToOneField(Letter, on_delete=models.PROTECT, related_name="outbox")
+    channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
+    address = models.CharField(max_length=254, blank=True)
+    message_id = models.CharField(max_length=200, unique=True, help_text="Idempotency key, the same on every try.")
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
+    phase = models.CharField(max_length=10, choices=SendPhase.choices, blank=True, default=SendPhase.NONE)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed = models.BooleanField(default=True, help_text="Off: the server had the whole message; no reply seen.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "outbox"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next"),
+            models.Index(fields=["status", "lease_until"], name="outbox_status_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

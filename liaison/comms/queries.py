@@ -1,0 +1,213 @@
+"""Reads of comms, scoped to who is asking (through referrals.queries.referral_scope)."""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q
+from django.http import Http404
+from django.utils import timezone
+
+from liaison.comms import clock
+from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
+from liaison.comms.models import DueCommunication, Letter
+from liaison.referrals.queries import referral_scope
+
+QUEUE_HORIZON_DAYS = 7
+QUEUE_SECTION_LIMIT = 100
+ACTIVE = (*PENDING, DueStatus.APPROVED)
+
+
+def scoped(queryset, user):
+    """Rows on referrals this person may see. Clinical staff see every referral: no filter at all, so the
+    query does not join the whole referral history (the work queue must cost what the open work costs)."""
+    if user.is_authenticated and user.is_active and user.sees_all_referrals:
+        return queryset
+    return queryset.filter(referral__in=referral_scope(user))
+
+
+def letter_get(*, user, pk: int) -> Letter:
+    """A letter this person may see: staff, any of the clinic's; a referrer, signed letters on their referrals."""
+    letters = scoped(Letter.objects.all(), user).select_related(
+        "referral__patient", "referral__referrer", "due", "signed_by"
+    )
+    if not user.sees_all_referrals:
+        letters = letters.filter(status=LetterStatus.SIGNED)
+    try:
+        return letters.get(pk=pk)
+    except Letter.DoesNotExist:
+        raise Http404("No such letter.") from None
+
+
+def due_get(*, user, pk: int) -> DueCommunication:
+    try:
+        return scoped(DueCommunication.objects.all(), user).select_related("referral").get(pk=pk)
+    except DueCommunication.DoesNotExist:
+        raise Http404("No such communication.") from None
+
+
+@dataclass
+class Section:
+    title: str
+    key: str
+    groups: list = field(default_factory=list)  # (owner label, [items])
+    count: int = 0
+    shown: int = 0
+
+
+@dataclass
+class Queue:
+    sections: list[Section]
+    problems: list[DueCommunication]
+    escalated_to_me: list[DueCommunication]
+    overdue_count: int
+    escalated_count: int
+
+
+def _base(user):
+    return (
+        scoped(DueCommunication.objects.all(), user)
+        .select_related("referral__patient", "referral__referrer", "owner", "escalated_to", "letter", "letter__outbox")
+        .order_by("due_at", "id")
+    )
+
+
+def work_queue(*, user, at: datetime | None = None, mine: bool = False) -> Queue:
+    """The coordinator's morning page: overdue, due today, coming up (a week), grouped by owner; the problems
+    that stop a letter; what was escalated to this person. A fixed number of queries, each on an index."""
+    at = at or timezone.now()
+    today_ends = clock.end_of_day(at)
+    pending = _base(user).filter(status__in=PENDING)
+    if mine:
+        pending = pending.filter(Q(owner=user) | Q(escalated_to=user))
+    bounds = [
+        ("Overdue", "overdue", Q(due_at__lt=at)),
+        ("Due today", "today", Q(due_at__gte=at, due_at__lt=today_ends)),
+        (
+            "Coming up",
+            "upcoming",
+            Q(due_at__gte=today_ends, due_at__lt=today_ends + timedelta(days=QUEUE_HORIZON_DAYS)),
+        ),
+    ]
+    sections = []
+    for title, key, condition in bounds:
+        rows = list(pending.filter(condition)[: QUEUE_SECTION_LIMIT + 1])
+        section = Section(
+            title, key, _by_owner(rows[:QUEUE_SECTION_LIMIT]), len(rows), min(len(rows), QUEUE_SECTION_LIMIT)
+        )
+        if len(rows) > QUEUE_SECTION_LIMIT:
+            section.count = pending.filter(condition).count()
+        sections.append(section)
+    overdue = pending.filter(due_at__lt=at)
+    return Queue(
+        sections=sections,
+        problems=list(_base(user).filter(status__in=ACTIVE).exclude(problem="")[:100]),
+        escalated_to_me=list(_base(user).filter(status__in=PENDING, escalated_to=user)[:50]),
+        overdue_count=sections[0].count,
+        escalated_count=overdue.filter(escalated_at__isnull=False).count(),
+    )
+
+
+def _by_owner(rows: list[DueCommunication]) -> list[tuple[str, list]]:
+    groups: dict[str, list] = defaultdict(list)
+    for due in rows:
+        label = str(due.owner) if due.owner_id else f"Unassigned {due.get_owner_role_display().lower()}"
+        groups[label].append(due)
+    return sorted(groups.items(), key=lambda g: (g[0].startswith("Unassigned"), g[0]))
+
+
+# ---------------------------------------------------------------- one referral
+
+
+@dataclass
+class Owed:
+    next: list[DueCommunication]
+    delivered: list[DueCommunication]
+    on_time: int
+    due_so_far: int
+
+
+def owed_for(*, user, referral, at: datetime | None = None) -> Owed:
+    """What the referral owes its referrer next, and what it has sent. `referral` comes from referral_get."""
+    at = at or timezone.now()
+    rows = list(
+        DueCommunication.objects.filter(referral_id=referral.pk)
+        .exclude(status=DueStatus.CANCELLED)
+        .select_related("letter", "owner")
+        .order_by("due_at", "id")
+    )
+    done = [d for d in rows if d.status == DueStatus.DELIVERED]
+    past_due = [d for d in rows if d.due_at <= at or d.status == DueStatus.DELIVERED]
+    return Owed(
+        next=[d for d in rows if d.status in ACTIVE],
+        delivered=done,
+        on_time=sum(1 for d in done if d.delivered_at <= d.due_at),
+        due_so_far=len(past_due),
+    )
+
+
+# ---------------------------------------------------------------- SLA
+
+
+@dataclass
+class Figures:
+    label: str
+    due: int
+    on_time: int
+    overdue_now: int
+    median_ack_hours: float | None
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.due) if self.due else None
+
+
+def _median_hours(deltas: list[timedelta]) -> float | None:
+    return round(statistics.median(d.total_seconds() for d in deltas) / 3600, 1) if deltas else None
+
+
+def sla_figures(*, user, days: int = 90, at: datetime | None = None, top: int = 50) -> tuple[Figures, list[Figures]]:
+    """Letters on time, median hours to acknowledgment and overdue now: for the practice and per referrer,
+    over letters due in the last `days` days. Aggregated in the database; medians over the window's
+    acknowledgments only."""
+    at = at or timezone.now()
+    since = at - timedelta(days=days)
+    window = scoped(DueCommunication.objects.all(), user).filter(due_at__gte=since).exclude(status=DueStatus.CANCELLED)
+    counted = window.filter(Q(due_at__lte=at) | Q(status=DueStatus.DELIVERED))
+    on_time = Q(status=DueStatus.DELIVERED, delivered_at__lte=F("due_at"))
+    overdue = Q(status__in=PENDING, due_at__lt=at)
+    acks = list(
+        window.filter(letter_type=LetterType.ACKNOWLEDGMENT, status=DueStatus.DELIVERED).values_list(
+            "referral__referrer_id", "triggered_at", "delivered_at"
+        )
+    )
+    practice = counted.aggregate(
+        due=Count("id"), on_time=Count("id", filter=on_time), overdue=Count("id", filter=overdue)
+    )
+    totals = Figures(
+        "The practice",
+        practice["due"],
+        practice["on_time"],
+        practice["overdue"],
+        _median_hours([d - t for _, t, d in acks]),
+    )
+    by_ack = defaultdict(list)
+    for referrer_id, triggered, delivered in acks:
+        by_ack[referrer_id].append(delivered - triggered)
+    rows = (
+        counted.values("referral__referrer_id", "referral__referrer__first_name", "referral__referrer__last_name")
+        .annotate(due=Count("id"), on_time=Count("id", filter=on_time), overdue=Count("id", filter=overdue))
+        .order_by("-overdue", "-due")[:top]
+    )
+    referrers = [
+        Figures(
+            f"{r['referral__referrer__first_name']} {r['referral__referrer__last_name']}",
+            r["due"],
+            r["on_time"],
+            r["overdue"],
+            _median_hours(by_ack.get(r["referral__referrer_id"], [])),
+        )
+        for r in rows
+    ]
+    return totals, referrers

@@ -1,0 +1,482 @@
+"""Every write of comms: keyword-only functions, one transaction each, an audit row.
+
+- communications_recompute: what a referral owes its referrer, after every lifecycle step;
+- communications_sweep: the periodic pass (new maintenance months, escalation of overdue letters);
+- letter_draft / letter_edit / letter_approve: the letter's life; approving signs it, freezes it and
+  writes one outbox row in the same transaction;
+- outbox_*: delivery, used by the workers (see worker.py and docs/decisions/0104-comms-outbox-delivery.md).
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from liaison.accounts.choices import Role
+from liaison.comms import delivery, letters, protocol
+from liaison.comms.choices import (
+    ADMINISTRATIVE_LETTERS,
+    PENDING,
+    DeadlineKind,
+    DeliveryChannel,
+    DueStatus,
+    LetterStatus,
+    OutboxStatus,
+    SendPhase,
+    Trigger,
+)
+from liaison.comms.models import CommsSettings, DueCommunication, Letter, Outbox, ProtocolRule
+from liaison.core.audit import audit_log
+from liaison.referrals.choices import EventKind, Status
+from liaison.referrals.models import Referral, ReferralEvent
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+CHANNEL_PROBLEM_PREFIX = "No usable channel"
+LETTER_WRITERS = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN})
+CLINICAL_SIGNERS = frozenset({Role.CLINICIAN, Role.DIRECTOR})
+
+
+# ---------------------------------------------------------------- what is owed
+
+
+def communications_recompute(
+    *, referral: Referral, at: datetime | None = None, snapshot: protocol.Snapshot | None = None
+) -> list[DueCommunication]:
+    """Bring the referral's owed letters in line with its history: add what became owed, move due times
+    and owners of letters not yet approved, and cancel those no longer owed. Safe to run twice.
+
+    Derived data only: the step that caused it (intake, transition, session, alert) wrote the audit row,
+    in the same transaction."""
+    at = at or timezone.now()
+    referral = Referral.objects.select_related("referrer").get(pk=referral.pk)
+    wanted = {e.key: e for e in protocol.expected(referral, at=at, snapshot=snapshot)}
+    comms = snapshot.comms if snapshot is not None else None
+    route = delivery.route_for(referral.referrer, comms) if wanted else None
+    problem = route.problem if route and route.problem else ""
+    with transaction.atomic():
+        existing = {d.key: d for d in DueCommunication.objects.filter(referral_id=referral.pk)}
+        new = [_new_due(referral, e, problem) for key, e in wanted.items() if key not in existing]
+        changed = [d for key, d in existing.items() if d.status in PENDING and _refresh(d, wanted.get(key), problem)]
+        DueCommunication.objects.bulk_create(new)
+        DueCommunication.objects.bulk_update(changed, ["due_at", "owner", "status", "problem", "triggered_at"])
+    return new + changed
+
+
+def _new_due(referral: Referral, e: protocol.Expected, problem: str) -> DueCommunication:
+    return DueCommunication(
+        referral=referral,
+        key=e.key,
+        rule=e.rule,
+        letter_type=e.rule.letter_type,
+        triggered_at=e.triggered_at,
+        due_at=e.due_at,
+        owner_id=e.owner_id,
+        owner_role=e.rule.owner_role,
+        problem=problem,
+    )
+
+
+def _refresh(due: DueCommunication, e: protocol.Expected | None, problem: str) -> bool:
+    before = (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at)
+    if e is None:
+        due.status = DueStatus.CANCELLED
+    else:
+        due.due_at, due.owner_id, due.triggered_at = e.due_at, e.owner_id, e.triggered_at
+        if not due.problem or due.problem.startswith(CHANNEL_PROBLEM_PREFIX) or "self-referral" in due.problem:
+            due.problem = problem
+    return before != (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at)
+
+
+def communications_sweep(*, at: datetime | None = None) -> dict:
+    """The periodic pass: start the letters of maintenance months that have begun, then escalate overdue
+    letters to their owner's lead. Reads only open referrals and pending letters (both indexed)."""
+    at = at or timezone.now()
+    recomputed, snapshot = 0, protocol.Snapshot.load()
+    for referral in _months_to_start(at):
+        communications_recompute(referral=referral, at=at, snapshot=snapshot)
+        recomputed += 1
+    return {"recomputed": recomputed, "escalated": communications_escalate(at=at)}
+
+
+def _months_to_start(at: datetime):
+    monthly = ProtocolRule.objects.filter(
+        trigger=Trigger.MAINTENANCE_MONTH, deadline_kind=DeadlineKind.MONTHLY, active=True
+    ).values_list("shared_care_model", flat=True)
+    current = DueCommunication.objects.filter(referral_id=OuterRef("pk"), key__startswith="month:", due_at__gt=at)
+    return (
+        Referral.objects.filter(is_open=True, status=Status.MAINTENANCE, referrer__shared_care_model__in=list(monthly))
+        .exclude(Exists(current))
+        .only("pk")
+        .iterator(chunk_size=500)
+    )
+
+
+def communications_escalate(*, at: datetime | None = None) -> int:
+    """Overdue letters not yet escalated go to their owner's lead (or stay with the practice when the owner
+    has none); each is counted once. Returns how many were escalated now."""
+    at = at or timezone.now()
+    delay = timedelta(hours=CommsSettings.current().escalate_after_hours)
+    rows = list(
+        DueCommunication.objects.filter(status__in=PENDING, due_at__lt=at - delay, escalated_at__isnull=True)
+        .order_by("due_at")
+        .values_list("pk", "owner__lead_id")[:5000]
+    )
+    by_lead: dict[int | None, list[int]] = {}
+    for pk, lead_id in rows:
+        by_lead.setdefault(lead_id, []).append(pk)
+    with transaction.atomic():
+        for lead_id, ids in by_lead.items():
+            DueCommunication.objects.filter(pk__in=ids, escalated_at__isnull=True).update(
+                escalated_at=at, escalated_to_id=lead_id
+            )
+        if rows:
+            audit_log(
+                actor=None,
+                action="comms_escalate",
+                object_type="comms.duecommunication",
+                detail={"count": len(rows), "ids": [pk for pk, _ in rows[:500]]},
+            )
+    return len(rows)
+
+
+# ---------------------------------------------------------------- letters
+
+
+def _require(by, roles, what: str) -> None:
+    if by is None or getattr(by, "role", None) not in roles:
+        raise ValidationError({"__all__": [f"{what} is not part of your role."]})
+
+
+def letter_draft(*, due: DueCommunication, by) -> Letter:
+    """The letter for an owed communication, drafted from the record on first call (later calls return it).
+    A template that names a missing field leaves the reason on the work queue and writes no letter."""
+    _require(by, LETTER_WRITERS, "Drafting letters")
+    existing = Letter.objects.filter(due=due).first()
+    if existing is not None:
+        return existing
+    referral = Referral.objects.select_related("patient", "referrer", "referrer__practice").get(pk=due.referral_id)
+    try:
+        facts = letters.letter_context(referral, due)
+        subject, body = letters.draft_words(due.letter_type, facts)
+        probe = Letter(letter_type=due.letter_type, subject=subject, body=body, facts=facts)
+        letters.render_html(probe)
+    except letters.LetterTemplateError as exc:
+        DueCommunication.objects.filter(pk=due.pk).update(problem=str(exc)[:300])
+        raise ValidationError({"template": [str(exc)]}) from None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            letter = Letter.objects.create(
+                due=due,
+                referral=referral,
+                letter_type=due.letter_type,
+                subject=subject,
+                body=body,
+                facts=facts,
+                drafted_at=now,
+                drafted_by=by,
+            )
+            DueCommunication.objects.filter(pk=due.pk, status=DueStatus.OWED).update(status=DueStatus.DRAFTED)
+            audit_log(actor=by, action="letter_draft", obj=letter, patient_id=referral.patient_id)
+    except IntegrityError:
+        return Letter.objects.get(due=due)
+    return letter
+
+
+def letter_edit(*, letter: Letter, by, subject: str, body: str) -> Letter:
+    """Change a draft's words. A signed letter is frozen: refused here, and by the database."""
+    _require(by, LETTER_WRITERS, "Editing letters")
+    subject, body = (subject or "").strip(), (body or "").strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = ["Give the letter a subject."]
+    elif len(subject) > 200:
+        errors["subject"] = ["A subject is at most 200 characters."]
+    if not body:
+        errors["body"] = ["The letter has no words."]
+    elif len(body) > 20000:
+        errors["body"] = ["A letter is at most 20,000 characters."]
+    if letter.is_frozen:
+        errors["__all__"] = ["This letter is signed; a signed letter cannot be changed."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if not Letter.objects.filter(pk=letter.pk, status=LetterStatus.DRAFT).update(subject=subject, body=body + "\n"):
+            raise ValidationError({"__all__": ["This letter was signed meanwhile; it cannot be changed."]})
+        audit_log(actor=by, action="letter_edit", obj=letter, patient_id=_patient_id(letter))
+    letter.subject, letter.body = subject, body + "\n"
+    return letter
+
+
+def _patient_id(letter: Letter) -> int:
+    return Referral.objects.filter(pk=letter.referral_id).values_list("patient_id", flat=True).get()
+
+
+def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
+    """Sign the letter, freeze it and put one row in the outbox, in one transaction. Refused, with every
+    reason, if gaps are left to fill, the signer may not sign this kind of letter, or there is no way to
+    deliver it."""
+    at = at or timezone.now()
+    referral = Referral.objects.select_related("referrer").get(pk=letter.referral_id)
+    signers = LETTER_WRITERS if letter.letter_type in ADMINISTRATIVE_LETTERS else CLINICAL_SIGNERS
+    errors: dict[str, list[str]] = {}
+    if getattr(by, "role", None) not in signers:
+        errors["__all__"] = ["A clinician signs this letter."]
+    if letter.is_frozen:
+        errors["__all__"] = ["This letter is already signed."]
+    gaps = letters.placeholders(letter.body)
+    if gaps:
+        errors["body"] = [f"Fill in before signing: {'; '.join(gaps)}."]
+    route = delivery.route_for(referral.referrer)
+    if route.problem:
+        errors["channel"] = [route.problem]
+    if errors:
+        raise ValidationError(errors)
+    signature = f"{by.get_full_name() or by.get_username()}, {by.get_role_display()}"
+    with transaction.atomic():
+        if not Letter.objects.filter(pk=letter.pk, status=LetterStatus.DRAFT).update(
+            status=LetterStatus.SIGNED, signed_at=at, signed_by=by, signature=signature
+        ):
+            raise ValidationError({"__all__": ["This letter was signed meanwhile."]})
+        outbox = Outbox.objects.create(
+            letter=letter,
+            channel=route.channel,
+            address=route.address,
+            message_id=f"<letter-{letter.pk}.{referral.pk}@{_mail_domain()}>",
+            next_attempt_at=at,
+        )
+        DueCommunication.objects.filter(pk=letter.due_id).update(status=DueStatus.APPROVED, problem="")
+        audit_log(
+            actor=by,
+            action="letter_approve",
+            obj=letter,
+            patient_id=referral.patient_id,
+            detail={"channel": route.channel},
+        )
+        transaction.on_commit(lambda: _notify(outbox.pk))
+    letter.refresh_from_db()
+    return outbox
+
+
+def _notify(outbox_id: int) -> None:
+    from liaison.comms import worker
+
+    worker.notify(outbox_id)
+
+
+def _mail_domain() -> str:
+    sender = CommsSettings.current().from_email or settings.DEFAULT_FROM_EMAIL
+    return sender.rsplit("@", 1)[-1].strip(">").strip() or "liaison.local"
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+class LeaseLost(Exception):
+    """Another worker resolved this row's lease: stop before the message is committed."""
+
+
+def outbox_claim(
+    *, worker: str, at: datetime | None = None, limit: int = 20, lease_seconds: int = LEASE_SECONDS
+) -> list[int]:
+    """Claim up to `limit` due rows for this worker: a conditional UPDATE per row, so two workers never
+    hold the same row (healthchecks sendalerts style)."""
+    at = at or timezone.now()
+    candidates = Outbox.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=at).order_by(
+        "next_attempt_at", "id"
+    )
+    claimed = []
+    for pk in candidates.values_list("pk", flat=True)[:limit]:
+        won = Outbox.objects.filter(pk=pk, status=OutboxStatus.QUEUED).update(
+            status=OutboxStatus.SENDING,
+            phase=SendPhase.CONNECT,
+            leased_by=worker,
+            lease_until=at + timedelta(seconds=lease_seconds),
+            attempts=F("attempts") + 1,
+        )
+        if won:
+            claimed.append(pk)
+    return claimed
+
+
+def outbox_resolve_stale(*, at: datetime | None = None) -> int:
+    """Rows whose worker vanished (lease passed). Before the final step nothing reached the recipient, so
+    the row goes back to the queue; after it the server had the whole message, so the row is marked sent
+    (unconfirmed) and never sent again. See the decision record."""
+    at = at or timezone.now()
+    stale = list(
+        Outbox.objects.filter(status=OutboxStatus.SENDING, lease_until__lt=at).values_list("pk", "phase", "leased_by")
+    )
+    for pk, phase, holder in stale:
+        mine = Outbox.objects.filter(pk=pk, status=OutboxStatus.SENDING, leased_by=holder, lease_until__lt=at)
+        if phase == SendPhase.COMMIT:
+            if mine.update(leased_by=f"resolver:{holder}"[:100]):
+                _finish(pk, worker=f"resolver:{holder}"[:100], at=at, confirmed=False)
+        else:
+            mine.update(
+                status=OutboxStatus.QUEUED, phase=SendPhase.NONE, leased_by="", lease_until=None, next_attempt_at=at
+            )
+    return len(stale)
+
+
+def outbox_deliver(*, outbox_id: int, worker: str, at: datetime | None = None) -> str:
+    """Deliver one claimed row and record the result. Returns the row's new status."""
+    outbox = Outbox.objects.select_related("letter", "letter__referral__referrer").get(pk=outbox_id)
+    if outbox.status != OutboxStatus.SENDING or outbox.leased_by != worker:
+        return outbox.status
+    try:
+        if outbox.channel == DeliveryChannel.PORTAL:
+            pass  # the signed letter is on the referrer's portal from the moment it is approved
+        else:
+            delivery.smtp_send(_email(outbox), before_commit=lambda: _mark_commit(outbox, worker))
+    except LeaseLost:
+        return OutboxStatus.QUEUED
+    except delivery.Ambiguous:
+        _finish(outbox.pk, worker=worker, at=at, confirmed=False)
+        return OutboxStatus.SENT
+    except letters.LetterTemplateError as exc:
+        return _fail(outbox, worker, str(exc), permanent=True)
+    except smtplib.SMTPResponseException as exc:
+        text = f"The mail server answered {exc.smtp_code}: {_reply_text(exc.smtp_error)}"
+        return _fail(outbox, worker, text, permanent=500 <= exc.smtp_code < 600)
+    except smtplib.SMTPRecipientsRefused as exc:
+        return _fail(outbox, worker, f"The mail server refused the address: {exc.recipients}", permanent=True)
+    except (smtplib.SMTPException, OSError) as exc:
+        return _fail(
+            outbox, worker, f"The mail server could not be reached: {exc or type(exc).__name__}", permanent=False
+        )
+    _finish(outbox.pk, worker=worker, at=at, confirmed=True)
+    return OutboxStatus.SENT
+
+
+def _reply_text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _mark_commit(outbox: Outbox, worker: str) -> None:
+    if not Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.SENDING, leased_by=worker).update(
+        phase=SendPhase.COMMIT
+    ):
+        raise LeaseLost()
+
+
+def _email(outbox: Outbox) -> EmailMultiAlternatives:
+    letter = outbox.letter
+    sender = CommsSettings.current().from_email or settings.DEFAULT_FROM_EMAIL
+    message = EmailMultiAlternatives(
+        subject=letter.subject,
+        body=letters.render_text(letter),
+        from_email=sender,
+        to=[outbox.address],
+        headers={"Message-ID": outbox.message_id, "X-Liaison-Letter": str(letter.pk)},
+    )
+    message.attach_alternative(letters.render_html(letter, inline=True), "text/html")
+    message.attach(
+        f"{letter.referral.reference}-{letter.letter_type}.pdf", letters.render_pdf(letter), "application/pdf"
+    )
+    return message
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+def _fail(outbox: Outbox, worker: str, reason: str, *, permanent: bool) -> str:
+    now = timezone.now()
+    attempts = Outbox.objects.filter(pk=outbox.pk).values_list("attempts", flat=True).get()
+    retry_at = now + _backoff(attempts)
+    status = OutboxStatus.FAILED if permanent else OutboxStatus.QUEUED
+    with transaction.atomic():
+        updated = Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.SENDING, leased_by=worker).update(
+            status=status,
+            phase=SendPhase.NONE,
+            leased_by="",
+            lease_until=None,
+            last_error=reason[:500],
+            next_attempt_at=retry_at,
+        )
+        if updated:
+            when = (
+                "a person must resend it"
+                if permanent
+                else f"retrying at {timezone.localtime(retry_at):%b %-d %-I:%M %p}"
+            )
+            problem = f"Delivery by {outbox.get_channel_display().lower()} failed (try {attempts}): {reason}; {when}."
+            DueCommunication.objects.filter(pk=outbox.letter.due_id).update(problem=problem[:300])
+            referral = outbox.letter.referral
+            audit_log(
+                actor=None,
+                action="letter_delivery_failed",
+                obj=outbox.letter,
+                patient_id=referral.patient_id,
+                detail={"reason": reason[:300], "attempt": attempts},
+            )
+    log.warning("outbox %s: %s", outbox.pk, reason)
+    return status
+
+
+def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool) -> None:
+    """Record a delivery: the row, the owed letter, the referral's timeline and the audit trail, together."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        if not Outbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING, leased_by=worker).update(
+            status=OutboxStatus.SENT, sent_at=at, confirmed=confirmed, lease_until=None, last_error=""
+        ):
+            return
+        outbox = Outbox.objects.select_related("letter__referral").get(pk=outbox_id)
+        letter, referral = outbox.letter, outbox.letter.referral
+        note = "" if confirmed else " The worker stopped before the server's reply was recorded; it was not sent again."
+        problem = "" if confirmed else "Delivered, unconfirmed: the server took the whole message; not resent."
+        DueCommunication.objects.filter(pk=letter.due_id).update(
+            status=DueStatus.DELIVERED, delivered_at=at, problem=problem
+        )
+        to = f" to {outbox.address}" if outbox.address else ""
+        ReferralEvent.objects.create(
+            referral_id=referral.pk,
+            at=at,
+            actor=None,
+            actor_label="liaison",
+            kind=EventKind.NOTE,
+            reason=f"{letter.get_letter_type_display()} delivered by {outbox.get_channel_display().lower()}{to}.{note}",
+            detail={
+                "comms": "delivered",
+                "letter": letter.pk,
+                "channel": outbox.channel,
+                "message_id": outbox.message_id,
+                "confirmed": confirmed,
+            },
+        )
+        audit_log(
+            actor=None,
+            action="letter_delivered",
+            obj=letter,
+            patient_id=referral.patient_id,
+            detail={"channel": outbox.channel, "message_id": outbox.message_id},
+        )
+
+
+def outbox_retry(*, outbox: Outbox, by) -> Outbox:
+    """A person puts a failed delivery back in the queue (after fixing the address, say)."""
+    _require(by, LETTER_WRITERS, "Resending letters")
+    with transaction.atomic():
+        if not Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.FAILED).update(
+            status=OutboxStatus.QUEUED, next_attempt_at=timezone.now(), last_error=""
+        ):
+            raise ValidationError({"__all__": ["Only a failed delivery can be sent again."]})
+        audit_log(actor=by, action="letter_resend", obj=outbox.letter, patient_id=_patient_id(outbox.letter))
+    transaction.on_commit(lambda: _notify(outbox.pk))
+    return outbox
+
+
+def outbox_problems_q() -> Q:
+    return Q(status__in=PENDING) & ~Q(problem="")

@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_POST
+
+from liaison.accounts.choices import Role
+from liaison.comms import letters, queries, services
+from liaison.comms.forms import LetterForm
+from liaison.comms.models import Outbox
+from liaison.core.audit import audit_log
+from liaison.core.permissions import role_required
+from liaison.referrals.queries import referral_get, referral_scope
+
+STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
+READERS = (*STAFF, Role.REFERRER, Role.REFERRER_ADMIN)
+SLA_READERS = (Role.COORDINATOR, Role.DIRECTOR, Role.ADMIN)
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+@role_required(*STAFF)
+def work_queue(request):
+    mine = request.GET.get("mine") == "1"
+    queue = queries.work_queue(user=request.user, mine=mine)
+    shown = [d.referral_id for s in queue.sections for _, items in s.groups for d in items]
+    audit_log(
+        actor=request.user, action="list", object_type="comms.duecommunication", detail={"referrals": shown[:500]}
+    )
+    return render(request, "comms/queue.html", {"queue": queue, "mine": mine})
+
+
+@role_required(*READERS)
+def owed(request, pk):
+    """The 'owed to the referrer' card of a referral page (loaded by htmx, or opened on its own)."""
+    referral = referral_get(user=request.user, pk=pk)
+    audit_log(
+        actor=request.user,
+        action="read",
+        object_type="comms.owed",
+        object_id=referral.pk,
+        patient_id=referral.patient_id,
+    )
+    context = {"owed": queries.owed_for(user=request.user, referral=referral), "referral": referral}
+    return render(request, "comms/_owed.html" if request.htmx else "comms/owed.html", context)
+
+
+@role_required(*STAFF)
+@require_POST
+def due_letter(request, pk):
+    due = queries.due_get(user=request.user, pk=pk)
+    try:
+        letter = services.letter_draft(due=due, by=request.user)
+    except ValidationError as exc:
+        for text in _messages(exc):
+            messages.error(request, text)
+        return redirect("comms:queue")
+    return redirect("comms:letter", pk=letter.pk)
+
+
+@role_required(*READERS)
+def letter_detail(request, pk):
+    letter = queries.letter_get(user=request.user, pk=pk)
+    audit_log(actor=request.user, action="read", obj=letter, patient_id=letter.referral.patient_id)
+    form, errors = None, []
+    if request.method == "POST" and request.user.sees_all_referrals:
+        form = LetterForm(request.POST)
+        if form.is_valid():
+            try:
+                services.letter_edit(letter=letter, by=request.user, **form.cleaned_data)
+                messages.success(request, "Saved the letter.")
+                return redirect("comms:letter", pk=letter.pk)
+            except ValidationError as exc:
+                errors = _messages(exc)
+    elif request.user.sees_all_referrals and not letter.is_frozen:
+        form = LetterForm(initial={"subject": letter.subject, "body": letter.body})
+    outbox = Outbox.objects.filter(letter=letter).first()
+    context = {
+        "letter": letter,
+        "form": form,
+        "errors": errors,
+        "outbox": outbox,
+        "gaps": letters.placeholders(letter.body),
+    }
+    return render(request, "comms/letter.html", context)
+
+
+@role_required(*READERS)
+def letter_preview(request, pk):
+    letter = queries.letter_get(user=request.user, pk=pk)
+    audit_log(
+        actor=request.user, action="read", obj=letter, patient_id=letter.referral.patient_id, detail={"as": "html"}
+    )
+    try:
+        html = letters.render_html(letter, stylesheet_url=static("comms/letter.css"))
+    except letters.LetterTemplateError as exc:
+        return HttpResponse(str(exc), status=500, content_type="text/plain; charset=utf-8")
+    return HttpResponse(html)
+
+
+@role_required(*READERS)
+def letter_pdf(request, pk):
+    letter = queries.letter_get(user=request.user, pk=pk)
+    audit_log(
+        actor=request.user, action="read", obj=letter, patient_id=letter.referral.patient_id, detail={"as": "pdf"}
+    )
+    response = HttpResponse(letters.render_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.referral.reference}-{letter.letter_type}.pdf"'
+    return response
+
+
+@role_required(*STAFF)
+@require_POST
+def letter_approve(request, pk):
+    letter = queries.letter_get(user=request.user, pk=pk)
+    try:
+        outbox = services.letter_approve(letter=letter, by=request.user)
+    except ValidationError as exc:
+        for text in _messages(exc):
+            messages.error(request, text)
+        return redirect("comms:letter", pk=letter.pk)
+    messages.success(request, f"Signed. The letter is in the outbox for {outbox.get_channel_display().lower()}.")
+    return redirect("comms:letter", pk=letter.pk)
+
+
+@role_required(*STAFF)
+@require_POST
+def outbox_retry(request, pk):
+    try:
+        outbox = Outbox.objects.select_related("letter").get(pk=pk, letter__referral__in=referral_scope(request.user))
+    except Outbox.DoesNotExist:
+        return HttpResponse("No such delivery.", status=404)
+    try:
+        services.outbox_retry(outbox=outbox, by=request.user)
+        messages.success(request, "The letter is back in the outbox.")
+    except ValidationError as exc:
+        for text in _messages(exc):
+            messages.error(request, text)
+    return redirect("comms:letter", pk=outbox.letter_id)
+
+
+@role_required(*SLA_READERS)
+def sla(request):
+    days = request.GET.get("days", "90")
+    days = int(days) if days.isdigit() and 1 <= int(days) <= 730 else 90
+    practice, referrers = queries.sla_figures(user=request.user, days=days)
+    audit_log(actor=request.user, action="report", object_type="comms.sla", detail={"days": days})
+    return render(request, "comms/sla.html", {"practice": practice, "referrers": referrers, "days": days})

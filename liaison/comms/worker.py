@@ -1,0 +1,76 @@
+"""The delivery worker: claims due outbox rows, sends them, resolves stale leases, and every minute runs
+the sweep (maintenance months, escalations). The same functions run three ways: the built-in thread of
+`liaison demo`, `liaison run_worker --loop`, and Celery tasks (liaison/comms/tasks.py)."""
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from django.db import close_old_connections
+
+from liaison.comms import services
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_SECONDS = 60
+
+_wake = threading.Event()
+_started: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_SECONDS, limit: int = 20) -> dict:
+    """One pass: resolve stale leases, then claim and deliver what is due. Returns counts by outcome."""
+    worker = worker or worker_name()
+    services.outbox_resolve_stale()
+    results: dict[str, int] = {}
+    for pk in services.outbox_claim(worker=worker, lease_seconds=lease_seconds, limit=limit):
+        status = services.outbox_deliver(outbox_id=pk, worker=worker)
+        results[status] = results.get(status, 0) + 1
+    return results
+
+
+def notify(outbox_id: int | None = None) -> None:
+    """A letter was approved: wake the built-in worker, or hand the row to Celery when that is the mode."""
+    if os.environ.get("LIAISON_WORKER", "builtin") == "celery":
+        from liaison.comms.tasks import deliver_outbox
+
+        deliver_outbox.delay(outbox_id)
+    else:
+        _wake.set()
+
+
+def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = services.LEASE_SECONDS) -> None:
+    """Run until `stop` is set: deliver every `interval` seconds (sooner when woken), sweep every minute."""
+    worker, last_sweep = worker_name(), 0.0
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            run_once(worker=worker, lease_seconds=lease_seconds)
+            if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
+                services.communications_sweep()
+                last_sweep = time.monotonic()
+        except Exception:
+            log.exception("comms worker pass failed; trying again shortly")
+        _wake.wait(interval)
+        _wake.clear()
+    close_old_connections()
+
+
+def start_builtin_worker(*, interval: float = 5.0) -> threading.Thread:
+    """Start the in-process worker thread once (idempotent); `liaison demo` calls this."""
+    global _started
+    with _lock:
+        if _started is None or not _started.is_alive():
+            stop = threading.Event()
+            _started = threading.Thread(
+                target=loop, kwargs={"stop": stop, "interval": interval}, name="comms-worker", daemon=True
+            )
+            _started.stop_event = stop
+            _started.start()
+    return _started
