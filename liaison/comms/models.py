@@ -118,6 +118,12 @@ class DueCommunication(models.Model):
             models.Index(fields=["status", "due_at"], name="due_status_due_at"),
             models.Index(fields=["referral", "due_at"], name="due_referral_due_at"),
             models.Index(fields=["due_at"], name="due_due_at"),  # the on-time figures' window
+            # The work queue walks only letters still to send, however long the history of delivered ones.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status__in=["owed", "drafted", "approved"]),
+                name="due_active_due_at",
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["referral", "key"], name="due_referral_key_unique")]
 

@@ -148,3 +148,17 @@ def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch):
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_worker_stops_cleanly_on_sigterm(clinic, smtp_inbox):
+    seed_protocol()
+    cmd = [sys.executable, "-m", "liaison", "run_worker", "--loop", "--interval", "0.2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(smtp_inbox), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        assert b"running" in proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and b"stopped" in out
