@@ -80,6 +80,7 @@ def referral_get(*, user, pk: int) -> Referral:
                 "assigned_coordinator",
                 "assigned_clinician",
                 "next_action_owner",
+                "screening",  # the screening panel (intake)
             )
             .prefetch_related(
                 Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
