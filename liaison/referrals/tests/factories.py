@@ -45,7 +45,7 @@ class PatientFactory(DjangoModelFactory):
         model = Patient
 
     first_name = "Pat"
-    last_name = factory.Sequence(lambda n: f"Patient{n}")
+    last_name = factory.Sequence(lambda n: f"Patient{n:05d}")  # fixed width: no name is part of another
     # A different birthday each: two patients alike in name and birthday are flagged as duplicates.
     date_of_birth = factory.Sequence(lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=n))
     sex = Sex.FEMALE
@@ -108,7 +108,7 @@ class MedicationTrialFactory(DjangoModelFactory):
 
 class PatientDataFactory(factory.DictFactory):
     first_name = "Jordan"
-    last_name = factory.Sequence(lambda n: f"Rivera{n}")
+    last_name = factory.Sequence(lambda n: f"Rivera{n:05d}")
     date_of_birth = factory.Sequence(lambda n: datetime.date(1940, 1, 1) + datetime.timedelta(days=n))
     sex = Sex.MALE
     phone = "(718) 555-0123"
