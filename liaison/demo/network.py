@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -112,10 +113,15 @@ def plan_demo(*, seed: int, referrers: int, referrals: int, now: datetime) -> De
 
 def _other_apps(*, seed: int, referrers: list[Referrer], referrals: list[Referral], users: dict, now: datetime) -> None:
     """The other apps' demo data, each made by that app's own builder from the referrals written here:
-    the liaison's relationships and outreach (crm), sessions and scores for treated patients (care)."""
+    the liaison's relationships and outreach (crm), sessions and scores for treated patients (care),
+    and, where the communications app is installed, letters due and sent (comms)."""
     build_demo_crm(rng=random.Random(seed + 2), referrers=referrers, liaison_user=users["liaison"], now=now)
     clinicians = [users[name] for name in CLINICIANS]
     build_demo_care(rng=random.Random(seed + 3), referrals=referrals, clinicians=clinicians, at=now)
+    if apps.is_installed("liaison.comms"):
+        from liaison.comms import demo as comms_demo
+
+        comms_demo.populate(seed=seed + 4)
 
 
 # ---------------------------------------------------------------- planning

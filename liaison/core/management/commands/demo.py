@@ -5,6 +5,7 @@ serves the app (Django's own server, one process; WhiteNoise serves the static f
 again from nothing with `--reset`, or by deleting the data folder (`rm -rf var/`).
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 
@@ -52,6 +53,11 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{logins['referrals']} referrals. Start afresh with --reset (or: rm -rf var/).\n")
 
     def _serve(self, *, addr: str, port: str) -> None:
-        """Django's own server, without the reloader: one process, which the comms worker can run beside."""
+        """Django's own server, without the reloader: one process, with the built-in background worker
+        beside it (letters go out without Celery) where the communications app is installed."""
+        if apps.is_installed("liaison.comms"):
+            from liaison.comms.worker import start_builtin_worker
+
+            start_builtin_worker()
         self.stdout.write(f"Serving at http://{addr}:{port}/ (Ctrl-C to stop).")
         call_command("runserver", f"{addr}:{port}", use_reloader=False)
