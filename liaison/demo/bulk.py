@@ -5,7 +5,8 @@ Going through the services would take days at this size, so rows are computed he
 into PostgreSQL with COPY (bulk_create elsewhere, for small sizes and the tests). They follow the
 rules the services apply: each history is a walk through lifecycle.TRANSITIONS (liaison.demo.paths),
 and status, version, is_open, closed_* and next_action_* are what referral_transition would have
-left behind (`PathShape`). Referral ids rise with the date received, as in a real database.
+left behind (`lifecycle_fields`). The closed referrals come first, then the open ones, each group with
+ids rising with the date received, as in a real database.
 
 Speed comes from drawing each referral's clinical summary and history from pools made once per
 run (thousands of each, made by the same generators as the demo); patients, referrers and dates
@@ -72,7 +73,7 @@ def build_large_network(
     log(f"directory: {referrers:,} referrers ({time.monotonic() - started:.0f}s)")
     loader = Loader(rng=rng, users=users, now=now, log=log, referrals=referrals)
     with loader.session(), _without_cyclic_gc():
-        for chunk in _timeline(rng, total=referrals, open_count=open_referrals):
+        for chunk in loader.arrivals(total=referrals, open_count=open_referrals):
             loader.load(chunk, sources=sources)
     loader.analyze()
     audit_log(actor=None, action="bulk_load", object_type="referrals.referral", detail=loader.counts)
@@ -121,19 +122,6 @@ def _directory(rng: random.Random, *, count: int) -> list[Source]:
     return [Source(r.pk, r.source_type, r.practice.phone) for r in referrers]
 
 
-# ---------------------------------------------------------------- when and how each referral ends
-
-
-def _timeline(rng: random.Random, *, total: int, open_count: int) -> Iterator[list[float | Status]]:
-    """Chunks of arrivals, oldest first: the closed referrals spread over the span (as points in
-    [0, 1)), then the open ones (as their final status), the pipeline of the last weeks."""
-    closed = total - open_count
-    for start in range(0, closed, CHUNK):
-        yield [(k + rng.random()) / closed for k in range(start, min(start + CHUNK, closed))]
-    for start in range(0, open_count, CHUNK):
-        yield [paths.pick(rng, paths.OPEN_FATES) for _ in range(start, min(start + CHUNK, open_count))]
-
-
 # ---------------------------------------------------------------- pools of histories and summaries
 
 
@@ -147,7 +135,6 @@ class PathShape:
     roles: tuple[str, ...]
     status: Status
     reason: str
-    due_in: timedelta | None
 
     @property
     def duration(self) -> timedelta:
@@ -166,9 +153,8 @@ def _shape(steps: list[paths.Step], events: "Table") -> PathShape:
         )
         offsets.append(at)
         previous = step.status
-    action = lifecycle.NEXT_ACTION.get(previous)
     reason = steps[-1].reason if steps else ""
-    return PathShape(tuple(offsets), tuple(rows), tuple(roles), previous, reason, action.due_in if action else None)
+    return PathShape(tuple(offsets), tuple(rows), tuple(roles), previous, reason)
 
 
 @dataclass(frozen=True)
@@ -261,6 +247,23 @@ class Loader:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(LOADED)):
                     cursor.execute(sql)
 
+    def arrivals(self, *, total: int, open_count: int) -> Iterator[list]:
+        """Chunks of arrivals, oldest first: the closed referrals spread over the span (each a point in
+        [0, 1) of it), then the open ones, the pipeline of the last weeks (each a history and the time
+        it arrived, sorted), so that ids rise with the date received within each group."""
+        rng, closed = self.rng, total - open_count
+        for start in range(0, closed, CHUNK):
+            yield [(k + rng.random()) / closed for k in range(start, min(start + CHUNK, closed))]
+        pending = sorted((self._open_arrival() for _ in range(open_count)), key=lambda arrival: arrival[1])
+        for start in range(0, open_count, CHUNK):
+            yield pending[start : start + CHUNK]
+
+    def _open_arrival(self) -> tuple[PathShape, datetime]:
+        """An open referral: its history, and when it arrived (paths.open_slack before now, less the history)."""
+        fate = paths.pick(self.rng, paths.OPEN_FATES)
+        shape = self.rng.choice(self.pools.paths[fate])
+        return shape, self.now - shape.duration - paths.open_slack(self.rng, fate)
+
     def load(self, arrivals: list, *, sources: list[Source]) -> None:
         if len(self.source_weights) != len(sources):
             self.source_weights = _cumulative([1 / (rank + 1) ** 0.9 for rank in range(len(sources))])
@@ -277,11 +280,10 @@ class Loader:
             self.counts[model._meta.label_lower] += len(rows[model])
         self.log(f"referrals: {self.counts['referrals.referral']:,} written ({time.monotonic() - self.started:.0f}s)")
 
-    def _referral(self, arrival: float | Status, source: Source | None, rows: dict) -> None:
+    def _referral(self, arrival: float | tuple, source: Source | None, rows: dict) -> None:
         rng, pools = self.rng, self.pools
-        if isinstance(arrival, Status):
-            shape = rng.choice(pools.paths[arrival])
-            received = self.now - shape.duration - lifecycle.NEXT_ACTION[arrival].due_in * rng.uniform(0.02, 1.35)
+        if isinstance(arrival, tuple):
+            shape, received = arrival
         else:
             ago = paths.growth_ago(arrival)
             shape, received = pools.closed_path(rng, ago, self.tables[ReferralEvent]), self.now - ago

@@ -169,9 +169,13 @@ def duration(steps: list[Step]) -> timedelta:
 
 
 def open_received_ago(rng: random.Random, steps: list[Step], fate: Status) -> timedelta:
-    """An open referral's last step is recent: within its due time, or somewhat past it (overdue)."""
-    due_in = lifecycle.NEXT_ACTION[fate].due_in
-    return duration(steps) + due_in * rng.uniform(0.02, 1.35)
+    return duration(steps) + open_slack(rng, fate)
+
+
+def open_slack(rng: random.Random, fate: Status) -> timedelta:
+    """How long ago an open referral's last step was: within its next action's due time, or somewhat
+    past it (about a quarter are overdue)."""
+    return lifecycle.NEXT_ACTION[fate].due_in * rng.uniform(0.02, 1.35)
 
 
 def growth_ago(u: float) -> timedelta:

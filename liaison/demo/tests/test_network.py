@@ -201,8 +201,10 @@ class TestTheLargeNetwork:
             referral.full_clean()
             items = referral.phq9_items
             assert items is None or (isinstance(items, list) and len(items) == 9)  # JSON, not a string of it
-        received = list(Referral.objects.filter(is_open=False).order_by("id").values_list("received_at", flat=True))
-        assert received == sorted(received)
+        for is_open in (False, True):  # the closed come first, then the open: each in date order
+            group = Referral.objects.filter(is_open=is_open).order_by("id")
+            received = list(group.values_list("received_at", flat=True))
+            assert received == sorted(received)
 
     def test_build_network_refuses_a_database_with_referrals_and_production(self, large, settings):
         with pytest.raises(CommandError, match="already holds referrals"):
