@@ -3,7 +3,7 @@ else is a defect: pages, the API and reports come through here."""
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -62,7 +62,8 @@ def referral_list(*, user, filters: InboxFilters) -> list[Referral]:
     if filters.status == "open":
         qs = qs.order_by("is_open", "-urgency_rank", "next_action_due_at", "-received_at", "-id")
     else:
-        qs = qs.order_by("-urgency_rank", "next_action_due_at", "-id")
+        # Closed referrals have no due time: they come after open work on every database.
+        qs = qs.order_by("-urgency_rank", F("next_action_due_at").asc(nulls_last=True), "-id")
     return list(qs[filters.after : filters.after + INBOX_PAGE_SIZE + 1])
 
 

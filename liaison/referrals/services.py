@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from liaison.comms import services as comms_services
@@ -94,7 +95,7 @@ def referral_receive(
     Bad input raises ValidationError naming every field at fault
     (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
     at = at or timezone.now()
-    patient = _with_phones(patient, "phone")
+    patient = _stripped(_with_phones(patient, "phone"), "first_name", "last_name")
     referral = _with_phones(referral, "coordination_phone")
     new_patient = Patient(**patient)
     new_referral = Referral(channel=channel, received_at=at, created_by=by if _is_user(by) else None, **referral)
@@ -145,8 +146,8 @@ def referral_receive(
             detail={"channel": channel},
         )
         audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
-        comms_services.communications_recompute(referral=new_referral, at=at)
         crm_services.relationship_referral_received(referral=new_referral)
+        comms_services.communications_recompute(referral=new_referral, at=at)
     return new_referral
 
 
@@ -157,6 +158,11 @@ def _with_phones(data: dict, *fields: str) -> dict:
         with contextlib.suppress(ValidationError):
             data[field] = normalize_phone(data.get(field) or "")
     return data
+
+
+def _stripped(data: dict, *fields: str) -> dict:
+    """Names are kept without surrounding spaces, so a name of spaces is a blank name."""
+    return {**data, **{f: data[f].strip() for f in fields if isinstance(data.get(f), str)}}
 
 
 def _is_user(by) -> bool:
@@ -186,9 +192,14 @@ def referral_transition(
     from_status = referral.status
     version = referral.version if expected_version is None else expected_version
     reason = (reason or "").strip()
+    if version != referral.version:
+        raise TransitionConflict(referral.pk, referral.status)
     move = lifecycle.find_move(from_status, to) if to in Status.values else None
     if move is None:
-        raise TransitionNotAllowed({"to": f"A referral that is “{Status(from_status).label}” cannot move to {to!r}."})
+        target = Status(to).label if to in Status.values else to
+        raise TransitionNotAllowed(
+            {"to": f"A referral that is “{Status(from_status).label}” cannot move to “{target}”."}
+        )
     if by is not None and getattr(by, "role", None) not in move.roles:
         raise TransitionNotAllowed({"to": f"“{move.label}” is not a step your role can take."})
     if move.needs_reason and not reason:
@@ -204,7 +215,7 @@ def referral_transition(
         "closed_reason": reason if to in lifecycle.CLOSING else "",
         "next_action": due.text,
         "next_action_role": due.role,
-        "next_action_owner_id": due.owner_id,
+        "next_action_owner_id": _owner_column(due.role),
         "next_action_due_at": due.due_at,
         "updated_at": timezone.now(),
     }
@@ -230,10 +241,21 @@ def referral_transition(
             patient_id=referral.patient_id,
             detail={"from": from_status, "to": to},
         )
+        for field, value in changes.items():
+            setattr(referral, field, value)
+        referral.refresh_from_db(fields=["next_action_owner", "assigned_coordinator", "assigned_clinician"])
         comms_services.communications_recompute(referral=referral, at=at)
-    for field, value in changes.items():
-        setattr(referral, field, value)
     return referral
+
+
+def _owner_column(role: str):
+    """The next action's owner, read from the row's current assignment inside the UPDATE itself,
+    so a move made from a copy loaded before a re-assignment cannot put back the old owner."""
+    if role == "clinician":
+        return F("assigned_clinician_id")
+    if role:
+        return F("assigned_coordinator_id")
+    return None
 
 
 def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None) -> Referral:

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.apps import apps
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -251,7 +250,6 @@ def test_a_move_from_a_stale_page_is_a_409_and_changes_nothing(staff, coordinato
     assert state(referral) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: answered 400 'cannot move', because the move is checked first")
 def test_a_second_click_on_the_same_button_is_a_409(staff, coordinator, director):
     referral = receive_referral(by=coordinator)
     transition(staff, referral, Status.ACKNOWLEDGED)
@@ -479,10 +477,6 @@ def test_pages_carry_a_strict_content_security_policy(staff):
 
 def test_everything_lists_open_work_before_closed_referrals(staff, request):
     """Closed referrals have no due time; "urgent first, then by due time" puts them last."""
-    if connection.vendor == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="BUG: SQLite sorts NULL due times first; needs nulls_last=True")
-        )
     closed = ReferralFactory(status=Status.CANCELLED)
     open_one = ReferralFactory()
     assert listed(staff.get(INBOX, {"status": "all"})) == [open_one.pk, closed.pk]

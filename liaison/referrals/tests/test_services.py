@@ -178,11 +178,6 @@ def test_it_rejects_bad_input_naming_the_field_and_writes_nothing(case, coordina
     assert row_counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the service does not strip names, so a name of spaces passes the model's blank check "
-    "(the staff form strips; the API and FHIR intake will not)",
-)
 def test_it_rejects_a_name_made_of_spaces(coordinator):
     patient, referral = PatientDataFactory(first_name="   ", last_name="\t"), ReferralDataFactory()
     before = row_counts()
@@ -369,11 +364,6 @@ def test_a_stale_copy_is_a_conflict_and_changes_nothing(coordinator):
     assert state(referral) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=services.TransitionNotAllowed,
-    reason="BUG: the move is checked against the status loaded now, before the version the caller saw",
-)
 def test_a_stale_version_is_a_conflict_even_when_the_move_no_longer_fits(coordinator):
     """Two coordinators look at a new referral; one acknowledges it; the other then clicks
     "Acknowledge" too. That is a conflict (409, "someone else changed it"), not a bad request."""
@@ -464,11 +454,6 @@ def test_assigning_does_not_count_as_a_move(coordinator, clinician, admin):
     assert (referral.status, referral.version) == (Status.RECEIVED, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an assignment does not change the version, so a move made from a copy loaded before it "
-    "computes the next action's owner from the old assignment",
-)
 def test_a_move_from_a_copy_loaded_before_an_assignment_keeps_the_new_owner(coordinator, clinician, admin):
     referral = receive_referral(by=coordinator)
     loaded_earlier = Referral.objects.get(pk=referral.pk)
