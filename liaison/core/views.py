@@ -15,6 +15,8 @@ AUDIT_PAGE_SIZE = 100
 def home(request):
     if request.user.role == Role.LIAISON:
         return redirect("crm:tasks")
+    if request.user.is_outside:
+        return redirect("intake:portal")
     return redirect("referrals:inbox")
 
 

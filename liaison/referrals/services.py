@@ -41,9 +41,13 @@ def _label(user) -> str:
 
 
 def _collect(errors: dict, prefix: str, instance, exclude=()) -> None:
-    """Run a model's own checks and file each problem under `prefix.field`."""
+    """Run a model's own checks and file each problem under `prefix.field`.
+
+    Database constraints are not re-checked here (Django would run a query per constraint): the
+    fields' validators and the models' clean() say the same in words, and the database still
+    enforces every constraint on write."""
     try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False)
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             key = f"{prefix}.{field}" if field != "__all__" else prefix

@@ -187,7 +187,7 @@ def test_home_sends_each_role_to_a_page_it_may_see(client_for, liaison, coordina
     landing = client_for(liaison).get("/", follow=True)
     assert landing.status_code == 200 and landing.request["PATH_INFO"] != reverse("referrals:inbox")
     assert client_for(coordinator).get("/").url == reverse("referrals:inbox")
-    assert client_for(alice).get("/").url == reverse("referrals:inbox")
+    assert client_for(alice).get("/").url == reverse("intake:portal")
 
 
 @pytest.mark.parametrize("role", ["alice", "practice_admin"])
