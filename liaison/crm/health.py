@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
+from liaison.comms.models import DueCommunication
+from liaison.comms.queries import ACTIVE as LETTERS_TO_SEND
 from liaison.crm import geo
 from liaison.crm.choices import (
     CAUSE_TASK,
@@ -286,11 +288,18 @@ def _overdue_task_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
 
 
 def overdue_letters_by_referrer(lo: int, hi: int, now: datetime) -> dict[int, int]:
-    """HOOK for the closed-loop letters (issue 5): referrer id -> letters to them that are overdue.
-
-    Letters are not built yet; when they are, return their count here (one GROUP BY query) and a
-    late letter becomes the "communication lapse" cause of a cooling relationship."""
-    return {}
+    """Referrer id -> communications we owe them that are past due and not yet sent (owed, drafted, or signed
+    and still in the outbox), in one GROUP BY. A late letter makes "communication lapse" the likely cause
+    of a cooling relationship. The status list is the comms app's "still to send" (its partial index)."""
+    rows = (
+        DueCommunication.objects.filter(
+            referral__referrer_id__gte=lo, referral__referrer_id__lte=hi, status__in=LETTERS_TO_SEND, due_at__lt=now
+        )
+        .values("referral__referrer_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["referral__referrer_id"]: row["n"] for row in rows}
 
 
 def _conflict_figures(lo: int, hi: int) -> set[int]:
@@ -522,6 +531,7 @@ def health_refresh(*, now: datetime | None = None, chunk: int = CHUNK) -> Refres
     Plain function: `liaison refresh_relationships` and the scheduler both call it."""
     now = now or timezone.now()
     geo.distances_fill_missing()
+    geo.referrer_distances_sync()
     result = RefreshResult()
     ids = Referrer.objects.order_by("pk").values_list("pk", flat=True)
     last = 0

@@ -212,6 +212,7 @@ def targets_import(*, by, text: str) -> int:
             if not made and relationship.owner_id is None:
                 Relationship.objects.filter(pk=relationship.pk).update(owner=by)
         audit_log(actor=by, action="crm.targets.import", detail={"rows": len(preview.rows)})
+        geo.referrer_distances_sync(Referrer.objects.filter(npi__in=[row.data["npi"] for row in preview.rows]))
     return len(preview.rows)
 
 

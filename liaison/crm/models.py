@@ -50,6 +50,26 @@ class ZipDistance(models.Model):
         return f"{self.zip_code}: {self.miles}"
 
 
+class ReferrerDistance(models.Model):
+    """Miles from a referrer's practice to the nearest active clinic location, one row per referrer, so that
+    "within N miles, nearest first" is a range scan of one index with a LIMIT (kept by geo.py: with the
+    nightly refresh, when a location or a practice's ZIP code changes, and for new referrers)."""
+
+    referrer = models.OneToOneField(
+        "directory.Referrer", primary_key=True, on_delete=models.CASCADE, related_name="distance"
+    )
+    zip_code = models.CharField(
+        max_length=5, blank=True, help_text="The ZIP code measured from; stale when it is not the practice's."
+    )
+    miles = models.FloatField(null=True, help_text="Empty when there is no practice or its ZIP code is unknown.")
+
+    class Meta:
+        indexes = [models.Index(fields=["miles"], name="crm_refdist_miles")]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id}: {self.miles}"
+
+
 class Relationship(models.Model):
     """The clinic's relationship with one referring clinician or one referring practice."""
 

@@ -4,9 +4,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from liaison.comms.choices import DueStatus, LetterType, OwnerRole
+from liaison.comms.models import DueCommunication
 from liaison.crm.choices import Cause, ConcernTag, Flag, InteractionKind, Outcome, Stage, TaskKind, TaskStatus
-from liaison.crm.health import Figures, assess, health_refresh, next_stage, usual_interval
+from liaison.crm.health import Figures, assess, health_refresh, next_stage, overdue_letters_by_referrer, usual_interval
 from liaison.crm.models import Concern, Health, Interaction, Relationship, Task
 from liaison.crm.services import relationship_ensure
 from liaison.crm.tests.conftest import T0, history
@@ -190,3 +194,45 @@ def test_the_refresh_costs_the_same_number_of_queries_for_3_or_30_referrers(djan
 
     small = count(3)
     assert count(27) <= small + 2  # the same fixed handful per chunk, not one per referrer
+
+
+def owed_letter(referral, *, due_at, status=DueStatus.OWED, key="ack"):
+    return DueCommunication.objects.create(
+        referral=referral, key=key, letter_type=LetterType.ACKNOWLEDGMENT, status=status,
+        triggered_at=due_at - timedelta(hours=24), due_at=due_at, owner_role=OwnerRole.COORDINATOR,
+    )  # fmt: skip
+
+
+def test_an_overdue_acknowledgment_makes_the_cause_a_communication_lapse_with_its_playbook_task(liaison):
+    referrer = ReferrerFactory()
+    rel = relationship_ensure(referrer=referrer)
+    Relationship.objects.filter(pk=rel.pk).update(owner=liaison)
+    referrals = history(referrer, *MONTHLY)
+    now = LAST + timedelta(days=70)
+    owed_letter(referrals[-1], due_at=referrals[-1].received_at + timedelta(days=1))  # never sent
+    h = refreshed(referrer, now)
+    assert (h.flag, h.cause) == (Flag.COOLING, Cause.COMMUNICATION)
+    assert f"Likely cause: {Cause.COMMUNICATION.label.lower()}." in h.reasons
+    task = Task.objects.get(relationship=rel, kind__startswith="playbook")
+    assert (task.kind, task.owner, task.status) == (TaskKind.PLAYBOOK_COMMUNICATION, liaison, TaskStatus.OPEN)
+
+
+def test_only_letters_past_due_and_not_yet_sent_count_as_overdue():
+    one, two, quiet = ReferrerFactory(), ReferrerFactory(), ReferrerFactory()
+    (a,) = history(one, 1)
+    (b,) = history(two, 1)
+    (c,) = history(quiet, 1)
+    now = T0 + timedelta(days=30)
+    past, future = now - timedelta(days=3), now + timedelta(days=1)
+    owed_letter(a, due_at=past, key="ack")
+    owed_letter(a, due_at=past, key="update:6", status=DueStatus.DRAFTED)
+    owed_letter(b, due_at=past, key="ack", status=DueStatus.APPROVED)  # signed, still in the outbox
+    owed_letter(b, due_at=future, key="update:6")  # not due yet
+    owed_letter(c, due_at=past, key="ack", status=DueStatus.DELIVERED)
+    owed_letter(c, due_at=past, key="info", status=DueStatus.CANCELLED)
+    ids = sorted(r.pk for r in (one, two, quiet))
+    with CaptureQueriesContext(connection) as ctx:
+        overdue = overdue_letters_by_referrer(ids[0], ids[-1], now)
+    assert len(ctx.captured_queries) == 1  # one GROUP BY for the whole range
+    assert overdue == {one.pk: 2, two.pk: 1}
+    assert refreshed(quiet, now).cause == ""  # sent and cancelled letters are no lapse
