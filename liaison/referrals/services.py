@@ -273,10 +273,9 @@ def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None)
         raise ValidationError(errors)
     referral.assigned_coordinator = coordinator
     referral.assigned_clinician = clinician
-    action = lifecycle.NEXT_ACTION.get(Status(referral.status))
-    owner = None
-    if action is not None:
-        owner = clinician if action.role == "clinician" else coordinator
+    # The owner follows the role the current next action needs (screening may have routed it to a clinician).
+    role = referral.next_action_role
+    owner = (clinician if role == "clinician" else coordinator) if role else None
     with transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(
             assigned_coordinator=coordinator,
