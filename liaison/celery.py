@@ -7,6 +7,7 @@ CELERY_BROKER_URL=redis://127.0.0.1:6379/0 celery -A liaison beat -l info
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 
@@ -21,6 +22,7 @@ app.conf.update(
     beat_schedule={
         "comms-drain-outbox": {"task": "comms.drain_outbox", "schedule": 15.0},
         "comms-sweep": {"task": "comms.sweep", "schedule": 60.0},
+        "crm-health-refresh": {"task": "crm.health_refresh", "schedule": crontab(hour=2, minute=30)},
     },
 )
-app.autodiscover_tasks(["liaison.comms"])
+app.autodiscover_tasks(["liaison.comms", "liaison.crm"])

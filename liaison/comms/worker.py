@@ -14,6 +14,7 @@ from liaison.comms import services
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
+HEALTH_EVERY_SECONDS = 24 * 60 * 60  # the CRM's relationship-health refresh, daily
 
 _wake = threading.Event()
 _started: threading.Thread | None = None
@@ -47,7 +48,7 @@ def notify(outbox_id: int | None = None) -> None:
 
 def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = services.LEASE_SECONDS) -> None:
     """Run until `stop` is set: deliver every `interval` seconds (sooner when woken), sweep every minute."""
-    worker, last_sweep = worker_name(), 0.0
+    worker, last_sweep, last_health = worker_name(), 0.0, time.monotonic()
     while not stop.is_set():
         close_old_connections()
         try:
@@ -55,6 +56,11 @@ def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = s
             if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 services.communications_sweep()
                 last_sweep = time.monotonic()
+            if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
+                from liaison.crm.health import health_refresh
+
+                health_refresh()
+                last_health = time.monotonic()
         except Exception:
             log.exception("comms worker pass failed; trying again shortly")
         _wake.wait(interval)
