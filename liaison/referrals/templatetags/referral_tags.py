@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
+from liaison.directory.validators import display_phone
 from liaison.referrals.choices import Status
 
 register = template.Library()
@@ -44,3 +45,9 @@ def due_phrase(due_at):
 @register.filter
 def is_overdue(due_at) -> bool:
     return due_at is not None and due_at < timezone.now()
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored E.164 number as people write it: (212) 555-0142."""
+    return display_phone(value)
