@@ -1,6 +1,8 @@
 """Words for the referrer portal: the practice's next step, said to the referrer rather than to staff."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from liaison.referrals.choices import Status
 
@@ -26,3 +28,31 @@ def next_step_for_referrer(referral) -> str:
     if referral.status == S.RECEIVED and referral.next_action_role == "clinician":
         return "A clinician reviews the referral, then we confirm it to you"
     return FOR_REFERRER.get(referral.status, referral.next_action or "—")
+
+
+def _badge(tone: str, text: str, title: str = "") -> str:
+    title_attr = format_html(' title="{}"', title) if title else ""
+    return format_html('<span class="sb sb-{}"{}>{}</span>', tone, title_attr, text)
+
+
+@register.simple_tag
+def screening_badges(s) -> str:
+    """The screening result as compact badges: one function call per inbox row, not a template include
+    (fifty includes were a third of the inbox's rendering time; docs/benchmarks.md)."""
+    if not s:  # no screening (the template passes "" when the related row is missing)
+        return mark_safe('<span class="muted small">—</span>')  # noqa: S308 - a constant
+    badges = []
+    if s.safety == "urgent":
+        badges.append(_badge("urgent", "Safety: urgent", "Urgent safety flag"))
+    elif s.safety == "review":
+        badges.append(_badge("review", "Safety: review", "Safety flag for clinical review"))
+    if s.resistance == "likely":
+        badges.append(_badge("likely", "TRD likely", f"{s.adequate_failed} failed adequate trials"))
+    else:
+        title = f"{s.adequate_failed} failed adequate, {s.unclear_trials} unclear"
+        badges.append(_badge("neutral", "TRD: review", title))
+    if s.missing_count:
+        badges.append(_badge("neutral", f"{s.missing_count} missing", "What the assessment still needs"))
+    if s.possible_duplicate:
+        badges.append(_badge("review", "Possible duplicate"))
+    return format_html('<span class="sbadges">{}</span>', mark_safe("".join(badges)))  # noqa: S308 - escaped parts
