@@ -49,7 +49,8 @@ class AuditFilterForm(forms.Form):
 def audit(request):
     """The audit trail, newest first, with filters. Read-only: no page edits or deletes a row."""
     form = AuditFilterForm(request.GET or None)
-    rows = AuditEvent.objects.all()
+    # A filter that does not make sense shows its error and no rows, never the whole unfiltered trail.
+    rows = AuditEvent.objects.none() if form.is_bound and not form.is_valid() else AuditEvent.objects.all()
     after = 0
     if form.is_valid():
         data = form.cleaned_data

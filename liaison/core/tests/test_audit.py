@@ -254,6 +254,7 @@ def test_the_audit_page_refuses_an_end_date_before_the_start_date(history, clien
     assert response.status_code == 200
     assert response.context["form"].errors == {"until": ["The end date is before the start date."]}
     assert "The end date is before the start date." in response.content.decode()
+    assert list(response.context["rows"]) == []  # not the whole unfiltered trail under the error
 
 
 def test_the_audit_page_pages_through_a_long_trail(client_for, admin, coordinator):

@@ -297,8 +297,8 @@ def make_machine(cast):
             services.referral_assign(
                 referral=self._fresh(), by=cast["admin"], coordinator=cast[coordinator], clinician=cast[clinician]
             )
-            # An assignment does not change the version, so an older copy would still pass the
-            # version check and put the old owner back (see test_services' xfail on this).
+            # An assignment does not change the version; older copies are dropped so every move here
+            # starts from a fresh one (test_services checks a move from an older copy keeps the new owner).
             self.copies.clear()
 
         @invariant()
