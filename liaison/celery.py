@@ -1,4 +1,4 @@
-"""Celery for production: workers and beat on Redis run the same comms functions as the built-in worker.
+"""Celery for production: workers and beat on Redis run the same functions as the built-in worker.
 
 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 LIAISON_WORKER=celery celery -A liaison worker -l info
 CELERY_BROKER_URL=redis://127.0.0.1:6379/0 celery -A liaison beat -l info
@@ -25,4 +25,4 @@ app.conf.update(
         "crm-health-refresh": {"task": "crm.health_refresh", "schedule": crontab(hour=2, minute=30)},
     },
 )
-app.autodiscover_tasks(["liaison.comms", "liaison.crm"])
+app.autodiscover_tasks(["liaison.comms", "liaison.crm", "liaison.referrals"])

@@ -163,6 +163,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 
+# A new referral's follow-up (the referrer's relationship and health, the letters it makes owed): "worker"
+# records it in the intake transaction and the background worker runs it seconds later, so intake stays
+# quick; "inline" runs it inside the intake request (no worker needed, slower intake). Decision 0010.
+INTAKE_FOLLOWUP = env("LIAISON_INTAKE_FOLLOWUP", "worker")
+if INTAKE_FOLLOWUP not in ("worker", "inline"):
+    raise ImproperlyConfigured(f"LIAISON_INTAKE_FOLLOWUP must be worker or inline, not {INTAKE_FOLLOWUP!r}")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

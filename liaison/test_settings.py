@@ -9,6 +9,9 @@ os.environ.setdefault("LIAISON_MODE", "test")
 from liaison.settings import *  # noqa: E402,F403
 from liaison.settings import DATABASES  # noqa: E402
 
+# Each test sees a referral's follow-up at once; the worker path has its own tests (test_followup.py).
+INTAKE_FOLLOWUP = "inline"
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -54,11 +54,13 @@ def not_found(request, exc):
 
 
 def _routers():
+    from liaison.api.account import router as account_router
     from liaison.api.reference import router as reference_router
     from liaison.api.referrals import router as referrals_router
 
     api.add_router("/referrals", referrals_router)
     api.add_router("/reference", reference_router)
+    api.add_router("/me", account_router)
 
 
 _routers()

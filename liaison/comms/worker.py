@@ -1,6 +1,7 @@
-"""The delivery worker: claims due outbox rows, sends them, resolves stale leases, and every minute runs
-the sweep (maintenance months, escalations). The same functions run three ways: the built-in thread of
-`liaison demo`, `liaison run_worker --loop`, and Celery tasks (liaison/comms/tasks.py)."""
+"""The background worker: runs new referrals' follow-ups (referrals.followup), claims due outbox rows and
+sends them, resolves stale leases, and every minute runs the sweep (maintenance months, escalations).
+The same functions run three ways: the built-in thread of `liaison demo`, `liaison run_worker --loop`,
+and Celery tasks (liaison/comms/tasks.py, liaison/referrals/tasks.py)."""
 
 import logging
 import os
@@ -26,14 +27,33 @@ def worker_name() -> str:
 
 
 def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_SECONDS, limit: int = 20) -> dict:
-    """One pass: resolve stale leases, then claim and deliver what is due. Returns counts by outcome."""
+    """One pass: new referrals' follow-ups (they make letters owed), then resolve stale leases, then claim
+    and deliver what is due. Returns counts by outcome."""
     worker = worker or worker_name()
+    followups_run_all()
     services.outbox_resolve_stale()
     results: dict[str, int] = {}
     for pk in services.outbox_claim(worker=worker, lease_seconds=lease_seconds, limit=limit):
         status = services.outbox_deliver(outbox_id=pk, worker=worker)
         results[status] = results.get(status, 0) + 1
     return results
+
+
+def followups_run_all(*, batch: int = 200) -> int:
+    """Every owed follow-up, a batch at a time, until none is left that this pass can take."""
+    from liaison.referrals.followup import followup_run
+
+    total = 0
+    while True:
+        ran = followup_run(limit=batch)
+        total += ran["done"]
+        if ran["done"] + ran["failed"] < batch or ran["done"] == 0:
+            return total
+
+
+def wake() -> None:
+    """Make the built-in worker take its next pass now rather than at its interval."""
+    _wake.set()
 
 
 def notify(outbox_id: int | None = None) -> None:

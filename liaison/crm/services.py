@@ -323,19 +323,21 @@ def task_complete(*, task: Task, by) -> Task:
 # ---------------------------------------------------------------- referrals
 
 
-def relationship_referral_received(*, referral) -> None:
-    """Called by referrals.services.referral_receive inside its transaction, for every new referral.
+def relationship_referral_received(*, referral, refresh_health: bool = True) -> None:
+    """Part of every new referral's follow-up (referrals.followup), in a transaction.
 
     A referrer's first ever referral moves their relationship to "first referral" and starts the
     first-referral protocol (three tasks); a unique constraint makes that happen once whatever
-    happens twice. Then the referrer's health is refreshed. Safe to call again for the same referral."""
+    happens twice. Then the referrer's health is refreshed (unless the caller refreshes a batch's
+    referrers once itself). Safe to call again for the same referral."""
     if not referral.referrer_id:
         return
     relationship = relationship_ensure(referrer=referral.referrer)
     is_first = referral.referrer.referrals.filter(received_at__lte=referral.received_at).count() == 1
     if is_first and relationship.first_referral_at is None:
         _first_referral(relationship, referral)
-    health.health_refresh_one(referrer_id=referral.referrer_id, now=max(timezone.now(), referral.received_at))
+    if refresh_health:
+        health.health_refresh_one(referrer_id=referral.referrer_id, now=max(timezone.now(), referral.received_at))
 
 
 def _first_referral(relationship: Relationship, referral) -> None:

@@ -208,6 +208,7 @@ def _write(plan: ReferralPlan, users: dict[str, User]) -> Referral:
         trials=plan.clinical.trials,
         channel=plan.channel,
         at=plan.received_at,
+        followup_mode="inline",  # history as it happened: each referral's letters and tasks at its own time
     )
     for step, at in zip(plan.steps, plan.times, strict=True):
         move = lifecycle.find_move(referral.status, step.status)

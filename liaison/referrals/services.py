@@ -5,6 +5,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -12,10 +13,9 @@ from django.utils import timezone
 
 from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
-from liaison.crm import services as crm_services
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
-from liaison.referrals import intake, lifecycle
+from liaison.referrals import followup, intake, lifecycle
 from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
@@ -92,10 +92,13 @@ def referral_receive(
     at: datetime | None = None,
     attachments: list[dict] = (),
     idempotency: dict | None = None,
+    followup_mode: str | None = None,
 ) -> Referral:
     """Validate everything, then write the patient, the referral, its diagnoses and trials, its
     screening result, duplicate flags, attachments (`{"filename", "content"}`, PDF) and API
-    idempotency key (`{"token", "key", "fingerprint"}`) and its first event in one transaction.
+    idempotency key (`{"token", "key", "fingerprint"}`) and its first event in one transaction. The
+    follow-up (relationship, letters owed) is owed to the worker, or run here when `followup_mode`
+    or the LIAISON_INTAKE_FOLLOWUP setting says "inline" (referrals.followup).
     Bad input raises ValidationError naming every field at fault
     (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
     at = at or timezone.now()
@@ -119,7 +122,7 @@ def referral_receive(
         errors.setdefault("patient.date_of_birth", []).append("The date of birth is in the future.")
     # With no referrer and no source, "choose the referrer" says it all; skip the second message.
     skip_source = () if new_referral.source_type else ("source_type",)
-    _collect(errors, "referral", new_referral, exclude=("patient", "received_at", *skip_source))
+    _collect(errors, "referral", new_referral, exclude=("patient", "received_at", *skip_source, *_given(new_referral)))
     for i, item in enumerate(new_diagnoses):
         _collect(errors, f"diagnoses.{i}", item, exclude=("referral",))
     for i, item in enumerate(new_trials):
@@ -150,9 +153,17 @@ def referral_receive(
             detail={"channel": channel},
         )
         audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
-        crm_services.relationship_referral_received(referral=new_referral)
-        comms_services.communications_recompute(referral=new_referral, at=at)
+        if (followup_mode or settings.INTAKE_FOLLOWUP) == followup.INLINE:
+            followup.followup_apply(new_referral, at=at)
+        else:
+            followup.followup_owe(new_referral)
     return new_referral
+
+
+def _given(instance) -> list[str]:
+    """Relations the caller passed as objects it read from the database: checking that each exists would
+    cost a query apiece, and the database's foreign keys hold on write anyway."""
+    return [f.name for f in instance._meta.concrete_fields if f.is_relation and f.is_cached(instance)]
 
 
 def _with_phones(data: dict, *fields: str) -> dict:

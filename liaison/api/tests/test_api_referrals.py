@@ -191,3 +191,38 @@ def test_a_token_records_when_it_was_last_used(api_client, token_for, alice):
 
     api_client(token_for(alice)).get(URL)
     assert ApiToken.objects.get(user=alice).last_used_at is not None
+
+
+def test_a_create_returns_before_its_follow_up_which_the_worker_runs(api_client, token_for, alice, settings):
+    from liaison.comms import worker
+    from liaison.comms.models import DueCommunication
+    from liaison.referrals.models import IntakeFollowUp
+
+    settings.INTAKE_FOLLOWUP = "worker"
+    response = post(api_client(token_for(alice)), body())
+    assert response.status_code == 201, response.content
+    referral_id = response.json()["id"]
+    assert IntakeFollowUp.objects.filter(referral_id=referral_id).exists()
+    assert not DueCommunication.objects.filter(referral_id=referral_id).exists()
+    worker.run_once()
+    assert DueCommunication.objects.filter(referral_id=referral_id, key="ack").exists()
+
+
+def test_me_says_who_the_token_acts_for(
+    api_client, token_for, alice, alice_referrer, practice_admin, django_assert_num_queries
+):
+    client = api_client(token_for(alice, name="Epic at Main St"))
+    with django_assert_num_queries(3):  # the token with its user and referrer; the practice; "last used"
+        response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["role"] == "referrer" and body["referrer_npi"] == alice_referrer.npi
+    assert body["token"]["name"] == "Epic at Main St" and body["token"]["prefix"].startswith("lia_")
+    admin_body = api_client(token_for(practice_admin)).get("/api/v1/me").json()
+    assert admin_body["role"] == practice_admin.role and admin_body["practice"] == practice_admin.practice.name
+    assert admin_body["referrer_npi"] is None
+
+
+def test_me_needs_a_token(anonymous_client, api_client):
+    assert anonymous_client.get("/api/v1/me").status_code == 401
+    assert api_client("lia_not-a-real-token").get("/api/v1/me").status_code == 401
