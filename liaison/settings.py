@@ -160,7 +160,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if DATABASE_URL.startswith("sqlite:///") and MODE != "test":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-elif DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql",):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement the fifth time a connection runs it, so PostgreSQL stops planning it afresh
+    # (planning the ranked target list took longer than running it). Turn it off behind a pooler in
+    # transaction mode (PgBouncer), which cannot keep prepared statements. Decision 0011.
+    if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 
 # A new referral's follow-up (the referrer's relationship and health, the letters it makes owed): "worker"

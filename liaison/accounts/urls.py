@@ -1,4 +1,5 @@
-"""Sign-in and sign-out. The login path is one view so that MFA can replace it later."""
+"""Sign-in and sign-out, your account and its password. The login path is one view so that MFA can replace it
+later."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -10,4 +11,6 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("me/", views.account, name="account"),
+    path("me/password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

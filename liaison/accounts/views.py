@@ -1,6 +1,27 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse_lazy
 
+from liaison.accounts.choices import Role
 from liaison.core.audit import audit_log
+
+# What each role is for and what it may see, in the words the account page uses.
+ROLE_SCOPE = {
+    Role.COORDINATOR: "You receive referrals, keep them moving and make sure every referrer hears back on time. "
+    "You see every referral of the practice.",
+    Role.CLINICIAN: "You evaluate and treat referred patients and record their sessions and scores. "
+    "You see every referral of the practice.",
+    Role.LIAISON: "You look after the practice's relationships with referring clinicians. You see referrers, "
+    "outreach and counts of referrals, never a patient's record.",
+    Role.DIRECTOR: "You oversee the service: every referral, the outcomes and the network.",
+    Role.ADMIN: "You set the practice up and keep it safe: people, reference data and the audit trail.",
+    Role.REFERRER: "You send referrals to the practice and follow the ones you sent.",
+    Role.REFERRER_ADMIN: "You send referrals on behalf of your practice's clinicians and follow the ones "
+    "your practice sent.",
+}
 
 
 class SignInView(auth_views.LoginView):
@@ -12,4 +33,28 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         audit_log(actor=form.get_user(), action="sign_in", object_type="accounts.user", object_id=form.get_user().pk)
+        return response
+
+
+@login_required
+def account(request):
+    """Who you are signed in as, what your role may see, and the way to change your password."""
+    user = request.user
+    context = {
+        "scope": ROLE_SCOPE.get(user.role, ""),
+        "idle_minutes": settings.SESSION_IDLE_MINUTES,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own password change (old password, new one twice, the password rules), recorded in the trail."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_log(actor=self.request.user, action="password_change", obj=self.request.user)
+        messages.success(self.request, "Your password is changed. Other places you were signed in are signed out.")
         return response

@@ -19,7 +19,7 @@ NEAR = {"source_type": "psychiatry", "within_miles": 10, "sort": "distance"}
 
 def listed(client, **filters) -> list[str]:
     cache.clear()  # the page checks for new and moved referrers at most once a minute: let it check now
-    return [r.last_name for r in client.get("/crm/targets/", {**NEAR, **filters}).context["rows"]]
+    return [r["last_name"] for r in client.get("/crm/targets/", {**NEAR, **filters}).context["rows"]]
 
 
 def miles(referrer) -> float | None:

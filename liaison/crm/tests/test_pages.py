@@ -45,7 +45,7 @@ def test_the_done_when_walkthrough(client_for, liaison, nearby):
     client = client_for(liaison)
     # 1. a target list of psychiatrists within 10 miles, nearest first, saved and exported
     page = client.get("/crm/targets/", {"source_type": "psychiatry", "within_miles": 10, "sort": "distance"})
-    names = [r.last_name for r in page.context["rows"]]
+    names = [r["last_name"] for r in page.context["rows"]]
     assert names == ["Near", "Brook"]
     query = "source_type=psychiatry&within_miles=10&sort=distance"
     assert client.post(f"/crm/targets/save/?{query}", {"name": "Psychiatrists within 10 miles"}).status_code == 302
