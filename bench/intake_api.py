@@ -148,11 +148,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--followup", choices=["worker", "inline"], default="worker",
+        help="where each create's follow-up runs (LIAISON_INTAKE_FOLLOWUP); inline is the comparison",
+    )  # fmt: skip
     args = parser.parse_args()
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         print("note: DATABASE_URL is not PostgreSQL; the target is stated for PostgreSQL", file=sys.stderr)
     token = setup_token()
-    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60", "LIAISON_INTAKE_FOLLOWUP": "worker"}
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60", "LIAISON_INTAKE_FOLLOWUP": args.followup}
     env["LIAISON_WORKER"] = "builtin"
     cmd = [sys.executable, "-m", "gunicorn", "liaison.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)]
     server = subprocess.Popen([*cmd, "--log-level", "warning"], cwd=ROOT, env=env)  # noqa: S603 - our own argv
@@ -185,7 +189,8 @@ def main() -> None:
         worker.terminate()
         server.wait()
         worker.wait()
-    print(f"{args.workers} gunicorn workers, {args.clients} clients, {args.seconds:g} s each, {os.cpu_count()} CPUs")
+    print(f"{args.workers} gunicorn workers, {args.clients} clients, {args.seconds:g} s each, {os.cpu_count()} CPUs, "
+          f"follow-up: {args.followup}")  # fmt: skip
     for name, rate, latencies, failures in results:
         report(name, rate, latencies, failures)
     made = len(results[2][2])

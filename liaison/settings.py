@@ -161,11 +161,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASE_URL.startswith("sqlite:///") and MODE != "test":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # psycopg prepares a statement the fifth time a connection runs it, so PostgreSQL stops planning it afresh
-    # (planning the ranked target list took longer than running it). Turn it off behind a pooler in
-    # transaction mode (PgBouncer), which cannot keep prepared statements. Decision 0011.
+    # Decision 0011. The planner's cost of a random read: Liaison's working set (directory, relationships,
+    # open referrals) lives in memory or on SSD, where PostgreSQL's default of 4 makes it scan whole tables
+    # instead of looking fifty rows up by key. An operator who has set it server-wide can pass "" to keep theirs.
+    options = {}
+    if page_cost := env("DATABASE_RANDOM_PAGE_COST", "1.1").strip():
+        try:
+            options["options"] = f"-c random_page_cost={float(page_cost)}"
+        except ValueError:
+            raise ImproperlyConfigured(f"DATABASE_RANDOM_PAGE_COST must be a number, not {page_cost!r}") from None
+    # psycopg prepares a statement the fifth time a connection runs it, so PostgreSQL parses it once. Turn it
+    # off behind a pooler in transaction mode (PgBouncer), which cannot keep prepared statements.
     if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
-        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+        options |= {"server_side_binding": True, "prepare_threshold": 5}
+    DATABASES["default"]["OPTIONS"] = options
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 

@@ -50,8 +50,9 @@ class Outcome:
 def load_rules() -> dict[str, Rule]:
     """The practice's rules; a rule missing from the table falls back to Liaison's default."""
     rules = {r[0]: Rule(*r) for r in RULES}
-    for row in ScreeningRule.objects.all():
-        rules[row.key] = Rule(row.key, row.category, row.effect, row.title, row.message, row.number, row.enabled)
+    fields = ("key", "category", "effect", "title", "message", "number", "enabled")
+    for row in ScreeningRule.objects.values_list(*fields):
+        rules[row[0]] = Rule(*row)
     return rules
 
 
