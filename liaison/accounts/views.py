@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -47,10 +48,23 @@ def account(request):
     return render(request, "accounts/account.html", context)
 
 
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form and its checks (settings.AUTH_PASSWORD_VALIDATORS), with our labels and help."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
+        rules = "At least 12 characters, not only digits, not a commonly used password and not like your name."
+        self.fields["new_password1"].help_text = rules
+        self.fields["new_password2"].label = "The new password again"
+        self.fields["new_password2"].help_text = ""
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's own password change (old password, new one twice, the password rules), recorded in the trail."""
 
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):
