@@ -164,17 +164,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Decision 0011. The planner's cost of a random read: Liaison's working set (directory, relationships,
     # open referrals) lives in memory or on SSD, where PostgreSQL's default of 4 makes it scan whole tables
     # instead of looking fifty rows up by key. An operator who has set it server-wide can pass "" to keep theirs.
-    options = {}
+    # Options given in DATABASE_URL (?sslmode=require&options=...) are kept and come first.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
     if page_cost := env("DATABASE_RANDOM_PAGE_COST", "1.1").strip():
         try:
-            options["options"] = f"-c random_page_cost={float(page_cost)}"
+            setting = f"-c random_page_cost={float(page_cost)}"
         except ValueError:
             raise ImproperlyConfigured(f"DATABASE_RANDOM_PAGE_COST must be a number, not {page_cost!r}") from None
+        options["options"] = f"{options['options']} {setting}" if options.get("options") else setting
     # psycopg prepares a statement the fifth time a connection runs it, so PostgreSQL parses it once. Turn it
     # off behind a pooler in transaction mode (PgBouncer), which cannot keep prepared statements.
     if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
-        options |= {"server_side_binding": True, "prepare_threshold": 5}
-    DATABASES["default"]["OPTIONS"] = options
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 

@@ -17,7 +17,8 @@ SHOW = (
     "import json, liaison.settings as s; "
     "print(json.dumps({'MODE': s.MODE, 'DEBUG': s.DEBUG, 'SECRET_KEY': s.SECRET_KEY, 'TIME_ZONE': s.TIME_ZONE, "
     "'ENGINE': s.DATABASES['default']['ENGINE'], 'DB': str(s.DATABASES['default']['NAME']), "
-    "'SESSION_COOKIE_AGE': s.SESSION_COOKIE_AGE, 'SESSION_COOKIE_SECURE': getattr(s, 'SESSION_COOKIE_SECURE', None)}))"
+    "'SESSION_COOKIE_AGE': s.SESSION_COOKIE_AGE, 'SESSION_COOKIE_SECURE': getattr(s, 'SESSION_COOKIE_SECURE', None), "
+    "'OPTIONS': s.DATABASES['default'].get('OPTIONS', {}), 'INTAKE_FOLLOWUP': s.INTAKE_FOLLOWUP}))"
 )
 GOOD_KEY = "k" * 50
 
@@ -91,6 +92,11 @@ def test_a_missing_secret_key_file_is_named(tmp_path):
         ({"DATABASE_URL": "mysql://liaison@db/liaison"}, "DATABASE_URL must point at SQLite or PostgreSQL."),
         ({"DATABASE_URL": "not a database"}, "DATABASE_URL is not a database address Liaison understands"),
         ({"SESSION_IDLE_MINUTES": "fifteen"}, "SESSION_IDLE_MINUTES must be a whole number, not 'fifteen'"),
+        ({"LIAISON_INTAKE_FOLLOWUP": "later"}, "LIAISON_INTAKE_FOLLOWUP must be worker or inline, not 'later'"),
+        (
+            {"DATABASE_URL": "postgres://liaison@db/liaison", "DATABASE_RANDOM_PAGE_COST": "cheap"},
+            "DATABASE_RANDOM_PAGE_COST must be a number, not 'cheap'",
+        ),
         ({"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}, "Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both."),
     ],
 )
@@ -112,6 +118,26 @@ def test_a_time_zone_can_be_chosen(tmp_path):
 def test_postgresql_is_understood(tmp_path):
     settings = loaded(tmp_path, SECRET_KEY=GOOD_KEY, DATABASE_URL="postgres://liaison@db.internal:5432/liaison")
     assert (settings["ENGINE"], settings["DB"]) == ("django.db.backends.postgresql", "liaison")
+
+
+def test_postgresql_connections_prepare_statements_and_plan_for_ssd_keeping_the_urls_options(tmp_path):
+    url = "postgres://liaison@db.internal:5432/liaison?sslmode=require&options=-c%20statement_timeout%3D5000"
+    options = loaded(tmp_path, SECRET_KEY=GOOD_KEY, DATABASE_URL=url)["OPTIONS"]
+    assert options == {
+        "sslmode": "require",
+        "options": "-c statement_timeout=5000 -c random_page_cost=1.1",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    plain = loaded(
+        tmp_path, SECRET_KEY=GOOD_KEY, DATABASE_URL=url, DATABASE_RANDOM_PAGE_COST="", DATABASE_PREPARED_STATEMENTS="no"
+    )["OPTIONS"]
+    assert plain == {"sslmode": "require", "options": "-c statement_timeout=5000"}
+
+
+def test_intake_follow_up_runs_in_the_worker_unless_told(tmp_path):
+    assert loaded(tmp_path, SECRET_KEY=GOOD_KEY)["INTAKE_FOLLOWUP"] == "worker"
+    assert loaded(tmp_path, SECRET_KEY=GOOD_KEY, LIAISON_INTAKE_FOLLOWUP="inline")["INTAKE_FOLLOWUP"] == "inline"
 
 
 def test_the_demo_makes_its_secret_key_once_and_keeps_it(tmp_path):
