@@ -58,12 +58,14 @@ def communications_recompute(
     Derived data only: the step that caused it (intake, transition, session, alert) wrote the audit row,
     in the same transaction."""
     at = at or timezone.now()
-    referral = Referral.objects.select_related("referrer").get(pk=referral.pk)
-    wanted = {e.key: e for e in protocol.expected(referral, at=at, snapshot=snapshot)}
-    comms = snapshot.comms if snapshot is not None else None
-    route = delivery.route_for(referral.referrer, comms) if wanted else None
-    problem = route.problem if route and route.problem else ""
     with transaction.atomic():
+        # The referral's row is locked first, so that two recomputes of one referral (a coordinator's step and
+        # the worker's follow-up) take turns and the second sees the letters the first added.
+        referral = Referral.objects.select_for_update(of=("self",)).select_related("referrer").get(pk=referral.pk)
+        wanted = {e.key: e for e in protocol.expected(referral, at=at, snapshot=snapshot)}
+        comms = snapshot.comms if snapshot is not None else None
+        route = delivery.route_for(referral.referrer, comms) if wanted else None
+        problem = route.problem if route and route.problem else ""
         existing = {d.key: d for d in DueCommunication.objects.filter(referral_id=referral.pk)}
         new = [_new_due(referral, e, problem) for key, e in wanted.items() if key not in existing]
         changed = [d for key, d in existing.items() if d.status in PENDING and _refresh(d, wanted.get(key), problem)]
@@ -263,7 +265,7 @@ def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
             patient_id=referral.patient_id,
             detail={"channel": route.channel},
         )
-        transaction.on_commit(lambda: _notify(outbox.pk))
+        transaction.on_commit(lambda: _notify(outbox.pk), robust=True)  # the drain sends it if this fails
     letter.refresh_from_db()
     return outbox
 
@@ -474,7 +476,7 @@ def outbox_retry(*, outbox: Outbox, by) -> Outbox:
         ):
             raise ValidationError({"__all__": ["Only a failed delivery can be sent again."]})
         audit_log(actor=by, action="letter_resend", obj=outbox.letter, patient_id=_patient_id(outbox.letter))
-    transaction.on_commit(lambda: _notify(outbox.pk))
+    transaction.on_commit(lambda: _notify(outbox.pk), robust=True)
     return outbox
 
 

@@ -11,6 +11,7 @@ from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
 from liaison.core.audit import audit_log
 from liaison.core.permissions import role_required
+from liaison.referrals.followup import followups_stuck
 from liaison.referrals.queries import referral_get, referral_scope
 
 STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
@@ -32,7 +33,8 @@ def work_queue(request):
     audit_log(
         actor=request.user, action="list", object_type="comms.duecommunication", detail={"referrals": shown[:500]}
     )
-    return render(request, "comms/queue.html", {"queue": queue, "mine": mine})
+    context = {"queue": queue, "mine": mine, "followups_stuck": followups_stuck()}
+    return render(request, "comms/queue.html", context)
 
 
 @role_required(*READERS)

@@ -30,7 +30,10 @@ def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_S
     """One pass: new referrals' follow-ups (they make letters owed), then resolve stale leases, then claim
     and deliver what is due. Returns counts by outcome."""
     worker = worker or worker_name()
-    followups_run_all()
+    try:
+        followups_run_all()
+    except Exception:  # letters are delivered whatever happens to the follow-ups; they are retried next pass
+        log.exception("new referrals' follow-ups failed this pass")
     services.outbox_resolve_stale()
     results: dict[str, int] = {}
     for pk in services.outbox_claim(worker=worker, lease_seconds=lease_seconds, limit=limit):
@@ -39,16 +42,18 @@ def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_S
     return results
 
 
-def followups_run_all(*, batch: int = 200) -> int:
-    """Every owed follow-up, a batch at a time, until none is left that this pass can take."""
+def followups_run_all(*, batch: int = 200, batches: int = 5) -> int:
+    """Owed follow-ups, a batch at a time, until none is left that this pass can take or `batches` have run
+    (so that a backlog does not hold up the letters; the next pass goes on)."""
     from liaison.referrals.followup import followup_run
 
     total = 0
-    while True:
+    for _ in range(batches):
         ran = followup_run(limit=batch)
         total += ran["done"]
         if ran["done"] + ran["failed"] < batch or ran["done"] == 0:
-            return total
+            break
+    return total
 
 
 def wake() -> None:

@@ -9,10 +9,10 @@ Running a follow-up twice is harmless: each step is written to be repeated. Deci
 
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
 from liaison.comms import services as comms_services
@@ -23,7 +23,8 @@ from liaison.referrals.models import IntakeFollowUp, Referral
 
 log = logging.getLogger(__name__)
 INLINE, WORKER = "inline", "worker"
-MAX_ATTEMPTS = 10  # then the row waits for the operator, with its error (operator guide)
+RETRY_FIRST = timedelta(minutes=1)  # after a failure; doubling each time
+RETRY_LONGEST = timedelta(hours=6)
 
 
 def followup_apply(
@@ -36,9 +37,11 @@ def followup_apply(
 
 
 def followup_owe(referral: Referral) -> None:
-    """Inside the intake transaction: record the follow-up and wake the worker once the referral commits."""
+    """Inside the intake transaction: record the follow-up and wake the worker once the referral commits.
+    Waking is a courtesy: if it fails (the broker is down), the referral is saved all the same and the next
+    drain of the outbox runs the follow-up, so the error is logged, never shown to the referrer."""
     IntakeFollowUp.objects.create(referral=referral, created_at=timezone.now())
-    transaction.on_commit(notify)
+    transaction.on_commit(notify, robust=True)
 
 
 def notify() -> None:
@@ -53,16 +56,27 @@ def notify() -> None:
         worker.wake()
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long a follow-up that has failed `attempts` times waits before the next try."""
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
+
+
+def followups_stuck(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Follow-ups that have failed, or have waited longer than a worker would let them: the work queue warns."""
+    now = now or timezone.now()
+    return IntakeFollowUp.objects.filter(Q(attempts__gt=0) | Q(created_at__lt=now - older_than)).count()
+
+
 def followup_run(*, limit: int = 200) -> dict:
     """One batch of owed follow-ups, oldest first and those that never failed before those that did: each
-    referral's steps in its own savepoint (one that fails keeps its row, with the error, for the next
-    pass), then each referrer's health once for the whole batch. Rows are locked (SKIP LOCKED) so that
-    two workers share a backlog without overlap."""
+    referral's steps in its own savepoint (one that fails keeps its row, with the error, and is tried again
+    after retry_delay), then each referrer's health once for the whole batch. Rows are locked (SKIP LOCKED)
+    so that two workers share a backlog without overlap."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
             IntakeFollowUp.objects.select_for_update(skip_locked=True)
-            .filter(attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .order_by("attempts", "created_at", "referral_id")
             .values_list("referral_id", flat=True)[:limit]
         )
@@ -78,7 +92,10 @@ def followup_run(*, limit: int = 200) -> dict:
                     followup_apply(referral, refresh_health=False, snapshot=snapshot)
             except Exception as exc:
                 log.exception("follow-up of referral %s failed; it stays owed", pk)
-                IntakeFollowUp.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+                row = IntakeFollowUp.objects.get(pk=pk)
+                row.attempts += 1
+                row.last_error, row.next_attempt_at = repr(exc)[:2000], now + retry_delay(row.attempts)
+                row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
                 failed += 1
                 continue
             done.append(pk)

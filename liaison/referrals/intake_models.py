@@ -140,6 +140,7 @@ class IntakeFollowUp(models.Model):
     created_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="After a failure: not before this time.")
 
     class Meta:
         ordering = ["created_at"]

@@ -1,9 +1,12 @@
 """A new referral's follow-up run by the worker (LIAISON_INTAKE_FOLLOWUP=worker, the production default):
 owed in the intake transaction, done once by the worker, kept when it fails, never lost."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from liaison.comms import worker
 from liaison.comms.choices import DueStatus
@@ -106,13 +109,68 @@ def test_a_failing_follow_up_stays_owed_with_its_error_and_the_rest_go_on():
     assert row.referral_id == bad.pk and row.attempts == 1 and "protocol table is broken" in row.last_error
     assert DueCommunication.objects.filter(referral=good).exists()
     assert not DueCommunication.objects.filter(referral=bad).exists()
+    assert followup.followups_stuck() == 1  # the work queue warns
 
-    assert followup.followup_run() == {"done": 1, "failed": 0}  # mended: the next pass does it
+    assert followup.followup_run() == {"done": 0, "failed": 0}  # not before its retry time
+    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+        assert followup.followup_run() == {"done": 1, "failed": 0}  # mended: the retry does it
     assert not IntakeFollowUp.objects.exists() and DueCommunication.objects.filter(referral=bad).exists()
 
 
-def test_a_follow_up_that_keeps_failing_waits_for_the_operator():
-    referral = _first_referral()
-    IntakeFollowUp.objects.filter(referral=referral).update(attempts=followup.MAX_ATTEMPTS)
-    assert followup.followup_run() == {"done": 0, "failed": 0}
+def test_retries_wait_longer_each_time_up_to_six_hours():
+    minutes = [followup.retry_delay(n) / timedelta(minutes=1) for n in (1, 2, 3, 10, 30)]
+    assert minutes == [1, 2, 4, 360, 360]
+
+
+def test_a_follow_up_the_worker_has_not_reached_in_ten_minutes_is_stuck():
+    _first_referral()
+    assert followup.followups_stuck() == 0
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert followup.followups_stuck() == 1
+
+
+def test_a_self_referral_is_followed_up_without_a_referrer():
+    from liaison.referrals.choices import IntakeChannel
+
+    receive_referral(referral={"reason": "I would like an assessment."}, channel=IntakeChannel.SELF)
+    assert followup.followup_run() == {"done": 1, "failed": 0}
+    assert not IntakeFollowUp.objects.exists()
+    assert not DueCommunication.objects.exists()  # no referrer is owed a letter
+    assert not Relationship.objects.exists() and not Health.objects.exists()
+
+
+def test_a_broker_that_is_down_does_not_fail_the_intake(monkeypatch, django_capture_on_commit_callbacks):
+    from liaison.referrals import tasks
+
+    monkeypatch.setenv("LIAISON_WORKER", "celery")
+    failing = mock.patch.object(tasks.run_followups, "delay", side_effect=ConnectionError("broker down"))
+    with failing, django_capture_on_commit_callbacks(execute=True):
+        referral = _first_referral()  # no exception: the wake-up is logged and the drain runs it
     assert IntakeFollowUp.objects.filter(referral=referral).exists()
+
+
+def test_letters_are_delivered_even_when_the_follow_ups_fail(monkeypatch):
+    from liaison.comms import services as comms_services
+
+    monkeypatch.setattr(followup, "followup_run", mock.Mock(side_effect=RuntimeError("database hiccup")))
+    claimed = mock.Mock(return_value=[])
+    monkeypatch.setattr(comms_services, "outbox_claim", claimed)
+    assert worker.run_once() == {}
+    claimed.assert_called_once()
+
+
+def test_one_pass_runs_a_bounded_number_of_batches(monkeypatch):
+    calls = mock.Mock(return_value={"done": 2, "failed": 0})
+    monkeypatch.setattr(followup, "followup_run", calls)
+    assert worker.followups_run_all(batch=2, batches=3) == 6
+    assert calls.call_count == 3
+
+
+def test_the_work_queue_warns_of_stuck_follow_ups(client_for, coordinator):
+    from django.urls import reverse
+
+    _first_referral()
+    assert "still without" not in client_for(coordinator).get(reverse("comms:queue")).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        page = client_for(coordinator).get(reverse("comms:queue")).content.decode()
+    assert "1 new referral still without its letters owed" in page
