@@ -174,3 +174,12 @@ def test_the_work_queue_warns_of_stuck_follow_ups(client_for, coordinator):
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
         page = client_for(coordinator).get(reverse("comms:queue")).content.decode()
     assert "1 new referral still without its letters owed" in page
+
+
+def test_the_celery_task_runs_what_is_owed():
+    from liaison.referrals.tasks import run_followups
+
+    referral = _first_referral()
+    assert run_followups.apply().get() == 1  # run here, as a Celery worker would
+    assert not IntakeFollowUp.objects.exists()
+    assert DueCommunication.objects.filter(referral=referral, key="ack").exists()

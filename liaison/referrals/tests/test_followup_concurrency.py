@@ -1,0 +1,91 @@
+"""Two workers share a backlog of follow-ups, and a coordinator acts on a referral while the worker follows it
+up: each follow-up is done once, and no letter is owed twice. Each thread has its own database connection."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from liaison.comms.models import DueCommunication
+from liaison.comms.seed import seed_protocol
+from liaison.crm.choices import FIRST_REFERRAL_KINDS
+from liaison.crm.models import Task
+from liaison.directory.tests.factories import ReferrerFactory
+from liaison.referrals import followup, services
+from liaison.referrals.choices import Status
+from liaison.referrals.models import IntakeFollowUp
+from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _worker_mode(settings):
+    settings.INTAKE_FOLLOWUP = "worker"
+    seed_protocol()  # the migration's rows are gone after an earlier test's flush
+
+
+def together(*jobs) -> list:
+    """Run each job in its own thread, released together; what each returned or raised."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = job()
+        except Exception as exc:  # judged by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def drain():
+    done = 0
+    while ran := followup.followup_run(limit=3)["done"]:
+        done += ran
+    return done
+
+
+def test_two_workers_share_a_backlog_and_do_each_follow_up_once():
+    referrers = [ReferrerFactory() for _ in range(4)]
+    referrals = [receive_referral(referral=ReferralDataFactory(referrer=r)) for r in referrers for _ in range(3)]
+    results = together(drain, drain)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(results) == len(referrals)
+    assert not IntakeFollowUp.objects.exists()
+    for referral in referrals:
+        assert DueCommunication.objects.filter(referral=referral, key="ack").count() == 1
+    assert Task.objects.filter(kind__in=FIRST_REFERRAL_KINDS).count() == 3 * len(referrers)  # once per referrer
+
+
+def test_a_coordinators_step_during_the_follow_up_owes_each_letter_once(coordinator, monkeypatch):
+    from liaison.comms import protocol
+
+    real = protocol.expected
+
+    def slow(*args, **kwargs):  # widen the window between reading the history and writing the letters
+        time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(protocol, "expected", slow)
+    for _ in range(3):
+        referral = receive_referral(by=coordinator)
+        results = together(
+            lambda: followup.followup_run(),
+            lambda referral=referral: services.referral_transition(
+                referral=referral, to=Status.ACKNOWLEDGED, by=coordinator, reason="Called the referrer."
+            ),
+        )
+        assert not [r for r in results if isinstance(r, Exception)], results
+        keys = list(DueCommunication.objects.filter(referral=referral).values_list("key", flat=True))
+        assert len(keys) == len(set(keys)) and "ack" in keys, keys
