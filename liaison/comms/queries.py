@@ -12,6 +12,7 @@ from django.utils import timezone
 from liaison.comms import clock
 from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
 from liaison.comms.models import DueCommunication, Letter
+from liaison.referrals.models import IntakeFollowUp
 from liaison.referrals.queries import referral_scope
 
 QUEUE_HORIZON_DAYS = 7
@@ -126,6 +127,7 @@ class Owed:
     delivered: list[DueCommunication]
     on_time: int
     due_so_far: int
+    working_out: bool = False  # a new referral whose follow-up the worker has not run yet
 
 
 def owed_for(*, user, referral, at: datetime | None = None) -> Owed:
@@ -144,6 +146,7 @@ def owed_for(*, user, referral, at: datetime | None = None) -> Owed:
         delivered=done,
         on_time=sum(1 for d in done if d.delivered_at <= d.due_at),
         due_so_far=len(past_due),
+        working_out=IntakeFollowUp.objects.filter(referral_id=referral.pk).exists(),
     )
 
 

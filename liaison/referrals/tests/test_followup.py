@@ -183,3 +183,15 @@ def test_the_celery_task_runs_what_is_owed():
     assert run_followups.apply().get() == 1  # run here, as a Celery worker would
     assert not IntakeFollowUp.objects.exists()
     assert DueCommunication.objects.filter(referral=referral, key="ack").exists()
+
+
+def test_the_referral_page_says_the_letters_owed_are_being_worked_out(client_for, coordinator):
+    from django.urls import reverse
+
+    referral = _first_referral()
+    card = client_for(coordinator).get(reverse("comms:owed", args=[referral.pk]), HTTP_HX_REQUEST="true")
+    assert "working out what the referrer is owed" in card.content.decode()
+    assert 'hx-trigger="load delay:3s"' in card.content.decode()  # it asks again by itself
+    worker.run_once()
+    card = client_for(coordinator).get(reverse("comms:owed", args=[referral.pk]), HTTP_HX_REQUEST="true")
+    assert "working out" not in card.content.decode() and "Acknowledgment" in card.content.decode()
