@@ -1,12 +1,12 @@
 """Two people move the same referral at the same moment: one wins, the other is told, and the
 history shows one move. Each thread has its own database connection, so the race is real."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from liaison.core.models import AuditEvent
+from liaison.core.testing.threads import together
 from liaison.referrals import services
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
@@ -21,25 +21,13 @@ def race(pk: int, attempts: list[tuple[str, object]]) -> list:
     """Each attempt (to, by) in its own thread, from its own copy of the referral, released together.
     Returns what each got: the moved referral or the exception."""
     copies = [Referral.objects.get(pk=pk) for _ in attempts]
-    barrier = threading.Barrier(len(attempts))
-    results: list = [None] * len(attempts)
-
-    def attempt(i: int, to: str, by) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = services.referral_transition(referral=copies[i], to=to, by=by, reason="Racing.")
-        except Exception as exc:  # every outcome is recorded and judged by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(i, to, by)) for i, (to, by) in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
+    return together(
+        *(
+            partial(services.referral_transition, referral=copy, to=to, by=by, reason="Racing.")
+            for copy, (to, by) in zip(copies, attempts, strict=True)
+        ),
+        timeout=60,
+    )
 
 
 def moves_of(pk: int) -> list[ReferralEvent]:

@@ -1,14 +1,13 @@
 """Two workers share a backlog of follow-ups, and a coordinator acts on a referral while the worker follows it
 up: each follow-up is done once, and no letter is owed twice. Each thread has its own database connection."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from liaison.comms.models import DueCommunication
 from liaison.comms.seed import seed_protocol
+from liaison.core.testing.threads import together
 from liaison.crm.choices import FIRST_REFERRAL_KINDS
 from liaison.crm.models import Task
 from liaison.directory.tests.factories import ReferrerFactory
@@ -24,29 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _worker_mode(settings):
     settings.INTAKE_FOLLOWUP = "worker"
     seed_protocol()  # the migration's rows are gone after an earlier test's flush
-
-
-def together(*jobs) -> list:
-    """Run each job in its own thread, released together; what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = job()
-        except Exception as exc:  # judged by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def drain():
