@@ -162,6 +162,8 @@ PLAYBOOK_KINDS = (
 )
 # Kinds of which a relationship has at most one open task at a time (made by events or the daily refresh).
 ONE_OPEN_KINDS = (TaskKind.QUARTERLY_MEETING, TaskKind.ANNUAL_REVIEW, *PLAYBOOK_KINDS)
+# What a person may add by hand: everything but the first-referral protocol, which only a first referral starts.
+HAND_KINDS = [(value, label) for value, label in TaskKind.choices if value not in FIRST_REFERRAL_KINDS]
 
 
 class TaskStatus(models.TextChoices):

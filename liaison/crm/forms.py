@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from liaison.accounts.models import User
-from liaison.crm.choices import LOGGABLE_KINDS, ConcernTag, MeetingKind, Outcome, Stage, Strategy, TaskKind
+from liaison.crm.choices import HAND_KINDS, LOGGABLE_KINDS, ConcernTag, MeetingKind, Outcome, Stage, Strategy, TaskKind
 from liaison.crm.models import OutreachTemplate, Relationship
 from liaison.crm.queries import CRM_WRITERS, TargetFilters
 from liaison.crm.services import AGENDA_FIELDS
@@ -149,7 +149,7 @@ class MeetingNotesForm(forms.Form):
 
 
 class TaskForm(forms.Form):
-    kind = forms.ChoiceField(choices=TaskKind.choices, initial=TaskKind.OTHER)
+    kind = forms.ChoiceField(choices=HAND_KINDS, initial=TaskKind.OTHER)
     title = forms.CharField(max_length=200, label="What is to be done")
     due_at = forms.DateTimeField(widget=DATETIME, label="Due")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)

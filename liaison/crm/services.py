@@ -12,6 +12,7 @@ from liaison.core.audit import audit_log
 from liaison.crm import geo, health
 from liaison.crm.choices import (
     FIRST_REFERRAL_KINDS,
+    HAND_KINDS,
     PRE_REFERRAL_STAGES,
     ConcernTag,
     InteractionKind,
@@ -288,8 +289,8 @@ def task_create(*, by, referrer_id, kind: str, title: str, due_at: datetime, own
     referrer = Referrer.objects.filter(pk=referrer_id).first() if str(referrer_id).isdigit() else None
     if referrer is None:
         errors["referrer"] = [f"There is no referrer with id {referrer_id!r}."]
-    if kind not in TaskKind.values:
-        errors["kind"] = [f"Unknown kind of task {kind!r}."]
+    if kind not in dict(HAND_KINDS):
+        errors["kind"] = [f"{kind!r} is not a kind of task to add by hand."]
     if not (title or "").strip():
         errors["title"] = ["Say what is to be done."]
     if due_at is None:
@@ -300,13 +301,17 @@ def task_create(*, by, referrer_id, kind: str, title: str, due_at: datetime, own
         errors["owner"] = [f"{owner} is not a liaison."]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        relationship = relationship_ensure(referrer=referrer)
-        task = Task.objects.create(
-            relationship=relationship, kind=kind, title=title.strip(), detail=detail, due_at=due_at,
-            owner=owner or relationship.owner or by, created_at=timezone.now(),
-        )  # fmt: skip
-        audit_log(actor=by, action="crm.task.create", obj=task)
+    try:
+        with transaction.atomic():
+            relationship = relationship_ensure(referrer=referrer)
+            task = Task.objects.create(
+                relationship=relationship, kind=kind, title=title.strip(), detail=detail, due_at=due_at,
+                owner=owner or relationship.owner or by, created_at=timezone.now(),
+            )  # fmt: skip
+            audit_log(actor=by, action="crm.task.create", obj=task)
+    except IntegrityError:  # crm_task_one_open_per_kind: one open quarterly meeting, review or playbook task
+        label = TaskKind(kind).label
+        raise ValidationError({"kind": [f"There is already an open “{label}” task; finish that one first."]}) from None
     return task
 
 
@@ -366,11 +371,12 @@ def saved_list_create(*, owner, name: str, filters: dict) -> SavedList:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the list a name."]})
-    if SavedList.objects.filter(owner=owner, name=name).exists():
-        raise ValidationError({"name": [f"You already have a list called “{name}”."]})
-    with transaction.atomic():
-        saved = SavedList.objects.create(owner=owner, name=name[:100], filters=filters)
-        audit_log(actor=owner, action="crm.saved_list.create", obj=saved)
+    try:
+        with transaction.atomic():  # the unique (owner, name) constraint decides, also for two saves at once
+            saved = SavedList.objects.create(owner=owner, name=name[:100], filters=filters)
+            audit_log(actor=owner, action="crm.saved_list.create", obj=saved)
+    except IntegrityError:
+        raise ValidationError({"name": [f"You already have a list called “{name}”."]}) from None
     return saved
 
 
@@ -383,3 +389,14 @@ def clinic_location_save(*, location: ClinicLocation, by) -> ClinicLocation:
         geo.distances_rebuild()
         audit_log(actor=by, action="crm.location.save", obj=location)
     return location
+
+
+def clinic_locations_delete(*, locations, by) -> int:
+    """Remove clinic sites; distances are then measured from the sites that remain."""
+    with transaction.atomic():
+        rows = list(locations)
+        for location in rows:
+            audit_log(actor=by, action="crm.location.delete", obj=location)
+        ClinicLocation.objects.filter(pk__in=[loc.pk for loc in rows]).delete()
+        geo.distances_rebuild()
+    return len(rows)

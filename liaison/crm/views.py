@@ -184,15 +184,19 @@ def targets(request):
 def targets_save(request):
     form = SaveListForm(request.POST)
     filters = TargetFilterForm(request.GET or None)
-    if form.is_valid() and filters.is_valid():
+    if not filters.is_valid():
+        problems = "; ".join(f"{filters.fields[f].label if f in filters.fields else f}: {' '.join(e)}"
+                             for f, e in filters.errors.items())  # fmt: skip
+        messages.error(request, f"The list was not saved: fix the filters first ({problems}).")
+    elif not form.is_valid():
+        messages.error(request, "Give the list a name.")
+    else:
         try:
             query = {k: v for k, v in request.GET.items() if v and k != "after"}
             services.saved_list_create(owner=request.user, name=form.cleaned_data["name"], filters=query)
             messages.success(request, f"Saved the list “{form.cleaned_data['name']}”.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, "Give the list a name.")
     return redirect(f"{reverse('crm:targets')}?{request.GET.urlencode()}")
 
 

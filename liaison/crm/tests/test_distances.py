@@ -122,3 +122,21 @@ def test_referrers_in_one_zip_code_are_ranked_by_name(client_for, liaison, manha
     for name in ("Carter", "Adams", "Baker"):
         ReferrerFactory(last_name=name, practice=PracticeFactory(zip_code="10011"))
     assert listed(client_for(liaison)) == ["Adams", "Baker", "Carter"]
+
+
+def test_the_admin_refuses_an_unknown_zip_by_name_and_measures_again_after_a_bulk_delete(client_for, admin, two):
+    near, brook = two
+    client = client_for(admin)
+    response = client.post(
+        "/admin/crm/cliniclocation/add/", {"name": "Nowhere", "zip_code": "00000", "is_active": "on"}
+    )
+    assert response.status_code == 200 and "00000 is not a US ZIP code we know." in response.content.decode()
+    assert ClinicLocation.objects.count() == 1
+    assert client.post("/admin/crm/cliniclocation/add/", {"name": "Brooklyn", "zip_code": "11201",
+                                                          "is_active": "on"}).status_code == 302  # fmt: skip
+    assert miles(brook) == 0
+    brooklyn = ClinicLocation.objects.get(zip_code="11201")
+    delete = {"action": "delete_selected", "_selected_action": [brooklyn.pk], "post": "yes"}
+    response = client.post("/admin/crm/cliniclocation/", delete)
+    assert response.status_code == 302 and not ClinicLocation.objects.filter(pk=brooklyn.pk).exists()
+    assert miles(brook) > 3  # measured again from Chelsea

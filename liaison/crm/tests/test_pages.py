@@ -198,3 +198,35 @@ def test_the_demo_seeds_every_stage(liaison):
     assert {Stage.TARGET, Stage.CONTACTED, Stage.MET} <= stages
     assert Stage.COOLING in stages or Stage.DORMANT in stages
     assert Interaction.objects.exists() and Meeting.objects.exists() and Task.objects.exists()
+
+
+def test_a_second_open_quarterly_meeting_task_is_refused_by_name(client_for, liaison, nearby):
+    client = client_for(liaison)
+    url = f"/crm/referrers/{nearby[0].pk}/"
+    task = {"action": "task", "kind": "quarterly_meeting", "title": "Book the quarter's meeting",
+            "due_at": "2031-01-10T10:00"}  # fmt: skip
+    assert client.post(url, task).status_code == 302
+    before = Task.objects.count()
+    response = client.post(url, task)
+    assert response.status_code == 400
+    assert "already an open “Quarterly meeting” task" in response.content.decode()
+    assert Task.objects.count() == before
+
+
+def test_the_first_referral_protocol_cannot_be_added_by_hand(client_for, liaison, nearby):
+    before = Task.objects.count()
+    task = {"action": "task", "kind": "first_referral_thanks", "title": "Thanks", "due_at": "2031-01-10T10:00"}
+    response = client_for(liaison).post(f"/crm/referrers/{nearby[0].pk}/", task)
+    assert response.status_code == 400
+    assert Task.objects.count() == before
+
+
+def test_saving_a_list_with_bad_filters_or_a_name_in_use_says_which_and_saves_nothing(client_for, liaison):
+    client = client_for(liaison)
+    response = client.post("/crm/targets/save/?min_size=9&max_size=2", {"name": "Big practices"}, follow=True)
+    assert "fix the filters first" in response.content.decode() and "At most (clinicians)" in response.content.decode()
+    assert not SavedList.objects.exists()
+    client.post("/crm/targets/save/?source_type=psychiatry", {"name": "Psychiatrists"})
+    response = client.post("/crm/targets/save/?source_type=primary_care", {"name": "Psychiatrists"}, follow=True)
+    assert "already have a list called “Psychiatrists”" in response.content.decode()
+    assert list(SavedList.objects.values_list("filters", flat=True)) == [{"source_type": "psychiatry"}]
