@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -39,8 +40,8 @@ class ProtocolRule(models.Model):
         ordering = ["shared_care_model", "id"]
         constraints = [
             models.UniqueConstraint(fields=["trigger", "shared_care_model"], name="protocol_rule_unique"),
-            models.CheckConstraint(
-                condition=~Q(trigger="acute_sessions") | Q(every_n_sessions__gte=1),
+            models.CheckConstraint(  # NULL would pass a bare ">= 1": say "not null" too
+                condition=~Q(trigger="acute_sessions") | Q(every_n_sessions__isnull=False, every_n_sessions__gte=1),
                 name="protocol_rule_sessions_need_n",
             ),
         ]
@@ -49,6 +50,10 @@ class ProtocolRule(models.Model):
         return (
             f"{self.get_shared_care_model_display()}: {self.get_trigger_display()} → {self.get_letter_type_display()}"
         )
+
+    def clean(self):
+        if self.trigger == "acute_sessions" and not self.every_n_sessions:
+            raise ValidationError({"every_n_sessions": "Say after how many sessions each treatment update is owed."})
 
 
 class CommsSettings(models.Model):

@@ -159,6 +159,9 @@ def _require(by, roles, what: str) -> None:
         raise ValidationError({"__all__": [f"{what} is not part of your role."]})
 
 
+NO_LONGER_OWED = "This letter is no longer owed (the referral's course changed); nothing was drafted or sent."
+
+
 def letter_draft(*, due: DueCommunication, by) -> Letter:
     """The letter for an owed communication, drafted from the record on first call (later calls return it).
     A template that names a missing field leaves the reason on the work queue and writes no letter."""
@@ -166,6 +169,8 @@ def letter_draft(*, due: DueCommunication, by) -> Letter:
     existing = Letter.objects.filter(due=due).first()
     if existing is not None:
         return existing
+    if due.status == DueStatus.CANCELLED:
+        raise ValidationError({"__all__": [NO_LONGER_OWED]})
     referral = Referral.objects.select_related("patient", "referrer", "referrer__practice").get(pk=due.referral_id)
     try:
         facts = letters.letter_context(referral, due)
@@ -233,9 +238,11 @@ def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
     signers = LETTER_WRITERS if letter.letter_type in ADMINISTRATIVE_LETTERS else CLINICAL_SIGNERS
     errors: dict[str, list[str]] = {}
     if getattr(by, "role", None) not in signers:
-        errors["__all__"] = ["A clinician signs this letter."]
+        errors.setdefault("__all__", []).append("A clinician signs this letter.")
     if letter.is_frozen:
-        errors["__all__"] = ["This letter is already signed."]
+        errors.setdefault("__all__", []).append("This letter is already signed.")
+    if DueCommunication.objects.filter(pk=letter.due_id, status=DueStatus.CANCELLED).exists():
+        errors.setdefault("__all__", []).append(NO_LONGER_OWED)
     gaps = letters.placeholders(letter.body)
     if gaps:
         errors["body"] = [f"Fill in before signing: {'; '.join(gaps)}."]
@@ -257,7 +264,10 @@ def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
             message_id=f"<letter-{letter.pk}.{referral.pk}@{_mail_domain()}>",
             next_attempt_at=at,
         )
-        DueCommunication.objects.filter(pk=letter.due_id).update(status=DueStatus.APPROVED, problem="")
+        if not DueCommunication.objects.filter(pk=letter.due_id, status__in=PENDING).update(
+            status=DueStatus.APPROVED, problem=""
+        ):
+            raise ValidationError({"__all__": [NO_LONGER_OWED]})  # cancelled meanwhile: the signature is undone
         audit_log(
             actor=by,
             action="letter_approve",

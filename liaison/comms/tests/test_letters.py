@@ -130,3 +130,40 @@ def test_pdf_contains_the_patient_the_scores_and_the_signature(protocol, clinic)
     assert "22 / 27" in text and "13 / 27" in text and "Partial response" in text
     assert "2 of 6 planned" in text
     assert "Signed: Nadia Okafor, Treating clinician" in text
+
+
+def test_a_letter_no_longer_owed_is_neither_drafted_nor_signed(ack):
+    due, coordinator, _ = ack
+    letter = services.letter_draft(due=due, by=coordinator)
+    DueCommunication.objects.filter(pk=due.pk).update(status="cancelled")  # the course changed: not owed now
+    with pytest.raises(ValidationError, match="no longer owed"):
+        services.letter_approve(letter=letter, by=coordinator)  # an acknowledgment: the coordinator may sign
+    letter.refresh_from_db()
+    assert letter.status == "draft" and not Outbox.objects.exists()
+
+    other = DueCommunication.objects.create(
+        referral=due.referral, key="other", rule=due.rule, letter_type=due.letter_type, status="cancelled",
+        triggered_at=due.triggered_at, due_at=due.due_at, owner_role=due.owner_role,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="no longer owed"):
+        services.letter_draft(due=other, by=coordinator)
+    assert not Letter.objects.filter(due=other).exists()
+
+
+def test_a_sessions_rule_needs_its_number_in_the_admin_and_in_the_database(client_for, admin):
+    from django.db import IntegrityError
+
+    from liaison.comms.models import ProtocolRule
+
+    rule = ProtocolRule.objects.filter(trigger="acute_sessions").first()
+    response = client_for(admin).post(f"/admin/comms/protocolrule/{rule.pk}/change/", {
+        "trigger": rule.trigger, "shared_care_model": rule.shared_care_model, "letter_type": rule.letter_type,
+        "recipient": rule.recipient, "owner_role": rule.owner_role, "deadline_kind": rule.deadline_kind,
+        "deadline_hours": rule.deadline_hours, "every_n_sessions": "", "active": "on",
+    })  # fmt: skip
+    assert response.status_code == 200 and "after how many sessions" in response.content.decode()
+    before = rule.every_n_sessions
+    rule.refresh_from_db()
+    assert rule.every_n_sessions == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProtocolRule.objects.filter(pk=rule.pk).update(every_n_sessions=None)
