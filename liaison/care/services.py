@@ -73,9 +73,10 @@ def _date_errors(referral: Referral, on: date | None, field: str, at: datetime) 
 
 
 def _raise_alert(*, referral: Referral, kind: str, summary: str, at: datetime, by=None, **links) -> SafetyAlert:
+    """The alert and its audit row. The safety letter it makes owed comes from the one recompute each public
+    service runs at its end (assessment_record, session_record, questionnaire_submit)."""
     alert = SafetyAlert.objects.create(referral=referral, kind=kind, summary=summary, raised_at=at, **links)
     audit_log(actor=by, action="alert_raised", obj=alert, patient_id=referral.patient_id, detail={"kind": kind})
-    comms_services.communications_recompute(referral=referral, at=at)
     return alert
 
 
@@ -131,7 +132,9 @@ def assessment_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        return _save_score(referral=referral, clean=clean, taken_on=taken_on, source=source, by=by, at=at)
+        assessment = _save_score(referral=referral, clean=clean, taken_on=taken_on, source=source, by=by, at=at)
+        comms_services.communications_recompute(referral=referral, at=at)
+    return assessment
 
 
 def alert_acknowledge(*, alert: SafetyAlert, by, note: str, at: datetime | None = None) -> SafetyAlert:
@@ -381,7 +384,7 @@ def questionnaire_submit(
         if not used:
             raise LinkRefused("used")
         audit_log(actor=None, action="questionnaire_submitted", obj=link, patient_id=referral.patient_id)
-        return [
+        saved = [
             _save_score(
                 referral=referral,
                 clean=c,
@@ -392,3 +395,5 @@ def questionnaire_submit(
             )
             for c in clean
         ]
+        comms_services.communications_recompute(referral=referral, at=at)
+    return saved
