@@ -183,6 +183,10 @@ else:
 # A new referral's follow-up (the referrer's relationship and health, the letters it makes owed): "worker"
 # records it in the intake transaction and the background worker runs it seconds later, so intake stays
 # quick; "inline" runs it inside the intake request (no worker needed, slower intake). Decision 0010.
+# Who runs background work: "builtin" (the thread of `liaison demo`, or `liaison run_worker`) or "celery".
+WORKER = env("LIAISON_WORKER", "builtin")
+if WORKER not in ("builtin", "celery"):
+    raise ImproperlyConfigured(f"LIAISON_WORKER must be builtin or celery, not {WORKER!r}")
 INTAKE_FOLLOWUP = env("LIAISON_INTAKE_FOLLOWUP", "worker")
 if INTAKE_FOLLOWUP not in ("worker", "inline"):
     raise ImproperlyConfigured(f"LIAISON_INTAKE_FOLLOWUP must be worker or inline, not {INTAKE_FOLLOWUP!r}")
@@ -202,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): the session ends after this many idle minutes.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", "15")
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(f"SESSION_IDLE_MINUTES must be at least 1, not {SESSION_IDLE_MINUTES}")
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -241,10 +247,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Liaison <liaison@localhost>")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
 
+LOG_LEVEL = env("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

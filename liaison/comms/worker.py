@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 
+from django.conf import settings
 from django.db import close_old_connections
 
 from liaison.comms import services
@@ -63,7 +64,7 @@ def wake() -> None:
 
 def notify(outbox_id: int | None = None) -> None:
     """A letter was approved: wake the built-in worker, or hand the row to Celery when that is the mode."""
-    if os.environ.get("LIAISON_WORKER", "builtin") == "celery":
+    if settings.WORKER == "celery":
         from liaison.comms.tasks import deliver_outbox
 
         deliver_outbox.delay(outbox_id)

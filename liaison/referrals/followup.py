@@ -8,9 +8,9 @@ inside the intake transaction instead (no worker needed; the test suite and the 
 Running a follow-up twice is harmless: each step is written to be repeated. Decision 0010."""
 
 import logging
-import os
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -46,7 +46,7 @@ def followup_owe(referral: Referral) -> None:
 
 def notify() -> None:
     """Wake the built-in worker, or queue the Celery task when that is the mode."""
-    if os.environ.get("LIAISON_WORKER", "builtin") == "celery":
+    if settings.WORKER == "celery":
         from liaison.referrals.tasks import run_followups
 
         run_followups.delay()

@@ -111,12 +111,12 @@ def redis_up() -> bool:
 
 @pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
 @pytest.mark.django_db(transaction=True)
-def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch):
+def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch, settings):
     broker = "redis://127.0.0.1:6379/7"
     from liaison.celery import app
 
     monkeypatch.setattr(app.conf, "broker_url", broker)
-    monkeypatch.setenv("LIAISON_WORKER", "celery")
+    settings.WORKER = "celery"
     app.connection_for_write().default_channel.client.flushdb()
     env = child_env(smtp_inbox, CELERY_BROKER_URL=broker, LIAISON_WORKER="celery")
     cmd = [

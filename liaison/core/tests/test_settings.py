@@ -93,6 +93,9 @@ def test_a_missing_secret_key_file_is_named(tmp_path):
         ({"DATABASE_URL": "not a database"}, "DATABASE_URL is not a database address Liaison understands"),
         ({"SESSION_IDLE_MINUTES": "fifteen"}, "SESSION_IDLE_MINUTES must be a whole number, not 'fifteen'"),
         ({"LIAISON_INTAKE_FOLLOWUP": "later"}, "LIAISON_INTAKE_FOLLOWUP must be worker or inline, not 'later'"),
+        ({"LIAISON_WORKER": "Celery!"}, "LIAISON_WORKER must be builtin or celery, not 'Celery!'"),
+        ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES must be at least 1, not 0"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not 'LOUD'"),
         (
             {"DATABASE_URL": "postgres://liaison@db/liaison", "DATABASE_RANDOM_PAGE_COST": "cheap"},
             "DATABASE_RANDOM_PAGE_COST must be a number, not 'cheap'",

@@ -40,10 +40,10 @@ def test_intake_owes_the_follow_up_and_wakes_the_worker_after_commit(django_capt
     assert not Task.objects.filter(kind__in=FIRST_REFERRAL_KINDS).exists()
 
 
-def test_celery_mode_queues_the_task(monkeypatch, django_capture_on_commit_callbacks):
+def test_celery_mode_queues_the_task(settings, django_capture_on_commit_callbacks):
     from liaison.referrals import tasks
 
-    monkeypatch.setenv("LIAISON_WORKER", "celery")
+    settings.WORKER = "celery"
     with mock.patch.object(tasks.run_followups, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
         _first_referral()
     delay.assert_called_once_with()
@@ -139,10 +139,10 @@ def test_a_self_referral_is_followed_up_without_a_referrer():
     assert not Relationship.objects.exists() and not Health.objects.exists()
 
 
-def test_a_broker_that_is_down_does_not_fail_the_intake(monkeypatch, django_capture_on_commit_callbacks):
+def test_a_broker_that_is_down_does_not_fail_the_intake(settings, django_capture_on_commit_callbacks):
     from liaison.referrals import tasks
 
-    monkeypatch.setenv("LIAISON_WORKER", "celery")
+    settings.WORKER = "celery"
     failing = mock.patch.object(tasks.run_followups, "delay", side_effect=ConnectionError("broker down"))
     with failing, django_capture_on_commit_callbacks(execute=True):
         referral = _first_referral()  # no exception: the wake-up is logged and the drain runs it
