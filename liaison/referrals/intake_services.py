@@ -101,9 +101,13 @@ def intake_submit(*, by, referrer_data: dict | None, patient, referral, diagnose
 def duplicate_resolve(*, flag: DuplicateFlag, by, merge: bool) -> DuplicateFlag:
     """A person's decision on a possible duplicate: merge (the newer referral is cancelled as a
     duplicate of the open one, with a note on the kept one's timeline) or dismiss (not the same patient)."""
+    decided = ValidationError({"flag": "This possible duplicate has already been decided."})
     if flag.status != DuplicateStatus.OPEN:
-        raise ValidationError({"flag": "This possible duplicate has already been decided."})
+        raise decided
     with transaction.atomic():
+        # Decided once: two people deciding at the same moment are settled by the flag's row lock.
+        if not DuplicateFlag.objects.select_for_update().filter(pk=flag.pk, status=DuplicateStatus.OPEN).exists():
+            raise decided
         if merge:
             kept = flag.existing
             services.referral_transition(

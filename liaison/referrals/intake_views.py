@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from liaison.accounts.choices import Role
 from liaison.core.audit import audit_log, client_address
 from liaison.core.permissions import role_required
-from liaison.referrals import icd10, intake_services, portal_queries, queries
+from liaison.referrals import icd10, intake_services, portal_queries, queries, services
 from liaison.referrals.choices import IntakeChannel
 from liaison.referrals.intake_forms import (
     ADEQUATE_HELP,
@@ -220,11 +220,17 @@ def duplicate_decide(request, pk: int, flag_id: int):
     flag = get_object_or_404(
         DuplicateFlag.objects.select_related("existing", "referral"), pk=flag_id, referral=referral
     )
-    merge = request.POST.get("decision") == "merge"
+    decision = request.POST.get("decision")
+    if decision not in ("merge", "dismiss"):
+        messages.error(request, "Choose “Same patient: merge” or “Different patient”.")
+        return redirect("referrals:detail", pk=pk)
+    merge = decision == "merge"
     try:
         intake_services.duplicate_resolve(flag=flag, by=request.user, merge=merge)
-    except ValidationError as exc:
+    except ValidationError as exc:  # already decided, or the referral can no longer be cancelled
         messages.error(request, " ".join(exc.messages))
+    except services.TransitionConflict as exc:
+        messages.error(request, str(exc))
     else:
         done = f"merged into {flag.existing.reference}" if merge else "marked as a different patient"
         messages.success(request, f"{referral.reference} {done}.")

@@ -319,6 +319,29 @@ def test_a_duplicate_is_flagged_and_merged_only_when_a_person_confirms(client_fo
     assert (second.status, second.is_open, flag.status) == ("cancelled", False, "merged")
 
 
+def test_a_duplicate_decision_must_be_one_of_the_two_and_is_taken_once(client_for, coordinator, bob, alices_referral):
+    patient = alices_referral.patient
+    again = PatientDataFactory(
+        first_name=patient.first_name, last_name=patient.last_name + "e", date_of_birth=patient.date_of_birth
+    )
+    second = receive_referral(patient=again, referral=ReferralDataFactory(referrer=bob.referrer))
+    flag = DuplicateFlag.objects.get(referral=second)
+    url = reverse("intake:duplicate", args=[second.pk, flag.pk])
+    client = client_for(coordinator)
+    for bad in ({}, {"decision": "maybe"}):
+        page = client.post(url, bad, follow=True).content.decode()
+        assert "Choose “Same patient: merge” or “Different patient”" in page
+        flag.refresh_from_db()
+        assert flag.status == "open"
+    client.post(url, {"decision": "dismiss"})
+    flag.refresh_from_db()
+    assert flag.status == "dismissed"
+    page = client.post(url, {"decision": "merge"}, follow=True).content.decode()
+    assert "already been decided" in page
+    second.refresh_from_db()
+    assert second.is_open  # the late "merge" cancelled nothing
+
+
 @pytest.mark.django_db
 def test_a_different_patient_is_not_flagged(alices_referral):
     other = PatientDataFactory(
