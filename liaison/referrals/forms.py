@@ -142,9 +142,32 @@ DiagnosisFormSet = forms.formset_factory(DiagnosisForm, extra=2, max_num=10)
 TrialFormSet = forms.formset_factory(TrialForm, extra=3, max_num=20)
 
 
+def filled_forms(formset) -> list:
+    """The row forms a person actually filled in (blank extra rows are skipped), in order."""
+    return [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
 def filled(formset) -> list[dict]:
-    """The rows a person actually filled in (blank extra rows are skipped)."""
-    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    return [f.cleaned_data for f in filled_forms(formset)]
+
+
+def put_back(exc: ValidationError, forms: dict, rows: dict[str, list]) -> None:
+    """File each `part.field` error from referral_receive on the form that shows that field. `forms` maps a
+    part ("patient", "referral", "referrer", "attachments") to its form; `rows` maps "diagnoses" and "trials"
+    to the row forms whose rows were sent, in order, so that `trials.1` lands on the second row the person
+    filled in, whatever blank rows came before it. Whatever has no form of its own goes to the referral form."""
+    for key, messages in exc.message_dict.items():
+        part, _, field = key.partition(".")
+        if part in rows:
+            index, _, field = field.partition(".")
+            sent = rows[part]
+            form = sent[int(index)] if index.isdigit() and int(index) < len(sent) else forms["referral"]
+        elif part == "attachments" and "attachments" in forms:
+            form, field = forms["attachments"], "files"
+        else:
+            form = forms.get(part, forms["referral"])
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class TransitionForm(forms.Form):

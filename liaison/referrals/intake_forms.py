@@ -114,12 +114,21 @@ IntakeDiagnosisFormSet = forms.formset_factory(IntakeDiagnosisForm, extra=1, max
 IntakeTrialFormSet = forms.formset_factory(IntakeTrialForm, extra=2, max_num=20, absolute_max=20)
 
 
+def trial_forms(formset) -> list:
+    """The trial rows a referrer changed from blank, in order (what trial_rows sends)."""
+    return [f for f in formset.forms if f.has_changed() and f.cleaned_data]
+
+
 def trial_rows(formset) -> list[dict]:
-    return [f.trial_data() for f in formset.forms if f.has_changed() and f.cleaned_data]
+    return [f.trial_data() for f in trial_forms(formset)]
+
+
+def diagnosis_forms(formset) -> list:
+    return [f for f in formset.forms if f.cleaned_data]
 
 
 def diagnosis_rows(formset) -> list[dict]:
-    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
+    return [f.cleaned_data for f in diagnosis_forms(formset)]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -14,6 +14,7 @@ from liaison.core.audit import audit_log, client_address
 from liaison.core.permissions import role_required
 from liaison.referrals import icd10, intake_services, portal_queries, queries, services
 from liaison.referrals.choices import IntakeChannel
+from liaison.referrals.forms import put_back
 from liaison.referrals.intake_forms import (
     ADEQUATE_HELP,
     AttachmentsForm,
@@ -23,7 +24,9 @@ from liaison.referrals.intake_forms import (
     PublicPatientForm,
     ReferrerDetailsForm,
     SelfReferralForm,
+    diagnosis_forms,
     diagnosis_rows,
+    trial_forms,
     trial_rows,
 )
 from liaison.referrals.intake_models import Attachment, DuplicateFlag
@@ -103,24 +106,11 @@ def _submit_clinician(request, referrer_user, parts):
             attachments=parts["attachments_form"].attachment_data(),
         )
     except ValidationError as exc:
-        _put_back(exc, parts)
+        forms = {"referrer": parts["referrer_form"], "patient": parts["patient_form"],
+                 "referral": parts["referral_form"], "attachments": parts["attachments_form"]}  # fmt: skip
+        rows = {"diagnoses": diagnosis_forms(parts["diagnoses"]), "trials": trial_forms(parts["trials"])}
+        put_back(exc, forms, rows)
         return None
-
-
-def _put_back(exc: ValidationError, parts: dict) -> None:
-    """File each `part.field` error from the services on the form that shows that field."""
-    targets = {"referrer": "referrer_form", "patient": "patient_form", "referral": "referral_form"}
-    for key, msgs in exc.message_dict.items():
-        part, _, rest = key.partition(".")
-        if part in ("diagnoses", "trials"):
-            index, _, field = rest.partition(".")
-            form = parts[part].forms[int(index)] if int(index) < len(parts[part].forms) else parts["referral_form"]
-        elif part == "attachments":
-            form, field = parts["attachments_form"], "files"
-        else:
-            form, field = parts.get(targets.get(part, "referral_form")) or parts["referral_form"], rest
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
 
 
 def self_refer(request):
@@ -141,7 +131,7 @@ def self_refer(request):
                     channel=IntakeChannel.SELF,
                 )
             except ValidationError as exc:
-                _put_back(exc, {"patient_form": patient_form, "referral_form": form})
+                put_back(exc, {"patient": patient_form, "referral": form}, {})
             else:
                 return redirect("intake:sent", token=signing.dumps(made.pk, salt=CONFIRM_SALT))
     context = {"patient_form": patient_form, "form": form, "posted": request.method == "POST"}

@@ -18,6 +18,8 @@ from liaison.referrals.forms import (
     TransitionForm,
     TrialFormSet,
     filled,
+    filled_forms,
+    put_back,
 )
 
 CLINIC_STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
@@ -180,23 +182,13 @@ def new(request):
                 channel=referral_form.cleaned_data["channel"],
             )
         except ValidationError as exc:
-            _put_back(exc, patient_form, referral_form, diagnoses, trials)
+            put_back(
+                exc,
+                {"patient": patient_form, "referral": referral_form},
+                {"diagnoses": filled_forms(diagnoses), "trials": filled_forms(trials)},
+            )
         else:
             messages.success(request, f"Referral {referral.reference} received.")
             return redirect("referrals:detail", pk=referral.pk)
     context = {"patient_form": patient_form, "referral_form": referral_form, "diagnoses": diagnoses, "trials": trials}
     return render(request, "referrals/new.html", context, status=400 if request.method == "POST" else 200)
-
-
-def _put_back(exc: ValidationError, patient_form, referral_form, diagnoses, trials) -> None:
-    """File the service's `part.field` errors on the form that shows that field."""
-    for key, msgs in exc.message_dict.items():
-        part, _, rest = key.partition(".")
-        if part in ("diagnoses", "trials"):
-            index, _, field = rest.partition(".")
-            target = (diagnoses if part == "diagnoses" else trials).forms[int(index)]
-        else:
-            target = patient_form if part == "patient" else referral_form
-            field = rest if part in ("patient", "referral") else None
-        for msg in msgs:
-            target.add_error(field if field in target.fields else None, msg)
