@@ -247,13 +247,3 @@ def test_open_alerts_go_to_the_treating_clinician_or_to_all_when_none_is_assigne
     assert {a.referral_id for a in open_alerts(user=other)} == {theirs.pk, nobodys.pk}
     assert len(open_alerts(user=director)) == len(open_alerts(user=coordinator)) == 3
     assert open_alerts(user=liaison) == [] and open_alerts(user=alice) == []
-
-
-def test_the_safety_concern_handoff_describes_a_due_communication(accepted, record):
-    from liaison.care.handoff import safety_concern
-
-    record(accepted, "acute", date(2025, 2, 10), phq9=phq9(10, item9=3))
-    concern = safety_concern(SafetyAlert.objects.get())
-    assert concern.kind == "safety_concern" and concern.referral_id == accepted.pk
-    assert concern.recipient_id == accepted.assigned_clinician_id and concern.due_at == concern.raised_at
-    assert "item 9" in concern.summary

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if Referral.objects.exists() and not reset:
             self.stdout.write("The database already holds referrals; serving them as they are.")
             return demo_logins(referrals=Referral.objects.count())
-        self.stdout.write("Loading the demo network (a minute or so)…")
+        self.stdout.write("Loading the demo network (about fifteen seconds)…")
         try:
             return build_demo_network(seed=seed, reset=reset)
         except DemoRefused as exc:
