@@ -93,7 +93,8 @@ def _from_nppes(raw: dict) -> dict:
     zip_digits = _digits(data["zip_code"])
     data["zip_code"] = zip_digits.zfill(9)[:5] if len(zip_digits) > 5 else zip_digits.zfill(5) if zip_digits else ""
     data["phone"] = _digits(data["phone"])
-    codes = [(raw.get(f"Healthcare Provider Taxonomy Code_{i}") or "").strip() for i in range(1, NPPES_TAXONOMY_SLOTS)]
+    slots = range(1, NPPES_TAXONOMY_SLOTS + 1)
+    codes = [(raw.get(f"Healthcare Provider Taxonomy Code_{i}") or "").strip() for i in slots]
     primary = [
         code for i, code in enumerate(codes, 1)
         if code and (raw.get(f"Healthcare Provider Primary Taxonomy Switch_{i}") or "").strip() == "Y"

@@ -7,9 +7,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from liaison.crm.choices import (
+    CONCERN_CATEGORY,
     FIRST_REFERRAL_KINDS,
     ONE_OPEN_KINDS,
     Cause,
+    ConcernCategory,
     ConcernTag,
     Flag,
     InteractionKind,
@@ -186,6 +188,11 @@ class Concern(models.Model):
 
     def __str__(self) -> str:
         return self.get_tag_display()
+
+    @property
+    def category(self) -> str:
+        """Knowledge, trust, practical or relationship: the kind of barrier, for the playbook."""
+        return ConcernCategory(CONCERN_CATEGORY[self.tag]).label
 
 
 class Task(models.Model):

@@ -230,7 +230,7 @@ def meeting_record(*, meeting: Meeting, by, notes: dict, next_step: str = "", co
         if tag not in ConcernTag.values:
             errors[f"concerns.{i}"] = ["Choose the concern from the list."]
     if held and meeting.starts_at > timezone.now():
-        errors["status"] = ["This meeting has not started yet; record it once it has happened."]
+        errors["held"] = ["This meeting has not started yet; record it once it has happened."]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

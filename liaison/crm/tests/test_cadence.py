@@ -130,3 +130,20 @@ def test_logging_outreach_moves_a_target_to_contacted(rel, liaison):
     rel.refresh_from_db()
     assert rel.stage == Stage.CONTACTED
     assert rel.interactions.filter(kind="stage").exists()
+
+
+def test_a_meeting_not_yet_begun_cannot_be_recorded_as_held_and_nothing_is_written(rel, liaison):
+    meeting = services.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 + timedelta(hours=1))
+    tasks = Task.objects.count()
+    with time_machine.travel(T0 - timedelta(days=1), tick=False), pytest.raises(ValidationError) as exc:
+        services.meeting_record(meeting=meeting, by=liaison, notes={}, next_step="", concerns=[("nonsense", "")])
+    assert set(exc.value.message_dict) == {"held", "concerns.0"}
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.SCHEDULED and Task.objects.count() == tasks
+
+
+def test_the_refresh_command_refuses_a_chunk_of_nothing():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--chunk must be at least 1, not 0."):
+        call_command("refresh_relationships", "--chunk", "0")

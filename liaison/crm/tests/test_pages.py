@@ -230,3 +230,18 @@ def test_saving_a_list_with_bad_filters_or_a_name_in_use_says_which_and_saves_no
     response = client.post("/crm/targets/save/?source_type=primary_care", {"name": "Psychiatrists"}, follow=True)
     assert "already have a list called “Psychiatrists”" in response.content.decode()
     assert list(SavedList.objects.values_list("filters", flat=True)) == [{"source_type": "psychiatry"}]
+
+
+def test_the_fifteenth_nppes_taxonomy_slot_is_read_too():
+    raw = {"Healthcare Provider Taxonomy Code_15": "2084P0800X", "Healthcare Provider Primary Taxonomy Switch_15": "Y",
+           "Healthcare Provider Taxonomy Code_1": "207Q00000X"}  # fmt: skip
+    assert importer._from_nppes(raw)["taxonomy_code"] == "2084P0800X"
+
+
+def test_a_concern_shows_its_kind_of_barrier(client_for, liaison, nearby):
+    from liaison.crm.models import Concern
+
+    relationship = Relationship.objects.get_or_create(referrer=nearby[0])[0]
+    Concern.objects.create(relationship=relationship, tag="losing_patient", raised_at=timezone.now())
+    page = client_for(liaison).get(f"/crm/referrers/{nearby[0].pk}/").content.decode()
+    assert 'Fear of losing the patient</strong> <span class="muted small">(trust)</span>' in page
