@@ -226,3 +226,31 @@ def test_me_says_who_the_token_acts_for(
 def test_me_needs_a_token(anonymous_client, api_client):
     assert anonymous_client.get("/api/v1/me").status_code == 401
     assert api_client("lia_not-a-real-token").get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nobody", "Riverside EHR"], "username: there is no account called 'nobody'."),
+        (["cora", "Riverside EHR"], "user: API tokens are for referring clinicians"),
+        (["alice", "  "], "name: Name the system that will use the token."),
+    ],
+)
+def test_the_command_names_what_is_wrong_and_makes_no_token(alice, coordinator, args, message):
+    from django.core.management import CommandError, call_command
+
+    from liaison.accounts.models import ApiToken
+
+    with pytest.raises(CommandError, match=message):
+        call_command("api_token", *args)
+    assert not ApiToken.objects.exists()
+
+
+def test_an_attachment_that_is_not_base64_is_named_and_nothing_is_written(api_client, token_for, alice):
+    client = api_client(token_for(alice))
+    before = counts()
+    response = post(client, body(attachments=[{"filename": "letter.pdf", "content_base64": "not base64 at all!"}]))
+    assert response.status_code == 422
+    assert response.json()["errors"]["attachments.0.content_base64"] == ["This is not base64-encoded content."]
+    assert counts() == before

@@ -147,3 +147,19 @@ def test_the_refresh_command_refuses_a_chunk_of_nothing():
 
     with pytest.raises(CommandError, match="--chunk must be at least 1, not 0."):
         call_command("refresh_relationships", "--chunk", "0")
+
+
+def test_a_relationship_edit_with_bad_values_names_each_and_changes_nothing(rel, liaison, coordinator):
+    before = (rel.stage, rel.owner_id, rel.enthusiasm)
+    with pytest.raises(ValidationError) as exc:
+        services.relationship_update(
+            relationship=rel, by=liaison, stage="best_friends",
+            data={"owner": coordinator, "enthusiasm": 9, "referrer": None},
+        )  # fmt: skip
+    assert set(exc.value.message_dict) == {"stage", "owner", "enthusiasm", "referrer"}
+    rel.refresh_from_db()
+    assert (rel.stage, rel.owner_id, rel.enthusiasm) == before
+    assert not Interaction.objects.filter(relationship=rel, kind="stage").exists()
+    with pytest.raises(ValidationError, match="Choose the concern from the list."):
+        services.concern_add(relationship=rel, by=liaison, tag="vibes")
+    assert not rel.concerns.exists()
