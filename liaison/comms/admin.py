@@ -24,7 +24,12 @@ class ProtocolRuleAdmin(admin.ModelAdmin):
 
 @admin.register(CommsSettings)
 class CommsSettingsAdmin(admin.ModelAdmin):
+    """One row: CommsSettings.current() reads the first, so a second would be silently ignored."""
+
     list_display = ("__str__", "fax_gateway_domain", "from_email", "escalate_after_hours")
+
+    def has_add_permission(self, request):
+        return not CommsSettings.objects.exists()
 
 
 @admin.register(Holiday)

@@ -101,8 +101,13 @@ def letter_preview(request, pk):
     try:
         html = letters.render_html(letter, stylesheet_url=static("comms/letter.css"))
     except letters.LetterTemplateError as exc:
-        return HttpResponse(str(exc), status=500, content_type="text/plain; charset=utf-8")
+        return _template_problem(exc)
     return HttpResponse(html)
+
+
+def _template_problem(exc: "letters.LetterTemplateError") -> HttpResponse:
+    """A letter template that names a missing field: say which, as the work queue does."""
+    return HttpResponse(str(exc), status=500, content_type="text/plain; charset=utf-8")
 
 
 @role_required(*READERS)
@@ -111,7 +116,11 @@ def letter_pdf(request, pk):
     audit_log(
         actor=request.user, action="read", obj=letter, patient_id=letter.referral.patient_id, detail={"as": "pdf"}
     )
-    response = HttpResponse(letters.render_pdf(letter), content_type="application/pdf")
+    try:
+        pdf = letters.render_pdf(letter)
+    except letters.LetterTemplateError as exc:
+        return _template_problem(exc)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{letter.referral.reference}-{letter.letter_type}.pdf"'
     return response
 

@@ -95,3 +95,28 @@ def test_builtin_worker_thread_starts_once():
     first.stop_event.set()
     worker._wake.set()
     first.join(5)
+
+
+def test_a_broken_template_names_the_missing_field_on_the_preview_and_the_pdf(cast, client_for, coordinator):
+    from unittest import mock
+
+    from liaison.comms import letters
+
+    _, ack = cast
+    client = client_for(coordinator)
+    client.post(f"/comms/due/{ack.pk}/letter/")
+    letter = DueCommunication.objects.get(pk=ack.pk).letter
+    broken = mock.patch.object(
+        letters, "render_html", side_effect=letters.LetterTemplateError("ack", ["referral.no_such"])
+    )
+    with broken:
+        for view in ("preview", "pdf"):
+            response = client.get(f"/comms/letters/{letter.pk}/{view}/")
+            assert response.status_code == 500 and "referral.no_such" in response.content.decode(), view
+
+
+def test_the_communication_settings_stay_one_row(client_for, admin):
+    from liaison.comms.models import CommsSettings
+
+    CommsSettings.objects.create()
+    assert client_for(admin).get("/admin/comms/commssettings/add/").status_code == 403
