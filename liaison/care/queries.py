@@ -155,6 +155,16 @@ class Aggregate:
     def is_small(self) -> bool:
         return self.measured < SMALL_COUNT
 
+    @classmethod
+    def whole(cls, rows: list["Aggregate"]) -> "Aggregate | None":
+        """The practice's row: the sum of a grouping's rows (every treated referral is in exactly one)."""
+        if not rows:
+            return None
+        total = cls(key="practice", label="The practice")
+        for name in ("treated", "measured", "responders", "partial", "remitted"):
+            setattr(total, name, sum(getattr(r, name) for r in rows))
+        return total
+
     def add(self, result: outcomes.Outcome) -> None:
         self.treated += 1
         if result.current is None or result.response is None:
@@ -172,23 +182,22 @@ GROUPINGS = {
 }
 
 
-def _treated_referrals(user, since: date | None, until: date | None):
+def _treated_referrals(user, referrer_ids):
     if not user.is_authenticated or user.role not in AGGREGATE_READERS:
         return Referral.objects.none()
     treated = Session.objects.filter(kind__in=TREATED_KINDS)
-    if since:
-        treated = treated.filter(held_on__gte=since)
-    if until:
-        treated = treated.filter(held_on__lte=until)
+    if referrer_ids is not None:
+        treated = treated.filter(referral__referrer_id__in=referrer_ids)
     return Referral.objects.filter(pk__in=treated.values("referral_id"))
 
 
-def outcome_aggregates(*, user, by: str = "practice", since: date | None = None, until: date | None = None):
+def outcome_aggregates(*, user, by: str = "practice", referrer_ids: list[int] | None = None):
     """Treated referrals and their response and remission rates, per referrer, per source type or for the
-    practice. Counts only, never a patient: liaisons may read this. Rows with few outcomes are marked small."""
+    practice (or only these referrers'). Counts only, never a patient: liaisons may read this. Rows with few
+    outcomes are marked small."""
     if by not in GROUPINGS:
         raise ValueError(f"Group by one of {', '.join(GROUPINGS)}, not {by!r}.")
-    referrals = _treated_referrals(user, since, until)
+    referrals = _treated_referrals(user, referrer_ids)
     meta = {r["pk"]: r for r in referrals.values("pk", "source_type", "referrer_id")}
     phq9 = Assessment.objects.filter(referral_id__in=referrals.values("pk"), instrument=Instrument.PHQ9)
     scores = defaultdict(list)

@@ -140,8 +140,7 @@ def outcomes_page(request):
     by = request.GET.get("by", "source_type")
     by = by if by in queries.GROUPINGS else "source_type"
     rows = queries.outcome_aggregates(user=request.user, by=by)
-    practice = queries.outcome_aggregates(user=request.user, by="practice")
-    context = {"rows": rows, "practice": practice[0] if practice else None, "by": by, "small": queries.SMALL_COUNT}
+    context = {"rows": rows, "practice": queries.Aggregate.whole(rows), "by": by, "small": queries.SMALL_COUNT}
     return render(request, "care/outcomes.html", context)
 
 

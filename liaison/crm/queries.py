@@ -264,7 +264,7 @@ def measured_outcomes(*, user, referrer: Referrer):
     (`care.queries.outcome_aggregates`, counts only), or None when there is nothing measured."""
     from liaison.care.queries import outcome_aggregates
 
-    rows = outcome_aggregates(user=user, by="referrer")
+    rows = outcome_aggregates(user=user, by="referrer", referrer_ids=[referrer.pk])
     return next((row for row in rows if row.key == str(referrer.pk)), None)
 
 

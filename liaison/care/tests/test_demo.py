@@ -33,3 +33,12 @@ def test_treated_referrals_get_sessions_scores_and_two_item9_alerts(make_referra
     assert SafetyAlert.objects.filter(acknowledged_at__isnull=True).count() == 1
     practice = queries.outcome_aggregates(user=director, by="practice")[0]
     assert practice.treated == 12 and practice.measured == 12
+    for by in ("source_type", "referrer"):  # the outcomes page sums its rows for the practice line
+        whole = queries.Aggregate.whole(queries.outcome_aggregates(user=director, by=by))
+        assert (whole.treated, whole.measured, whole.responders, whole.remitted) == (
+            practice.treated, practice.measured, practice.responders, practice.remitted,
+        )  # fmt: skip
+    every = queries.outcome_aggregates(user=director, by="referrer")
+    one = every[0].key
+    (mine,) = queries.outcome_aggregates(user=director, by="referrer", referrer_ids=[int(one)])
+    assert (mine.key, mine.treated, mine.measured) == (one, every[0].treated, every[0].measured)
