@@ -18,6 +18,7 @@ from liaison.directory.models import Referrer
 from liaison.referrals import queries, services
 from liaison.referrals.choices import IntakeChannel
 from liaison.referrals.intake_models import IdempotencyKey
+from liaison.referrals.portal_queries import still_needed
 
 router = Router(tags=["referrals"], auth=TokenAuth())
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "phone", "email", "zip_code")
@@ -42,7 +43,7 @@ def referral_out(referral) -> dict:
             "resistance": screening.resistance,
             "safety": screening.safety,
             "findings": screening.findings,
-            "still_needed": [f["text"] for f in screening.findings if f["outcome"] == "missing"],
+            "still_needed": still_needed(referral),
         }
         if screening
         else None,
