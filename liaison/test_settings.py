@@ -14,8 +14,13 @@ INTAKE_FOLLOWUP = "inline"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Two checkouts testing on one machine at once each set their own suffix, so their test databases differ.
+_SUFFIX = os.environ.get("LIAISON_TEST_DB_SUFFIX", "")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that threads in the concurrency tests each get a real connection.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"liaison-test-{os.getuid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"liaison-test-{os.getuid()}{_SUFFIX}.sqlite3")
+    }
 else:
-    DATABASES["default"]["TEST"] = {"NAME": "liaison_test"}
+    DATABASES["default"]["TEST"] = {"NAME": f"liaison_test{_SUFFIX}"}
