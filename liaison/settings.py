@@ -7,12 +7,15 @@ LIAISON_MODE picks the safety rules, not the features:
 A bad value fails loudly at start-up with ImproperlyConfigured.
 """
 
+import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import holidays
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -89,6 +92,10 @@ try:
     ZoneInfo(TIME_ZONE)
 except (ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known time zone (e.g. America/New_York).") from None
+# The practice's state (two letters): its public holidays are days business-hour deadlines skip.
+CLINIC_STATE = env("CLINIC_STATE", "NY").strip().upper()
+if CLINIC_STATE not in holidays.US.subdivisions:
+    raise ImproperlyConfigured(f"CLINIC_STATE {CLINIC_STATE!r} is not a US state or territory code (e.g. NY).")
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
@@ -111,6 +118,12 @@ INSTALLED_APPS = [
     "ninja",
     "liaison.api",
     "liaison.comms",
+    # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0013).
+    # After our apps, so that our templates for their pages come first.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -120,11 +133,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "liaison.core.middleware.RequestContextMiddleware",
     "liaison.core.middleware.SecurityHeadersMiddleware",
+    "liaison.accounts.middleware.MFARequiredMiddleware",
+    # Last, as axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -191,6 +208,43 @@ INTAKE_FOLLOWUP = env("LIAISON_INTAKE_FOLLOWUP", "worker")
 if INTAKE_FOLLOWUP not in ("worker", "inline"):
     raise ImproperlyConfigured(f"LIAISON_INTAKE_FOLLOWUP must be worker or inline, not {INTAKE_FOLLOWUP!r}")
 
+# The store every web process shares: rate-limit counts (liaison.core.ratelimit) and sign-in limits. Redis when
+# CACHE_URL (or REDIS_URL) names one; otherwise a table in the database (made by `liaison migrate`), so several
+# gunicorn workers share their counts even without Redis.
+CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// address, not {CACHE_URL!r}")
+SHARED_CACHE = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "liaison"}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "liaison_cache",
+        # Counters must not be culled while they count: expired rows go first, live ones only past this many.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+)
+CACHES = {"default": SHARED_CACHE, "shared": SHARED_CACHE}
+
+# Request limits, counted in the shared store (liaison.core.ratelimit): over the limit, a 429 with Retry-After.
+
+
+def _limit(name: str, default: str) -> int:
+    value = envint(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, not {value}")
+    return value
+
+
+API_RATE_LIMIT = _limit("API_RATE_LIMIT", "120")  # requests per API token per minute
+FORM_RATE_LIMIT = _limit("FORM_RATE_LIMIT", "20")  # public referral form posts per address per window
+FORM_RATE_WINDOW = _limit("FORM_RATE_WINDOW", "600")  # seconds
+QUESTIONNAIRE_RATE_LIMIT = _limit("QUESTIONNAIRE_RATE_LIMIT", "30")  # questionnaire page loads per address
+QUESTIONNAIRE_RATE_WINDOW = _limit("QUESTIONNAIRE_RATE_WINDOW", "600")  # seconds
+# The largest request body read into memory (the API's JSON, a form's text fields; uploaded files are streamed):
+# an API referral with one 10 MB PDF, base64-encoded, fits. A larger one is answered 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = _limit("MAX_REQUEST_BYTES", str(16 * 1024 * 1024))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -202,7 +256,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate: keyboard walks, repeats, and the user's own names with digits are refused.
+    {"NAME": "liaison.accounts.passwords.GuessablePasswordValidator"},
 ]
+
+# Sign-in (decision 0013). axes comes first: it refuses a locked-out account or address before any password
+# is checked, and counts every failure in the database, so that every web process sees the same count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A second step at sign-in (an authenticator app's code or a passkey) for every account. On unless switched off
+# here; `liaison check --deploy` warns when it is off in production. The demo's own accounts may skip it.
+LIAISON_MFA_REQUIRED = envbool("LIAISON_MFA_REQUIRED", "true")
+ACCOUNT_ADAPTER = "liaison.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "liaison.accounts.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+# Password attempts are counted by axes (in the database); allauth's own limits still apply to MFA codes.
+ACCOUNT_RATE_LIMITS = {"login": None}
+MFA_ADAPTER = "liaison.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Liaison")
+# Passkeys need HTTPS, except on localhost; the demo and the tests run on plain HTTP there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = MODE != "production"
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "10")
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured(f"AXES_FAILURE_LIMIT must be at least 1, not {AXES_FAILURE_LIMIT}")
+# Minutes before a lock lifts by itself; 0 keeps it until an administrator unlocks it.
+AXES_COOLOFF_MINUTES = envint("AXES_COOLOFF_MINUTES", "30")
+if AXES_COOLOFF_MINUTES < 0:
+    raise ImproperlyConfigured(f"AXES_COOLOFF_MINUTES must be 0 (no cool-off) or more, not {AXES_COOLOFF_MINUTES}")
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES else None
+# Per account and, separately, per address: either one reaching the limit locks.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "liaison.core.audit.client_address"
+AXES_LOCKOUT_CALLABLE = "liaison.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): the session ends after this many idle minutes.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", "15")
@@ -221,11 +315,32 @@ SECURE_REFERRER_POLICY = "same-origin"
 BEHIND_PROXY = envbool("LIAISON_BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). A request from anywhere else is known
+# by its own address, whatever it claims (liaison.core.audit.client_address). Behind a proxy the default is the
+# proxy on this machine.
+try:
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(item, strict=False)
+        for item in envlist("TRUSTED_PROXIES", "127.0.0.1,::1" if BEHIND_PROXY else "")
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must list addresses or CIDR blocks (10.0.0.0/8): {exc}") from None
 if MODE == "production":
+    # HTTPS only, on by default: plain HTTP is redirected (the load balancer's health check excepted) and browsers
+    # are told by HSTS to use HTTPS for a year. Behind a proxy that ends TLS, set LIAISON_BEHIND_PROXY=true so the
+    # redirect sees the proxy's X-Forwarded-Proto; SECURE_SSL_REDIRECT=false only if the proxy redirects itself.
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    if SECURE_HSTS_SECONDS < 0:
+        raise ImproperlyConfigured(f"SECURE_HSTS_SECONDS must be 0 (off) or more, not {SECURE_HSTS_SECONDS}")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    # Preloading is the domain owner's call (browsers keep the list for months; decision 0012): off unless asked,
+    # and Django's reminder about it is silenced while it is off.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 STATIC_URL = "/static/"
 # Production serves collected files from STATIC_ROOT; the demo and the tests serve them from the apps directly.

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -5,25 +6,24 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from liaison.accounts.access import allowed
 from liaison.accounts.choices import Role
 from liaison.care import queries, services
 from liaison.care.forms import AcknowledgeForm, PatientQuestionnaireForm, ScoreForm, SessionForm
-from liaison.core.audit import audit_log
-from liaison.core.permissions import role_required
+from liaison.core import ratelimit
+from liaison.core.audit import audit_log, client_address
 from liaison.referrals.queries import referral_get, staff_choices
 from liaison.referrals.services import TransitionConflict
 
-CLINICAL = (Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
-SCORERS = (*CLINICAL, Role.COORDINATOR)
-LINK_SENDERS = (Role.COORDINATOR, *CLINICAL)
-ACKNOWLEDGERS = (Role.CLINICIAN, Role.DIRECTOR)
-AGGREGATE_READERS = (Role.LIAISON, Role.COORDINATOR, *CLINICAL)
 KIND_FOR_STATUS = {"accepted": "acute", "acute": "acute", "acute_complete": "maintenance", "maintenance": "maintenance"}
 LINK_REFUSALS = {
     "invalid": "This link is not valid. Please check you copied all of it, or ask the practice for a new one.",
     "expired": "This link has expired. Please ask the practice to send you a new one.",
     "used": "This questionnaire has already been filled in with this link. Thank you.",
 }
+TOO_MANY_TRIES = (
+    "This page has been opened too many times from your connection. Please wait a few minutes and try again."
+)
 
 
 def _referral(request, pk: int, action: str = "view"):
@@ -32,7 +32,7 @@ def _referral(request, pk: int, action: str = "view"):
     return referral
 
 
-@role_required(*CLINICAL)
+@allowed("care.session.record")
 def session_new(request, pk: int):
     referral = _referral(request, pk)
     clinicians = staff_choices(Role.CLINICIAN, Role.DIRECTOR)
@@ -59,7 +59,7 @@ def session_new(request, pk: int):
     return render(request, "care/session_form.html", {"referral": referral, "form": form}, status=status)
 
 
-@role_required(*SCORERS)
+@allowed("care.score.record")
 def score_new(request, pk: int):
     referral = _referral(request, pk)
     form = ScoreForm(request.POST or None, initial={"taken_on": queries.today()})
@@ -95,8 +95,8 @@ def _record_scores(request, referral, form) -> list[str]:
     return [{"phq9": "PHQ-9", "gad7": "GAD-7"}[name] for name, _ in given]
 
 
+@allowed("care.link.send")
 @require_POST
-@role_required(*LINK_SENDERS)
 def link_create(request, pk: int):
     referral = _referral(request, pk)
     try:
@@ -108,8 +108,8 @@ def link_create(request, pk: int):
     return render(request, "care/link_created.html", {"referral": referral, "link": link, "url": url})
 
 
+@allowed("care.alert.acknowledge")
 @require_POST
-@role_required(*ACKNOWLEDGERS)
 def alert_acknowledge(request, pk: int):
     alert = queries.alert_get(user=request.user, pk=pk)
     referral = referral_get(user=request.user, pk=alert.referral_id)
@@ -135,7 +135,7 @@ def _safe_next(request) -> bool:
     return request.POST.get("next", "") in (reverse("referrals:inbox"),)
 
 
-@role_required(*AGGREGATE_READERS)
+@allowed("care.outcomes")
 def outcomes_page(request):
     by = request.GET.get("by", "source_type")
     by = by if by in queries.GROUPINGS else "source_type"
@@ -144,9 +144,27 @@ def outcomes_page(request):
     return render(request, "care/outcomes.html", context)
 
 
+def _too_many_tries(request):
+    """Links are guessed by trying many: loads and answers per address are counted in the shared store."""
+    verdict = ratelimit.hit(
+        "questionnaire",
+        client_address(request),
+        limit=settings.QUESTIONNAIRE_RATE_LIMIT,
+        window=settings.QUESTIONNAIRE_RATE_WINDOW,
+    )
+    if verdict.allowed:
+        return None
+    response = render(request, "care/questionnaire_refused.html", {"message": TOO_MANY_TRIES}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+@allowed("questionnaire.answer")
 @never_cache
 def questionnaire(request, token: str):
     """The patient's page: anonymous, reachable only through a valid token; shows a first name and nothing else."""
+    if refused := _too_many_tries(request):
+        return refused
     try:
         link = services.questionnaire_link_check(token=token)
     except services.LinkRefused as refused:
@@ -178,3 +196,24 @@ def questionnaire(request, token: str):
     audit_log(actor=None, action="questionnaire_opened", obj=link, patient_id=patient.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "care/questionnaire.html", {"form": form, "first_name": patient.first_name}, status=status)
+
+
+@require_POST
+@allowed("care.item9.record")
+def item9_record(request, pk: int):
+    """Fill the gap of a PHQ-9 whose item 9 was not asked: a score's (`assessment` in the form) or the
+    referral's own PHQ-9."""
+    referral = _referral(request, pk, action="item9_record")
+    raw, assessment_id = request.POST.get("item9", ""), request.POST.get("assessment", "")
+    item9 = int(raw) if raw.isdigit() else raw
+    try:
+        if assessment_id:
+            assessment = queries.assessment_get(referral=referral, pk=assessment_id)
+            services.assessment_item9_record(assessment=assessment, by=request.user, item9=item9)
+        else:
+            services.referral_item9_record(referral=referral, by=request.user, item9=item9)
+    except ValidationError as exc:
+        messages.error(request, "Item 9 was not recorded: " + " ".join(_messages(exc)))
+    else:
+        messages.success(request, f"Item 9 recorded: {item9} of 3.")
+    return redirect(reverse("referrals:detail", args=[referral.pk]) + "#care")

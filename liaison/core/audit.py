@@ -15,11 +15,30 @@ current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", 
 
 
 def client_address(request: HttpRequest) -> str | None:
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """Who sent the request. REMOTE_ADDR, unless that is one of the TRUSTED_PROXIES: then X-Forwarded-For is read
+    from the right (each proxy appends the address it heard from) and the first address that is not one of ours is
+    the client. Anything left of it was written by the client and proves nothing; a hop that is not an address at
+    all stops the walk at the last proxy we trust."""
+    import ipaddress
+
+    def trusted(address: str) -> bool:
+        ip = ipaddress.ip_address(address)
+        return any(ip in network for network in settings.TRUSTED_PROXIES)
+
+    nearest = request.META.get("REMOTE_ADDR") or None
+    try:
+        if nearest is None or not trusted(nearest):
+            return nearest
+        for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            hop = hop.strip()
+            if not hop:
+                continue
+            if not trusted(hop):
+                return str(ipaddress.ip_address(hop))
+            nearest = hop
+    except ValueError:
+        pass
+    return nearest
 
 
 def audit_log(*, actor, action: str, obj=None, object_type: str = "", object_id="", patient_id=None, detail=None):

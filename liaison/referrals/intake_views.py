@@ -1,17 +1,18 @@
 """The public referral forms (no account needed), their confirmation page, the ICD-10 look-up,
 the referrer portal, and the staff's decisions on screening (duplicates) and attachments."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from liaison.accounts.access import allowed, out_of_scope
 from liaison.accounts.choices import Role
+from liaison.core import ratelimit
 from liaison.core.audit import audit_log, client_address
-from liaison.core.permissions import role_required
 from liaison.referrals import icd10, intake_services, portal_queries, queries, services
 from liaison.referrals.choices import IntakeChannel
 from liaison.referrals.forms import put_back
@@ -34,20 +35,16 @@ from liaison.referrals.models import Referral
 
 CONFIRM_SALT = "liaison.referrals.confirmation"
 CONFIRM_MAX_AGE = 2 * 60 * 60
-RATE_LIMIT = 20  # form posts per address per window
-RATE_WINDOW = 10 * 60
-CLINIC_STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
-OUTSIDE = (Role.REFERRER, Role.REFERRER_ADMIN)
 
 
-def _too_many(request) -> bool:
-    """A cheap per-address limit on public form posts."""
-    key = f"intake-rate:{client_address(request)}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        return cache.incr(key) > RATE_LIMIT
-    except ValueError:
-        return False
+def _too_many(request, message: str) -> HttpResponse | None:
+    """The public forms' limit per address, counted in the store every web process shares: a 429 when over."""
+    verdict = ratelimit.hit(
+        "intake", client_address(request), limit=settings.FORM_RATE_LIMIT, window=settings.FORM_RATE_WINDOW
+    )
+    if verdict.allowed:
+        return None
+    return HttpResponse(message, status=429, content_type="text/plain", headers={"Retry-After": verdict.retry_after})
 
 
 def _signed_in_referrer(request):
@@ -59,6 +56,7 @@ def _bound(request):
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
+@allowed("intake.public")
 def refer(request):
     """The referring clinician's form: the practice links to it from its website."""
     if request.user.is_authenticated and not _signed_in_referrer(request):
@@ -74,8 +72,8 @@ def refer(request):
         "attachments_form": AttachmentsForm(data, files, prefix="files"),
     }
     if request.method == "POST":
-        if _too_many(request):
-            return HttpResponse("Too many referrals from this address; please try again in a few minutes.", status=429)
+        if refused := _too_many(request, "Too many referrals from this address; please try again in a few minutes."):
+            return refused
         made = _submit_clinician(request, referrer_user, parts)
         if made is not None:
             return redirect("intake:sent", token=signing.dumps(made.pk, salt=CONFIRM_SALT))
@@ -113,14 +111,15 @@ def _submit_clinician(request, referrer_user, parts):
         return None
 
 
+@allowed("intake.public")
 def self_refer(request):
     """The lighter form a patient fills in about themselves."""
     data, _ = _bound(request)
     patient_form = PublicPatientForm(data, prefix="patient")
     form = SelfReferralForm(data, prefix="self")
     if request.method == "POST":
-        if _too_many(request):
-            return HttpResponse("Too many requests from this address; please try again in a few minutes.", status=429)
+        if refused := _too_many(request, "Too many requests from this address; please try again in a few minutes."):
+            return refused
         if patient_form.is_valid() and form.is_valid():
             try:
                 made = intake_services.intake_submit(
@@ -138,6 +137,7 @@ def self_refer(request):
     return render(request, "referrals/intake/self_refer.html", context, status=400 if request.method == "POST" else 200)
 
 
+@allowed("intake.public")
 def sent(request, token: str):
     """What happens next, and when. The link is signed and short-lived, and shows no patient details."""
     try:
@@ -150,6 +150,7 @@ def sent(request, token: str):
     return render(request, "referrals/intake/sent.html", context)
 
 
+@allowed("intake.public")
 @require_GET
 def icd10_options(request):
     """<option>s for the diagnosis look-up's datalist (htmx sends what was typed)."""
@@ -160,7 +161,7 @@ def icd10_options(request):
 # ---------------------------------------------------------------- the referrer portal
 
 
-@role_required(*OUTSIDE)
+@allowed("portal.view")
 def portal(request):
     after = _int(request.GET.get("after"))
     rows = portal_queries.portal_list(user=request.user, after=after)
@@ -173,7 +174,7 @@ def portal(request):
     return render(request, "referrals/portal/list.html", context)
 
 
-@role_required(*OUTSIDE)
+@allowed("portal.view")
 def portal_detail(request, pk: int):
     referral = portal_queries.portal_get(user=request.user, pk=pk)
     audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
@@ -193,18 +194,20 @@ def _int(value) -> int:
 # ---------------------------------------------------------------- staff and shared
 
 
-@role_required(*CLINIC_STAFF, *OUTSIDE)
+@allowed("referral.attachment")
 def attachment(request, pk: int, attachment_id: int):
     referral = queries.referral_get(user=request.user, pk=pk)
-    item = get_object_or_404(Attachment, pk=attachment_id, referral=referral)
+    item = Attachment.objects.filter(pk=attachment_id, referral=referral).first()
+    if item is None:
+        raise out_of_scope(user=request.user, model=Attachment, pk=attachment_id, patient_field="referral__patient_id")
     audit_log(actor=request.user, action="download", obj=item, patient_id=referral.patient_id)
     response = HttpResponse(bytes(item.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="attachment-{item.pk}.pdf"'
     return response
 
 
+@allowed("referral.duplicate")
 @require_POST
-@role_required(*CLINIC_STAFF)
 def duplicate_decide(request, pk: int, flag_id: int):
     referral = queries.referral_get(user=request.user, pk=pk)
     flag = get_object_or_404(
