@@ -24,3 +24,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"liaison_test{_SUFFIX}"}
+
+# The suite signs people in with force_login; the MFA tests switch the second step on with the settings fixture.
+LIAISON_MFA_REQUIRED = False

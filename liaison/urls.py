@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from liaison.accounts.views import AdminSignInView
+
 admin.site.site_header = "Liaison administration"
 admin.site.site_title = "Liaison"
 
 urlpatterns = [
     path("", include("liaison.core.urls")),
     path("accounts/", include("liaison.accounts.urls")),
+    path("accounts/", include("liaison.accounts.allauth_urls")),
     path("referrals/", include("liaison.referrals.urls")),
     path("directory/", include("liaison.directory.urls")),
     path("crm/", include("liaison.crm.urls")),
@@ -14,5 +17,10 @@ urlpatterns = [
     path("", include("liaison.referrals.intake_urls")),
     path("api/v1/", include("liaison.api.urls")),
     path("comms/", include("liaison.comms.urls")),
+    # The admin's sign-in is ours, so that its second step and lockout apply there too.
+    path("admin/login/", AdminSignInView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+# A refused request is recorded on the audit trail; 404.html and 500.html are Django's own handlers' templates.
+handler403 = "liaison.core.errors.forbidden"

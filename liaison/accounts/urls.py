@@ -1,5 +1,5 @@
-"""Sign-in and sign-out, your account and its password. The login path is one view so that MFA can replace it
-later."""
+"""Sign-in and sign-out, your account and its password. Sign-in is allauth's (liaison.accounts.views.SignInView),
+with its second step; `accounts:login` and `accounts:logout` are the names the rest of Liaison uses."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path

@@ -1,12 +1,15 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from liaison.accounts.choices import Role
+from liaison.accounts.mfa import demo_exempt, second_steps
 from liaison.core.audit import audit_log
 
 # What each role is for and what it may see, in the words the account page uses.
@@ -25,16 +28,34 @@ ROLE_SCOPE = {
 }
 
 
-class SignInView(auth_views.LoginView):
-    """Username and password. MFA (a later step) plugs in here, in front of `form_valid`."""
+class SignInView(allauth_views.LoginView):
+    """Username and password through allauth, which then asks for the second step (an authenticator app's code
+    or a passkey) where the account has one. axes refuses locked-out accounts and addresses (AxesMiddleware shows
+    `locked_out`). The sign-in is audited once it is complete (liaison.accounts.signals)."""
 
     template_name = "accounts/login.html"
-    redirect_authenticated_user = True
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        audit_log(actor=form.get_user(), action="sign_in", object_type="accounts.user", object_id=form.get_user().pk)
-        return response
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_mode"] = settings.MODE == "demo"
+        context["mfa_required"] = settings.LIAISON_MFA_REQUIRED
+        return context
+
+
+class AdminSignInView(SignInView):
+    """The admin's sign-in page (/admin/login/) is the same sign-in. Someone signed in whom the admin refuses is
+    told so, rather than sent back and forth between the two."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise PermissionDenied("The administration pages are for the practice's administrator.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What axes shows when an account or an address is locked (AXES_LOCKOUT_CALLABLE)."""
+    context = {"cooloff_minutes": settings.AXES_COOLOFF_MINUTES}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 @login_required
@@ -44,6 +65,8 @@ def account(request):
     context = {
         "scope": ROLE_SCOPE.get(user.role, ""),
         "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "second_steps": list(second_steps(user).order_by("created_at")),
+        "demo_exempt": demo_exempt(user),
     }
     return render(request, "accounts/account.html", context)
 
@@ -54,7 +77,10 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Your current password"
-        rules = "At least 12 characters, not only digits, not a commonly used password and not like your name."
+        rules = (
+            "At least 12 characters, not only digits, not a commonly used password, not a keyboard pattern or "
+            "a repeat, and not your own name."
+        )
         self.fields["new_password1"].help_text = rules
         self.fields["new_password2"].label = "The new password again"
         self.fields["new_password2"].help_text = ""

@@ -1,0 +1,43 @@
+"""Enrolment at first sign-in: a signed-in account that must have a second step and has none is sent to set
+one up before it reaches any other page."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+
+from liaison.accounts.mfa import needs_enrolment
+
+# The pages a person without a second step may still open: setting one up, and signing out.
+ENROLMENT_PAGES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_list_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "account_reauthenticate",
+        "account_logout",
+        "accounts:logout",
+    }
+)
+NOTICE = "Before you go on, set up a second sign-in step: an authenticator app on your phone, or a passkey."
+
+
+class MFARequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and not _enrolment_page(request.path_info) and needs_enrolment(request.user):
+            messages.info(request, NOTICE, fail_silently=True)
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+
+def _enrolment_page(path: str) -> bool:
+    try:
+        return resolve(path).view_name in ENROLMENT_PAGES
+    except Resolver404:
+        return False
