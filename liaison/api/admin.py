@@ -5,11 +5,12 @@ from django.contrib import admin
 
 from liaison.accounts.models import ApiToken
 from liaison.accounts.tokens import api_token_revoke
+from liaison.core.forms import PlainTextAdmin
 from liaison.referrals.intake_models import AdequateDose, ScreeningRule
 
 
 @admin.register(ScreeningRule)
-class ScreeningRuleAdmin(admin.ModelAdmin):
+class ScreeningRuleAdmin(PlainTextAdmin):
     list_display = ["title", "key", "category", "effect", "number", "enabled"]
     list_filter = ["category", "effect", "enabled"]
     list_editable = ["number", "enabled"]
@@ -18,13 +19,13 @@ class ScreeningRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdequateDose)
-class AdequateDoseAdmin(admin.ModelAdmin):
+class AdequateDoseAdmin(PlainTextAdmin):
     list_display = ["drug", "min_daily_mg", "also_known_as"]
     search_fields = ["drug", "also_known_as"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PlainTextAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "name", "prefix", "token_hash", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]

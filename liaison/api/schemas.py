@@ -8,6 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from liaison.core.validators import MULTILINE_MESSAGE, ONE_LINE_MESSAGE, control_characters
 from liaison.referrals.choices import AttemptHistory, Sex, StopReason, SubstanceUse, TrialResponse, Urgency
 
 
@@ -18,8 +19,30 @@ def _printable(value: str) -> str:
     return value
 
 
-def Text(max_length: int, **kwargs):  # noqa: N802 - reads like a type
-    return Annotated[str, Field(max_length=max_length, **kwargs), AfterValidator(_printable)]
+# The same rule as the validators, written for the OpenAPI schema (so that clients and fuzzers know it).
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def _one_line(value: str) -> str:
+    """No control characters at all (liaison.core.validators): the value may reach an email header."""
+    if control_characters(value):
+        raise ValueError(ONE_LINE_MESSAGE)
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if control_characters(value, multiline=True):
+        raise ValueError(MULTILINE_MESSAGE)
+    return value
+
+
+def Text(max_length: int, *, multiline: bool = False, **kwargs):  # noqa: N802 - reads like a type
+    """A string of at most `max_length` characters: one line of plain text unless `multiline` (line breaks and
+    tabs allowed). A control character is a 422 that names the field."""
+    check, pattern = (_multi_line, MULTI_LINE_PATTERN) if multiline else (_one_line, ONE_LINE_PATTERN)
+    field = Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **kwargs)
+    return Annotated[str, field, AfterValidator(_printable), AfterValidator(check)]
 
 
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -62,12 +85,12 @@ class ReferralIn(Schema):
     patient: PatientIn
     referrer_npi: Text(10) = ""
     urgency: Urgency = Urgency.ROUTINE
-    reason: Text(5000) = ""
+    reason: Text(5000, multiline=True) = ""
     diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=10)
     episode_months: Count | None = None
     prior_episodes: Count | None = None
     trials: list[TrialIn] = Field(default_factory=list, max_length=20)
-    current_medications: Text(2000) = ""
+    current_medications: Text(2000, multiline=True) = ""
     psychotherapy_type: Text(200) = ""
     psychotherapy_months: Count | None = None
     psychotherapy_ongoing: bool | None = None
@@ -81,7 +104,7 @@ class ReferralIn(Schema):
     intracerebral_haemorrhage: bool = False
     pregnancy: bool = False
     seizures: bool = False
-    safety_other: Text(2000) = ""
+    safety_other: Text(2000, multiline=True) = ""
     phq9_total: int | None = Field(None, ge=0, le=27)
     phq9_items: list[Annotated[int, Field(ge=0, le=3)]] | None = Field(None, min_length=9, max_length=9)
     phq9_date: date | None = None

@@ -8,6 +8,7 @@ from liaison.care.choices import AdverseEffect, DoseUnit, Route, SessionKind
 from liaison.care.instruments import ANSWERS, DIFFICULTY_ANSWERS, GAD7, PHQ9, PHQ9_DIFFICULTY_TEXT
 from liaison.care.scoring import ScoreInput
 from liaison.care.services import SessionInput
+from liaison.core.forms import Form
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 ITEM_CHOICES = [("", "—"), *[(v, str(v)) for v, _ in ANSWERS]]
@@ -55,7 +56,7 @@ class ScoreFieldsMixin:
                 self.add_error(key if key in self.fields else None, message)
 
 
-class SessionForm(ScoreFieldsMixin, forms.Form):
+class SessionForm(ScoreFieldsMixin, Form):
     kind = forms.ChoiceField(label="Kind of session", choices=SessionKind.choices, widget=forms.RadioSelect)
     held_on = forms.DateField(label="Date", widget=DATE_INPUT)
     clinician = forms.ModelChoiceField(queryset=None, label="Clinician", required=False)
@@ -92,7 +93,7 @@ class SessionForm(ScoreFieldsMixin, forms.Form):
         return SessionInput(**values)
 
 
-class ScoreForm(ScoreFieldsMixin, forms.Form):
+class ScoreForm(ScoreFieldsMixin, Form):
     """A PHQ-9 and/or GAD-7 taken outside a session (by phone, or reported from elsewhere)."""
 
     taken_on = forms.DateField(label="Date taken", widget=DATE_INPUT)
@@ -107,7 +108,7 @@ class ScoreForm(ScoreFieldsMixin, forms.Form):
         return ScoreInput(phq9.items, phq9.total, self.cleaned_data.get("phq9_item9"), phq9.difficulty), gad7
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(Form):
     note = forms.CharField(
         label="What was done",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -116,7 +117,7 @@ class AcknowledgeForm(forms.Form):
     )
 
 
-class PatientQuestionnaireForm(forms.Form):
+class PatientQuestionnaireForm(Form):
     """The patient's own form: every item answered, as large radio buttons."""
 
     def __init__(self, *args, **kwargs):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
+from liaison.core.forms import PlainTextAdmin
 
 
 @admin.register(ProtocolRule)
-class ProtocolRuleAdmin(admin.ModelAdmin):
+class ProtocolRuleAdmin(PlainTextAdmin):
     """The communication protocol, editable by an administrator (Reference data → Communications)."""
 
     list_display = (
@@ -23,7 +24,7 @@ class ProtocolRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommsSettings)
-class CommsSettingsAdmin(admin.ModelAdmin):
+class CommsSettingsAdmin(PlainTextAdmin):
     """One row: CommsSettings.current() reads the first, so a second would be silently ignored."""
 
     list_display = ("__str__", "fax_gateway_domain", "from_email", "escalate_after_hours")
@@ -33,5 +34,5 @@ class CommsSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(PlainTextAdmin):
     list_display = ("date", "name")

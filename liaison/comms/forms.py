@@ -1,7 +1,9 @@
 from django import forms
 
+from liaison.core.forms import Form
 
-class LetterForm(forms.Form):
+
+class LetterForm(Form):
     subject = forms.CharField(max_length=200)
     body = forms.CharField(
         label="Letter",

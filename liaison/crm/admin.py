@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin
 
+from liaison.core.forms import ModelForm, PlainTextAdmin
 from liaison.crm import geo, services
 from liaison.crm.models import ClinicLocation, OutreachTemplate
 
 
-class ClinicLocationForm(forms.ModelForm):
+class ClinicLocationForm(ModelForm):
     class Meta:
         model = ClinicLocation
         fields = ["name", "zip_code", "is_active"]
@@ -18,7 +19,7 @@ class ClinicLocationForm(forms.ModelForm):
 
 
 @admin.register(ClinicLocation)
-class ClinicLocationAdmin(admin.ModelAdmin):
+class ClinicLocationAdmin(PlainTextAdmin):
     """Saving or removing a site measures every distance again (services.clinic_location_save / _delete)."""
 
     form = ClinicLocationForm
@@ -35,6 +36,6 @@ class ClinicLocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutreachTemplate)
-class OutreachTemplateAdmin(admin.ModelAdmin):
+class OutreachTemplateAdmin(PlainTextAdmin):
     list_display = ["name", "strategy", "is_active"]
     list_filter = ["strategy", "is_active"]

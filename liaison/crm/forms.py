@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from liaison.accounts.models import User
+from liaison.core.forms import Form, ModelForm
 from liaison.crm.choices import HAND_KINDS, LOGGABLE_KINDS, ConcernTag, MeetingKind, Outcome, Stage, Strategy, TaskKind
 from liaison.crm.models import OutreachTemplate, Relationship
 from liaison.crm.queries import CRM_WRITERS, TargetFilters
@@ -41,7 +42,7 @@ def specialties_in_use() -> list[tuple[str, str]]:
     return cache.get_or_set("crm:specialties", load, timeout=300)
 
 
-class TargetFilterForm(forms.Form):
+class TargetFilterForm(Form):
     kind = forms.ChoiceField(choices=[("referrers", "Clinicians"), ("practices", "Practices")], required=False)
     specialty = forms.ChoiceField(required=False)
     source_type = forms.ChoiceField(choices=[("", "Any source"), *SourceType.choices], required=False, label="Source")
@@ -75,15 +76,15 @@ class TargetFilterForm(forms.Form):
         return TargetFilters(**values)
 
 
-class SaveListForm(forms.Form):
+class SaveListForm(Form):
     name = forms.CharField(max_length=100, label="Name of the list")
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label="CSV file", help_text="Our columns or an NPPES extract; up to 5 MB.")
 
 
-class RelationshipForm(forms.ModelForm):
+class RelationshipForm(ModelForm):
     stage = forms.ChoiceField(choices=Stage.choices)
 
     class Meta:
@@ -102,7 +103,7 @@ class RelationshipForm(forms.ModelForm):
         )
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(Form):
     kind = forms.ChoiceField(choices=LOGGABLE_KINDS, label="What")
     strategy = forms.ChoiceField(choices=[("", "—"), *Strategy.choices], required=False)
     outcome = forms.ChoiceField(choices=Outcome.choices, required=False)
@@ -110,12 +111,12 @@ class InteractionForm(forms.Form):
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000)
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(Form):
     tag = forms.ChoiceField(choices=ConcernTag.choices, label="Concern")
     note = forms.CharField(required=False, max_length=2000)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     kind = forms.ChoiceField(choices=MeetingKind.choices)
     starts_at = forms.DateTimeField(widget=DATETIME, label="Starts")
     ends_at = forms.DateTimeField(widget=DATETIME, label="Ends")
@@ -128,7 +129,7 @@ class MeetingForm(forms.Form):
         return data
 
 
-class MeetingNotesForm(forms.Form):
+class MeetingNotesForm(Form):
     opening_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Opening")
     listening_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Listening",
@@ -148,7 +149,7 @@ class MeetingNotesForm(forms.Form):
         return {name: self.cleaned_data[name] for name in AGENDA_FIELDS}
 
 
-class TaskForm(forms.Form):
+class TaskForm(Form):
     kind = forms.ChoiceField(choices=HAND_KINDS, initial=TaskKind.OTHER)
     title = forms.CharField(max_length=200, label="What is to be done")
     due_at = forms.DateTimeField(widget=DATETIME, label="Due")
@@ -159,5 +160,5 @@ class TaskForm(forms.Form):
         self.fields["owner"].queryset = _liaisons()
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     template = forms.ModelChoiceField(queryset=OutreachTemplate.objects.filter(is_active=True), empty_label=None)

@@ -4,6 +4,7 @@ whose field-by-field errors are put back on these forms."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from liaison.core.forms import Form, ModelForm
 from liaison.directory.models import Referrer
 from liaison.referrals.choices import IntakeChannel, Status
 from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial, Patient, Referral
@@ -12,7 +13,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 PHQ9_CHOICES = [("", "—"), (0, "0"), (1, "1"), (2, "2"), (3, "3")]
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(ModelForm):
     class Meta:
         model = Patient
         fields = ["first_name", "last_name", "date_of_birth", "sex", "phone", "email", "zip_code"]
@@ -24,7 +25,7 @@ class ReferrerChoiceField(forms.ModelChoiceField):
         return f"{obj.last_name}, {obj.first_name} {obj.credential} — NPI {obj.npi}".strip()
 
 
-class StaffReferralForm(forms.ModelForm):
+class StaffReferralForm(ModelForm):
     """A referral taken by phone or fax. The referrer is chosen from the directory, or the
     referral is marked as the patient's own."""
 
@@ -117,14 +118,14 @@ class StaffReferralForm(forms.ModelForm):
         return [self[f"phq9_item_{i}"] for i in range(1, PHQ9_ITEM_COUNT + 1)]
 
 
-class DiagnosisForm(forms.ModelForm):
+class DiagnosisForm(ModelForm):
     class Meta:
         model = Diagnosis
         fields = ["code", "description"]
         widgets = {"code": forms.TextInput(attrs={"placeholder": "F33.2", "size": 8})}
 
 
-class TrialForm(forms.ModelForm):
+class TrialForm(ModelForm):
     class Meta:
         model = MedicationTrial
         fields = [
@@ -170,11 +171,11 @@ def put_back(exc: ValidationError, forms: dict, rows: dict[str, list]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     to = forms.ChoiceField(choices=Status.choices)
     version = forms.IntegerField(min_value=1)
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     text = forms.CharField(label="Note", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))

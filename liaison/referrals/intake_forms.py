@@ -3,6 +3,7 @@ self-referral. They read and type what was typed; the rules live in the services
 
 from django import forms
 
+from liaison.core.forms import Form, ModelForm
 from liaison.directory.validators import validate_npi
 from liaison.referrals.choices import StopReason, TrialResponse
 from liaison.referrals.forms import DATE_INPUT, PatientForm, StaffReferralForm
@@ -17,7 +18,7 @@ ADEQUATE_HELP = (
 )
 
 
-class ReferrerDetailsForm(forms.Form):
+class ReferrerDetailsForm(Form):
     """Who is referring. A returning, signed-in referrer does not see this form."""
 
     npi = forms.CharField(label="Your NPI", max_length=10, validators=[validate_npi], help_text="10 digits.")
@@ -74,7 +75,7 @@ TEXT_FIELDS = {
 }
 
 
-class IntakeDiagnosisForm(forms.ModelForm):
+class IntakeDiagnosisForm(ModelForm):
     class Meta:
         model = Diagnosis
         fields = ["code", "description"]
@@ -82,7 +83,7 @@ class IntakeDiagnosisForm(forms.ModelForm):
         widgets = {"code": forms.TextInput(attrs={"placeholder": "F33.2", "list": "icd10-options", "size": 8})}
 
 
-class IntakeTrialForm(forms.ModelForm):
+class IntakeTrialForm(ModelForm):
     earlier_episode = forms.BooleanField(label="Earlier episode", required=False)
 
     class Meta:
@@ -145,7 +146,7 @@ class MultipleFileField(forms.FileField):
         return [one(data, initial)] if data else []
 
 
-class AttachmentsForm(forms.Form):
+class AttachmentsForm(Form):
     files = MultipleFileField(
         label="Attachments (PDF, optional)",
         required=False,
@@ -167,7 +168,7 @@ class AttachmentsForm(forms.Form):
         return [{"filename": f.name, "content": f.read()} for f in self.cleaned_data.get("files") or []]
 
 
-class SelfReferralForm(forms.Form):
+class SelfReferralForm(Form):
     """The lighter form a patient fills in about themselves."""
 
     reason = forms.CharField(
