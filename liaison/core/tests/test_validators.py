@@ -11,7 +11,9 @@ from liaison.core.forms import Form
 from liaison.core.validators import control_characters, refuse_control_characters
 
 
-@pytest.mark.parametrize("text", ["Ann\nLee", "Ann\rLee", "Ann\tLee", "Ann\x00", "A\x1b[31m", "A\x7f", "A\x85", "A\u2028B"])
+@pytest.mark.parametrize(
+    "text", ["Ann\nLee", "Ann\rLee", "Ann\tLee", "Ann\x00", "A\x1b[31m", "A\x7f", "A\x85", "A\u2028B"]
+)
 def test_a_one_line_value_with_a_control_character_is_refused(text):
     with pytest.raises(ValidationError) as caught:
         refuse_control_characters(text)

@@ -45,7 +45,9 @@ def test_the_public_referral_form_refuses_a_line_break_and_names_the_field(anony
 
 @pytest.mark.django_db
 def test_the_public_form_keeps_line_breaks_in_its_text_areas(anonymous_client):
-    response = anonymous_client.post(reverse("intake:refer"), form_data(**{"referral-reason": "Two years.\r\nNo help."}))
+    response = anonymous_client.post(
+        reverse("intake:refer"), form_data(**{"referral-reason": "Two years.\r\nNo help."})
+    )
     assert response.status_code == 302
     assert Referral.objects.get().reason.splitlines() == ["Two years.", "No help."]
 
