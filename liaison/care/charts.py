@@ -9,7 +9,7 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from liaison.care.instruments import spec
+from liaison.care.instruments import band, spec
 
 BAND_FILL = {"none": "#e4f4ea", "mild": "#f1f6dc", "moderate": "#fff4d6", "modsevere": "#fde3cc", "severe": "#fbd5d1"}
 LINE = "#245f73"
@@ -27,13 +27,20 @@ def _x_positions(dates: list[date], left: float, width: float) -> list[float]:
     return [left + width * (d - first).days / span for d in dates]
 
 
+def band_edges(instrument: str, b) -> tuple[float, float]:
+    """A band's drawn extent in score units: half a point either side of its whole totals, so that a total on a
+    cut-off (10 on the PHQ-9) sits inside the higher band, not on the line between two."""
+    return max(b.low - 0.5, 0), min(b.high + 0.5, spec(instrument).max_total)
+
+
 def _bands(instrument: str, y, plot_left: float, plot_right: float) -> list[str]:
     parts = []
     for b in spec(instrument).bands:
-        top, bottom = y(b.high + 1 if b.high < spec(instrument).max_total else b.high), y(b.low)
+        low, high = band_edges(instrument, b)
+        top, bottom = y(high), y(low)
         parts.append(
             f'<rect x="{plot_left:.1f}" y="{top:.1f}" width="{plot_right - plot_left:.1f}" '
-            f'height="{bottom - top:.1f}" fill="{BAND_FILL[b.tone]}"/>'
+            f'height="{bottom - top:.1f}" fill="{BAND_FILL[b.tone]}" data-band="{escape(b.label)}"/>'
         )
         parts.append(
             f'<text x="{plot_right + 6:.1f}" y="{(top + bottom) / 2 + 4:.1f}" font-size="11" fill="{MUTED}">'
@@ -66,7 +73,8 @@ def score_chart(instrument: str, points: list[tuple[date, int]], *, width: int =
         return plot_bottom - (plot_bottom - plot_top) * value / s.max_total
 
     ident = f"chart-{instrument}"
-    described = "; ".join(f"{d:%b %-d, %Y}: {v}" for d, v in points) or "no scores yet"
+    described = "; ".join(f"{d:%b %-d, %Y}: {v} ({band(instrument, v).label.lower()})" for d, v in points)
+    described = described or "no scores yet"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="score-chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-t {ident}-d">',
@@ -84,8 +92,12 @@ def score_chart(instrument: str, points: list[tuple[date, int]], *, width: int =
         xs = _x_positions([p[0] for p in points], plot_left + inner, plot_right - plot_left - 2 * inner)
         coords = " ".join(f"{x:.1f},{y(v):.1f}" for x, (_, v) in zip(xs, points, strict=True))
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2.5"/>')
-        for x, (_, v) in zip(xs, points, strict=True):
-            parts.append(f'<circle cx="{x:.1f}" cy="{y(v):.1f}" r="4" fill="{LINE}"/>')
+        for x, (on, v) in zip(xs, points, strict=True):
+            named = band(instrument, v).label
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y(v):.1f}" r="4" fill="{LINE}" data-band="{escape(named)}">'
+                f"<title>{escape(f'{on:%b %-d, %Y}: {v}, {named.lower()}')}</title></circle>"
+            )
             parts.append(
                 f'<text x="{x:.1f}" y="{y(v) - 8:.1f}" font-size="11" font-weight="bold" text-anchor="middle" '
                 f'fill="{INK}">{v}</text>'

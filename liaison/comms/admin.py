@@ -22,6 +22,11 @@ class ProtocolRuleAdmin(PlainTextAdmin):
     list_filter = ("shared_care_model", "active")
     list_editable = ("deadline_hours", "every_n_sessions", "business_hours", "active")
 
+    def save_model(self, request, obj, form, change):
+        from liaison.comms.services import protocol_rule_save
+
+        protocol_rule_save(rule=obj, by=request.user)
+
 
 @admin.register(CommsSettings)
 class CommsSettingsAdmin(PlainTextAdmin):

@@ -1,8 +1,10 @@
-"""Deadlines in the practice's time zone: plain hours, business hours, calendar months.
+"""Deadlines in the practice's time zone: plain hours, business days, calendar months.
 
-Business hours are wall-clock hours between Clinic.business_day_start and business_day_end on
-weekdays that are not a Holiday, in settings.TIME_ZONE (zoneinfo; daylight-saving days keep their
-opening hours).
+In business-hours mode a deadline of N × 24 hours is the same clock time N business days later
+(business days: weekdays that are not a Holiday): 24 hours after Friday 16:00 is Monday 16:00, and after a
+Friday-evening referral, Monday evening. What is left over (a deadline of 8 hours, or the 12 of 36) counts
+open hours between Clinic.business_day_start and business_day_end. All in settings.TIME_ZONE (zoneinfo;
+daylight-saving days keep their opening hours).
 """
 
 import calendar
@@ -20,6 +22,29 @@ def zone() -> ZoneInfo:
 
 def is_business_day(day: date, holidays: frozenset[date]) -> bool:
     return day.weekday() < 5 and day not in holidays
+
+
+def add_business_days(start: datetime, days: int, *, holidays=frozenset()) -> datetime:
+    """The same local clock time `days` business days after `start` (counted from the day after it)."""
+    tz = zone()
+    local = start.astimezone(tz)
+    day, counted = local.date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += is_business_day(day, holidays)
+    return datetime.combine(day, local.time(), tz)
+
+
+def add_business_deadline(
+    start: datetime, hours: float, *, opens: time = DEFAULT_OPEN, closes: time = DEFAULT_CLOSE, holidays=frozenset()
+) -> datetime:
+    """A business-hours deadline: whole days of 24 hours are business days at the same clock time; the rest
+    counts open hours."""
+    days, rest = divmod(hours, 24)
+    due = add_business_days(start, int(days), holidays=holidays)
+    if rest:
+        due = add_business_hours(due, rest, opens=opens, closes=closes, holidays=holidays)
+    return due
 
 
 def add_business_hours(

@@ -46,7 +46,7 @@ def engine() -> Engine:
     return Engine(
         app_dirs=True,
         string_if_invalid=MISSING,
-        builtins=["django.contrib.humanize.templatetags.humanize"],
+        builtins=["django.contrib.humanize.templatetags.humanize", "liaison.care.templatetags.severity"],
     )
 
 
@@ -114,25 +114,21 @@ def letter_context(referral, due=None) -> dict:
             "current_phq9": care.current_phq9,
             "response": care.response or "Not yet measured",
             "percent_change": care.percent_change,
+            "remission": care.remission,
+            "course": course_words(care.response, care.remission),
         },
         "concern": alert[2] if alert else "",
         "concern_on": _local(alert[1]) if alert else "",
-        "missing": _missing_items(referral),
+        "missing": record.screening_gaps(referral),
         "status": referral.get_status_display(),
     }
 
 
-def _missing_items(referral) -> list[str]:
-    missing = []
-    if not referral.diagnoses.exists():
-        missing.append("the working diagnosis (ICD-10)")
-    if not referral.trials.exists():
-        missing.append("the medication trials in this episode, with doses and durations")
-    if referral.phq9_score is None:
-        missing.append("a recent PHQ-9")
-    if not referral.current_medications:
-        missing.append("the current medication list")
-    return missing
+def course_words(response: str, remission: bool | None) -> str:
+    """'response, in remission', 'partial response, not in remission'; '' before a second PHQ-9."""
+    if not response or remission is None:
+        return ""
+    return f"{response.lower()}, {'in remission' if remission else 'not in remission'}"
 
 
 def draft_words(letter_type: str, facts: dict) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -16,6 +17,8 @@ from liaison.comms.choices import (
 )
 from liaison.directory.choices import SharedCareModel
 
+MAX_EVERY_N_SESSIONS = 20
+
 
 class ProtocolRule(models.Model):
     """One line of the communication protocol for one shared-care model: when a letter is owed,
@@ -29,7 +32,11 @@ class ProtocolRule(models.Model):
     deadline_kind = models.CharField(max_length=10, choices=DeadlineKind.choices, default=DeadlineKind.HOURS)
     deadline_hours = models.PositiveIntegerField(default=24, help_text="Hours after the trigger (for 'hours').")
     every_n_sessions = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="For acute-session updates: one letter after every N sessions."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_EVERY_N_SESSIONS)],
+        help_text=f"For acute-session updates: one letter after every N sessions (a whole number, 1 to "
+        f"{MAX_EVERY_N_SESSIONS}).",
     )
     business_hours = models.BooleanField(
         default=False, help_text="Count the deadline in the practice's business hours (weekdays, not holidays)."
@@ -94,6 +101,21 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
+class HolidayYear(models.Model):
+    """A year whose public holidays were loaded (by the first migrate, the sweep or load_holidays): the sweep
+    loads a year once, so a holiday the practice removed stays removed."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    state = models.CharField(max_length=2, blank=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.state}".strip()
+
+
 class DueCommunication(models.Model):
     """A letter owed to a referrer: derived from the referral's state and history by
     services.communications_recompute, one row per (referral, key)."""
@@ -114,6 +136,9 @@ class DueCommunication(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     problem = models.CharField(max_length=300, blank=True, help_text="Why this cannot go out as it is.")
+    reason = models.CharField(
+        max_length=200, blank=True, help_text="The rule that made it owed, e.g. 'collaborative: every 2 sessions'."
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

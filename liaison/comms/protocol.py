@@ -1,7 +1,7 @@
 """The protocol applied to one referral: which letters its history makes owed, and by when.
 
-Pure derivation from the record (status history, care sessions and alerts, the referrer's shared-care
-model); services.communications_recompute writes the result.
+Pure derivation from the record (status history, screening's gaps, care sessions and alerts, the referrer's
+shared-care model and the record of its changes); services.communications_recompute writes the result.
 """
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from liaison.comms import clock, record
 from liaison.comms.choices import DeadlineKind, OwnerRole, Trigger
 from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
 from liaison.core.models import Clinic
+from liaison.directory.models import SharedCareChange
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
 
@@ -66,7 +67,7 @@ def due_time(rule: ProtocolRule, triggered_at: datetime, cal: Calendar) -> datet
     if rule.deadline_kind == DeadlineKind.MONTHLY:
         return clock.add_months(triggered_at, 1)
     if rule.business_hours:
-        return clock.add_business_hours(
+        return clock.add_business_deadline(
             triggered_at, rule.deadline_hours, opens=cal.opens, closes=cal.closes, holidays=cal.holidays
         )
     return triggered_at + timedelta(hours=rule.deadline_hours)
@@ -83,7 +84,7 @@ def triggers(referral: Referral, *, at: datetime) -> list[tuple[str, str, dateti
     found = [(Trigger.RECEIVED, "ack", referral.received_at)]
     if is_first_referral(referral):
         found.append((Trigger.FIRST_REFERRAL, "first", referral.received_at))
-    found += [(Trigger.INFO_MISSING, f"info:{e.pk}", e.at) for e in events if e.to_status == Status.INFO_REQUESTED]
+    found += _info_requests(referral, events)
     for status, trigger, key in (
         (Status.EVALUATED, Trigger.EVALUATED, "eval"),
         (Status.ACUTE_COMPLETE, Trigger.ACUTE_COMPLETE, "outcome"),
@@ -94,6 +95,17 @@ def triggers(referral: Referral, *, at: datetime) -> list[tuple[str, str, dateti
     found += _maintenance_months(events, at)
     found += [(Trigger.SAFETY, f"alert:{pk}", raised) for pk, raised, _ in record.safety_concerns(referral)]
     return found
+
+
+def _info_requests(referral: Referral, events: list[ReferralEvent]) -> list[tuple[str, str, datetime]]:
+    """Screening's gaps owe a request on receipt, with nobody clicking; that request is also the one the first
+    move to 'information requested' would owe. Each later move owes another."""
+    asked = [e for e in events if e.to_status == Status.INFO_REQUESTED]
+    found = []
+    if record.screening_gaps(referral):
+        found.append((Trigger.INFO_MISSING, "info:screening", referral.received_at))
+        asked = asked[1:]
+    return found + [(Trigger.INFO_MISSING, f"info:{e.pk}", e.at) for e in asked]
 
 
 def _maintenance_months(events: list[ReferralEvent], at: datetime) -> list[tuple[str, str, datetime]]:
@@ -110,32 +122,57 @@ def _maintenance_months(events: list[ReferralEvent], at: datetime) -> list[tuple
     return months
 
 
+@dataclass(frozen=True)
+class ModelHistory:
+    """The referrer's shared-care model over time: `changes` are (at, previous, model) in order. A model applies
+    from its change on, so what happened before a change stays under the model of its time."""
+
+    current: str
+    changes: tuple = ()
+
+    @classmethod
+    def of(cls, referrer) -> "ModelHistory":
+        rows = SharedCareChange.objects.filter(referrer_id=referrer.pk).order_by("at", "id")
+        return cls(referrer.shared_care_model, tuple(rows.values_list("at", "previous", "model")))
+
+    def at(self, when: datetime) -> tuple[int, str]:
+        """(period number, model) in force at `when`."""
+        for period, (changed_at, previous, _) in enumerate(self.changes):
+            if when < changed_at:
+                return period, previous
+        return len(self.changes), self.current
+
+
 def expected(referral: Referral, *, at: datetime, snapshot: Snapshot | None = None) -> list[Expected]:
-    """Every letter owed to this referral's referrer under its shared-care model, with due time and owner."""
+    """Every letter owed to this referral's referrer, each under the shared-care model in force when it became
+    owed (the referrer's one field, and the record of its changes), with due time and owner."""
     if referral.referrer_id is None:
         return []
     snapshot = snapshot or Snapshot.load()
-    rules, cal = snapshot.rules_for(referral.referrer.shared_care_model), snapshot.calendar
+    history, cal = ModelHistory.of(referral.referrer), snapshot.calendar
     result = []
     for trigger, key, when in triggers(referral, at=at):
-        rule = rules.get(trigger)
+        rule = snapshot.rules_for(history.at(when)[1]).get(trigger)
         if rule is not None:
             result.append(Expected(key, rule, when, due_time(rule, when, cal), _owner(referral, rule)))
-    update_rule = rules.get(Trigger.ACUTE_SESSIONS)
-    if update_rule is not None:
-        result += _session_updates(referral, update_rule, cal)
-    return result
+    return result + _session_updates(referral, snapshot, history)
 
 
-def _session_updates(referral: Referral, rule: ProtocolRule, cal: Calendar) -> list[Expected]:
-    """A treatment update after every N acute sessions; none after the last (the outcome summary follows)."""
+def _session_updates(referral: Referral, snapshot: Snapshot, history: ModelHistory) -> list[Expected]:
+    """A treatment update after every N acute sessions, N from the model in force at each session and counted
+    from the last change of model; none after the last planned session (the outcome summary follows)."""
     facts = record.care_facts(referral)
-    result = []
-    for done in range(rule.every_n_sessions, facts.acute_done + 1, rule.every_n_sessions):
+    result, period, counted = [], None, 0
+    for done, when in enumerate(facts.acute_session_times, start=1):
         if facts.acute_planned and done >= facts.acute_planned:
             break
-        when = facts.acute_session_times[done - 1]
-        result.append(Expected(f"update:{done}", rule, when, due_time(rule, when, cal), _owner(referral, rule)))
+        number, model = history.at(when)
+        period, counted = number, (counted + 1 if number == period else 1)
+        rule = snapshot.rules_for(model).get(Trigger.ACUTE_SESSIONS)
+        if rule is not None and rule.every_n_sessions and counted % rule.every_n_sessions == 0:
+            result.append(
+                Expected(f"update:{done}", rule, when, due_time(rule, when, snapshot.calendar), _owner(referral, rule))
+            )
     return result
 
 
@@ -143,3 +180,41 @@ def _owner(referral: Referral, rule: ProtocolRule) -> int | None:
     if rule.owner_role == OwnerRole.CLINICIAN:
         return referral.assigned_clinician_id
     return referral.assigned_coordinator_id
+
+
+# ---------------------------------------------------------------- why a letter is owed
+
+EVENT = {
+    Trigger.RECEIVED: "of receipt",
+    Trigger.INFO_MISSING: "when information is found missing",
+    Trigger.EVALUATED: "of the evaluation",
+    Trigger.ACUTE_COMPLETE: "of completing the acute series",
+    Trigger.SAFETY: "when a safety concern is raised",
+    Trigger.FIRST_REFERRAL: "of a first referral",
+}
+
+
+def reason(rule: ProtocolRule) -> str:
+    """The rule in words, as the owed-letters card shows it: 'collaborative: every 2 sessions',
+    'acknowledgment: within 1 business day of receipt'."""
+    if rule.trigger == Trigger.ACUTE_SESSIONS:
+        n = rule.every_n_sessions or 0
+        return f"{rule.shared_care_model}: every {n} session{'s' if n != 1 else ''}"
+    if rule.trigger == Trigger.MAINTENANCE_MONTH:
+        return f"{rule.shared_care_model}: monthly in maintenance"
+    return f"{rule.get_letter_type_display().lower()}: {_deadline_words(rule)} {EVENT[rule.trigger]}"
+
+
+def _deadline_words(rule: ProtocolRule) -> str:
+    hours = rule.deadline_hours
+    if rule.deadline_kind == DeadlineKind.IMMEDIATE:
+        return "at once,"
+    if rule.deadline_kind == DeadlineKind.MONTHLY:
+        return "monthly,"
+    if rule.business_hours and hours % 24 == 0:
+        return f"within {hours // 24} business day{'s' if hours != 24 else ''}"
+    if rule.business_hours:
+        return f"within {hours} open hour{'s' if hours != 1 else ''}"
+    if hours and hours % 168 == 0:
+        return f"within {hours // 168} week{'s' if hours != 168 else ''}"
+    return f"within {hours} hour{'s' if hours != 1 else ''}"

@@ -39,7 +39,7 @@ def care_facts(referral) -> CareFacts:
     acute = [s for s in sessions if s.kind == SessionKind.ACUTE]
     scores = [
         outcomes.Score(a.taken_on, a.total, kinds.get(a.session_id, ""))
-        for a in Assessment.objects.filter(referral_id=referral.pk, instrument=Instrument.PHQ9)
+        for a in Assessment.objects.filter(referral_id=referral.pk, instrument=Instrument.PHQ9, total__isnull=False)
     ]
     result = outcomes.outcome(scores)
     return CareFacts(
@@ -65,3 +65,11 @@ def safety_concerns(referral) -> list[tuple[int, datetime, str]]:
 
     rows = SafetyAlert.objects.filter(referral_id=referral.pk).order_by("raised_at", "id")
     return list(rows.values_list("id", "raised_at", "summary"))
+
+
+def screening_gaps(referral) -> list[str]:
+    """What screening found missing for the assessment, in its own words (empty when nothing, or not screened)."""
+    from liaison.referrals.intake_models import ScreeningResult
+
+    findings = ScreeningResult.objects.filter(referral_id=referral.pk).values_list("findings", flat=True).first()
+    return [f["text"] for f in findings or [] if f.get("outcome") == "missing"]

@@ -19,7 +19,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from liaison.accounts.choices import Role
-from liaison.comms import delivery, letters, protocol
+from liaison.comms import closed_days, delivery, letters, protocol
 from liaison.comms.choices import (
     ADMINISTRATIVE_LETTERS,
     PENDING,
@@ -31,7 +31,7 @@ from liaison.comms.choices import (
     SendPhase,
     Trigger,
 )
-from liaison.comms.models import CommsSettings, DueCommunication, Letter, Outbox, ProtocolRule
+from liaison.comms.models import CommsSettings, DueCommunication, Holiday, HolidayYear, Letter, Outbox, ProtocolRule
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
@@ -70,7 +70,9 @@ def communications_recompute(
         new = [_new_due(referral, e, problem) for key, e in wanted.items() if key not in existing]
         changed = [d for key, d in existing.items() if d.status in PENDING and _refresh(d, wanted.get(key), problem)]
         DueCommunication.objects.bulk_create(new)
-        DueCommunication.objects.bulk_update(changed, ["due_at", "owner", "status", "problem", "triggered_at"])
+        DueCommunication.objects.bulk_update(
+            changed, ["due_at", "owner", "status", "problem", "triggered_at", "reason"]
+        )
     return new + changed
 
 
@@ -85,29 +87,62 @@ def _new_due(referral: Referral, e: protocol.Expected, problem: str) -> DueCommu
         owner_id=e.owner_id,
         owner_role=e.rule.owner_role,
         problem=problem,
+        reason=protocol.reason(e.rule),
     )
 
 
 def _refresh(due: DueCommunication, e: protocol.Expected | None, problem: str) -> bool:
-    before = (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at)
+    before = (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at, due.reason)
     if e is None:
         due.status = DueStatus.CANCELLED
     else:
         due.due_at, due.owner_id, due.triggered_at = e.due_at, e.owner_id, e.triggered_at
+        due.reason = protocol.reason(e.rule)
         if not due.problem or due.problem.startswith(CHANNEL_PROBLEM_PREFIX) or "self-referral" in due.problem:
             due.problem = problem
-    return before != (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at)
+    return before != (due.due_at, due.owner_id, due.status, due.problem, due.triggered_at, due.reason)
+
+
+def protocol_rule_save(*, rule: ProtocolRule, by) -> ProtocolRule:
+    """The practice's change to one line of the protocol (how often updates go out, a deadline, on or off),
+    checked field by field first. Letters already owed keep their rule; recomputed ones follow the new one."""
+    rule.full_clean()
+    with transaction.atomic():
+        rule.save()
+        audit_log(
+            actor=by,
+            action="comms_protocol_rule_save",
+            obj=rule,
+            detail={"every_n_sessions": rule.every_n_sessions, "deadline_hours": rule.deadline_hours},
+        )
+    return rule
 
 
 def communications_sweep(*, at: datetime | None = None) -> dict:
     """The periodic pass: start the letters of maintenance months that have begun, then escalate overdue
     letters to their owner's lead. Reads only open referrals and pending letters (both indexed)."""
     at = at or timezone.now()
+    holidays = holidays_refresh(at=at)
     recomputed, snapshot = 0, protocol.Snapshot.load()
     for referral in _months_to_start(at):
         communications_recompute(referral=referral, at=at, snapshot=snapshot)
         recomputed += 1
-    return {"recomputed": recomputed, "escalated": communications_escalate(at=at)}
+    return {"recomputed": recomputed, "escalated": communications_escalate(at=at), "holidays": holidays}
+
+
+def holidays_refresh(*, at: datetime | None = None) -> int:
+    """This year's and next year's public holidays, each year loaded once (a day the practice removed stays
+    removed). One query when both are there. Returns how many days were added."""
+    at = at or timezone.now()
+    year = timezone.localdate(at).year
+    if HolidayYear.objects.filter(year__in=[year, year + 1]).count() == 2:
+        return 0
+    with transaction.atomic():
+        added, _ = closed_days.load_years(
+            Holiday, HolidayYear, years=[year, year + 1], state=settings.CLINIC_STATE, at=at
+        )
+        audit_log(actor=None, action="comms_holidays_load", object_type="comms.holiday", detail={"added": added})
+    return added
 
 
 def _months_to_start(at: datetime):

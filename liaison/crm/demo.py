@@ -23,7 +23,6 @@ from liaison.crm.choices import (
     TaskKind,
 )
 from liaison.crm.models import ClinicLocation, Concern, Interaction, Meeting, Relationship, Task
-from liaison.directory.choices import SharedCareModel
 
 OUTREACH = [InteractionKind.CALL, InteractionKind.EMAIL, InteractionKind.VISIT, InteractionKind.LUNCH_AND_LEARN,
             InteractionKind.GRAND_ROUNDS, InteractionKind.CME, InteractionKind.NEWSLETTER]  # fmt: skip
@@ -51,7 +50,6 @@ def build_demo_crm(*, rng: random.Random, referrers, liaison_user, now: datetime
         rel.enthusiasm = rng.choice([None, 2, 3, 4, 4, 5])
         rel.introduction = rng.choice(Introduction.values)
         rel.introduced_by = "Dr. Imani Okafor" if rel.introduction == Introduction.WARM else ""
-        rel.shared_care_model = rng.choice(["", *SharedCareModel.values])
         rel.is_opinion_leader = rng.random() < 0.05
         has_referrals = referrer.referrals.exists()
         rel.stage = Stage.FIRST_REFERRAL if has_referrals else rng.choice(EARLY)

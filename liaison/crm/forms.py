@@ -8,7 +8,7 @@ from liaison.crm.choices import HAND_KINDS, LOGGABLE_KINDS, ConcernTag, MeetingK
 from liaison.crm.models import OutreachTemplate, Relationship
 from liaison.crm.queries import CRM_WRITERS, TargetFilters
 from liaison.crm.services import AGENDA_FIELDS
-from liaison.directory.choices import PracticeType, SourceType
+from liaison.directory.choices import PracticeType, SharedCareModel, SourceType
 from liaison.directory.models import Referrer, Taxonomy
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -86,6 +86,14 @@ class ImportForm(Form):
 
 class RelationshipForm(ModelForm):
     stage = forms.ChoiceField(choices=Stage.choices)
+    # Kept on the directory record (the one field the communication protocol reads), not on the relationship.
+    shared_care_model = forms.ChoiceField(
+        choices=[("", "Not agreed yet"), *SharedCareModel.choices],
+        required=False,
+        label="Agreed shared-care model",
+        help_text="Sets which letters this referrer gets, and how often, from now on. A clinician with none of "
+        "their own follows their practice's agreement (consultation if there is none).",
+    )
 
     class Meta:
         model = Relationship
@@ -98,9 +106,18 @@ class RelationshipForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _liaisons()
+        self.fields["shared_care_model"].initial = agreed_model(self.instance)
         self.fields["enthusiasm"].widget = forms.Select(
             choices=[("", "Not rated"), *((n, f"{n} of 5") for n in range(1, 6))]
         )
+
+
+def agreed_model(relationship: Relationship) -> str:
+    """The agreement recorded with this referrer ("" when they follow their practice's) or this practice."""
+    if relationship.referrer_id:
+        referrer = relationship.referrer
+        return referrer.shared_care_model if referrer.shared_care_own else ""
+    return relationship.practice.shared_care_model if relationship.practice_id else ""
 
 
 class InteractionForm(Form):

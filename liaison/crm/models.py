@@ -24,7 +24,6 @@ from liaison.crm.choices import (
     TaskKind,
     TaskStatus,
 )
-from liaison.directory.choices import SharedCareModel
 from liaison.directory.models import zip_validator
 
 
@@ -88,9 +87,6 @@ class Relationship(models.Model):
     )
     introduction = models.CharField("how we were introduced", max_length=10, choices=Introduction.choices, blank=True)
     introduced_by = models.CharField("introduced by", max_length=200, blank=True, help_text="For a warm introduction.")
-    shared_care_model = models.CharField(
-        "agreed shared-care model", max_length=20, choices=SharedCareModel.choices, blank=True
-    )
     contact_name = models.CharField("point of contact", max_length=200, blank=True)
     contact_role = models.CharField("their role", max_length=100, blank=True)
     contact_email = models.EmailField("contact email", blank=True)

@@ -25,6 +25,7 @@ from liaison.crm.choices import (
     TaskStatus,
 )
 from liaison.crm.models import ClinicLocation, Concern, Interaction, Meeting, Relationship, SavedList, Task
+from liaison.directory import services as directory_services
 from liaison.directory.models import Practice, Referrer
 
 THANK_YOU_WITHIN = timedelta(hours=48)
@@ -79,8 +80,13 @@ EDITABLE = (
 
 
 def relationship_update(*, relationship: Relationship, by, data: dict, stage: str | None = None) -> Relationship:
-    """Change the record's fields (and, if given, its stage, which goes into the history)."""
+    """Change the record's fields (and, if given, its stage, which goes into the history). The agreed
+    shared-care model goes to the directory record, the one the communication protocol reads."""
     errors = {}
+    data = dict(data)
+    shared_care = data.pop("shared_care_model", None)
+    if shared_care is not None:
+        errors.update(directory_services.shared_care_check(shared_care))
     if stage is not None and stage not in Stage.values:
         errors["stage"] = [f"Unknown stage {stage!r}."]
     owner = data.get("owner")
@@ -100,10 +106,22 @@ def relationship_update(*, relationship: Relationship, by, data: dict, stage: st
         raise ValidationError(errors)
     with transaction.atomic():
         relationship.save(update_fields=[*data.keys()] or None)
+        if shared_care is not None:
+            _agreement_record(relationship, shared_care, by=by)
         if stage is not None:
             _stage_move(relationship, stage, by=by, at=timezone.now(), why="changed by hand")
         audit_log(actor=by, action="crm.relationship.update", obj=relationship)
     return relationship
+
+
+def _agreement_record(relationship: Relationship, model: str, *, by) -> None:
+    """The agreement, when it changed: onto the clinician, or onto the practice and its clinicians."""
+    if relationship.referrer_id:
+        referrer = relationship.referrer
+        if model != (referrer.shared_care_model if referrer.shared_care_own else ""):
+            directory_services.referrer_shared_care_set(referrer=referrer, model=model, by=by)
+    elif model != relationship.practice.shared_care_model:
+        directory_services.practice_shared_care_set(practice=relationship.practice, model=model, by=by)
 
 
 # ---------------------------------------------------------------- outreach

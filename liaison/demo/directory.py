@@ -113,6 +113,7 @@ def referrer_fields(rng: random.Random, *, source_type: str, practice: Practice,
         shared_care_model=rng.choices(
             tuple(vocab.SHARED_CARE_WEIGHTS), weights=tuple(vocab.SHARED_CARE_WEIGHTS.values())
         )[0],
+        shared_care_own=True,  # agreed with each demo clinician
     )
 
 

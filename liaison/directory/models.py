@@ -43,6 +43,13 @@ class Practice(models.Model):
     zip_code = models.CharField(max_length=5, blank=True, validators=[zip_validator])
     phone = models.CharField(max_length=20, blank=True, validators=[validate_phone])
     fax = models.CharField(max_length=20, blank=True, validators=[validate_phone])
+    shared_care_model = models.CharField(
+        "agreed shared-care model",
+        max_length=20,
+        choices=SharedCareModel.choices,
+        blank=True,
+        help_text="The practice's agreement: its clinicians follow it unless they agreed their own.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -69,8 +76,17 @@ class Referrer(models.Model):
     fax = models.CharField(max_length=20, blank=True, validators=[validate_phone])
     preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     shared_care_model = models.CharField(
-        max_length=20, choices=SharedCareModel.choices, default=SharedCareModel.CONSULTATION
+        max_length=20,
+        choices=SharedCareModel.choices,
+        default=SharedCareModel.CONSULTATION,
+        help_text="The one field the communication protocol reads. Change it with referrer_shared_care_set.",
     )
+    shared_care_own = models.BooleanField(
+        "own shared-care agreement",
+        default=False,
+        help_text="On: agreed with this clinician. Off: follows the practice's agreement.",
+    )
+    shared_care_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -111,3 +127,21 @@ class Referrer(models.Model):
             errors["fax"] = "A fax number is needed when the preferred channel is fax."
         if errors:
             raise ValidationError(errors)
+
+
+class SharedCareChange(models.Model):
+    """One change of a referrer's shared-care model: the protocol applies each model from its change on, so a
+    change never makes a letter owed for what happened before it."""
+
+    referrer = models.ForeignKey(Referrer, on_delete=models.CASCADE, related_name="shared_care_changes")
+    previous = models.CharField(max_length=20, choices=SharedCareModel.choices)
+    model = models.CharField(max_length=20, choices=SharedCareModel.choices)
+    at = models.DateTimeField()
+    by_label = models.CharField(max_length=150, blank=True, help_text="Who changed it, or what (the practice).")
+
+    class Meta:
+        ordering = ["referrer", "at", "id"]
+        indexes = [models.Index(fields=["referrer", "at"], name="sharedcare_referrer_at")]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id}: {self.previous} → {self.model} at {self.at:%Y-%m-%d %H:%M}"

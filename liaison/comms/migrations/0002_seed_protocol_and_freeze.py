@@ -19,7 +19,7 @@ BASE = {
 # How the shared-care model changes it: which letters are owed, and updates after how many sessions.
 MODELS = {
     "consultation": {"off": {"acute_sessions", "maintenance_month"}, "every": 3},
-    "collaborative": {"off": set(), "every": 3},
+    "collaborative": {"off": set(), "every": 2},  # 3 until 0006: one update only in a six-session series
     "integrated": {"off": set(), "every": 2},
 }
 

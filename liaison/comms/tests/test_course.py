@@ -21,7 +21,7 @@ PHQ9 = [21, 19, 16, 14, 12, 10]
 
 EXPECTED = {
     "consultation": {"ack", "first", "eval", "outcome"},
-    "collaborative": {"ack", "first", "eval", "update:3", "outcome", "month:1", "month:2", "month:3"},
+    "collaborative": {"ack", "first", "eval", "update:2", "update:4", "outcome", "month:1", "month:2", "month:3"},
     "integrated": {"ack", "first", "eval", "update:2", "update:4", "outcome", "month:1", "month:2", "month:3"},
 }
 
@@ -93,15 +93,28 @@ def test_second_referral_from_the_same_referrer_gets_no_thanks(protocol):
     assert "first" in keys(first) and "first" not in keys(second)
 
 
-def test_acknowledgment_in_business_hours(protocol):
-    from liaison.comms.models import ProtocolRule
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        # 24 hours in business-hours mode: the same clock time one business day later.
+        (datetime(2026, 3, 6, 16, 0), datetime(2026, 3, 9, 16, 0)),  # Friday 4 pm: Monday 4 pm
+        (datetime(2026, 3, 6, 19, 30), datetime(2026, 3, 9, 19, 30)),  # Friday evening: Monday evening
+        (datetime(2026, 3, 7, 11, 0), datetime(2026, 3, 9, 11, 0)),  # Saturday: Monday
+        (datetime(2026, 3, 4, 10, 0), datetime(2026, 3, 5, 10, 0)),  # Wednesday: Thursday
+        (datetime(2026, 5, 22, 18, 0), datetime(2026, 5, 26, 18, 0)),  # before Memorial Day: Tuesday
+        (datetime(2026, 11, 25, 18, 0), datetime(2026, 11, 27, 18, 0)),  # the eve of Thanksgiving: Friday
+    ],
+)
+def test_acknowledgment_in_business_hours(protocol, received, due):
+    from liaison.comms.models import Holiday, ProtocolRule
 
+    assert Holiday.objects.filter(date__in=["2026-05-25", "2026-11-26"]).count() == 2  # from the first migrate
     ProtocolRule.objects.filter(trigger="received").update(business_hours=True)
-    friday_4pm = datetime(2026, 3, 6, 16, 0, tzinfo=NY)
-    with time_machine.travel(friday_4pm, tick=False):
+    with time_machine.travel(received.replace(tzinfo=NY), tick=False):
         referral = referral_for()
-    # 1 h on Friday, 8 h Monday, 8 h Tuesday, 7 h Wednesday.
-    assert keys(referral)["ack"].due_at == datetime(2026, 3, 11, 16, 0, tzinfo=NY)
+    ack = keys(referral)["ack"]
+    assert ack.due_at == due.replace(tzinfo=NY)
+    assert ack.reason == "acknowledgment: within 1 business day of receipt"
 
 
 def test_safety_alert_is_owed_at_once(protocol):
@@ -120,3 +133,29 @@ def test_self_referral_owes_nothing(protocol):
 
     referral = receive_referral(referral=ReferralDataFactory(referrer=None, source_type="self"), channel="self")
     assert keys(referral) == {}
+
+
+@pytest.mark.parametrize(("model", "during"), [("consultation", 0), ("collaborative", 2), ("integrated", 2)])
+def test_a_six_session_series_gives_each_model_its_updates_before_the_outcome_summary(model, during, protocol):
+    coordinator, clinician = staff()
+    with time_machine.travel(START, tick=False) as clock_:
+        referral = _accepted(model, coordinator, clinician, clock_)
+        for score in PHQ9:
+            clock_.shift(timedelta(days=2))
+            _session(referral, clinician, SessionKind.ACUTE, score)
+        clock_.shift(timedelta(days=1))
+        referral.refresh_from_db()
+        referral_transition(referral=referral, to="acute_complete", by=clinician)
+        owed = keys(referral)
+    updates = [d for key, d in owed.items() if key.startswith("update:")]
+    assert len(updates) == during
+    assert all(d.triggered_at < owed["outcome"].triggered_at for d in updates)
+    assert all(d.reason == f"{model}: every 2 sessions" for d in updates)
+
+
+def _accepted(model, coordinator, clinician, clock_):
+    referral = referral_for(model=model, coordinator=coordinator, clinician=clinician)
+    clock_.shift(timedelta(days=1))
+    for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
+        referral = referral_transition(referral=referral, to=step, by=by)
+    return referral

@@ -1,0 +1,90 @@
+"""Writes of the directory that carry a rule: the shared-care model each referrer is held to.
+
+The communication protocol reads Referrer.shared_care_model and nothing else. It is set in one of two ways:
+the liaison records an agreement with the clinician (their own), or with their practice (every clinician there
+without their own follows it). Each change is a SharedCareChange row, so the protocol applies the new model
+from that moment on and never to what happened before.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.core.audit import audit_log
+from liaison.directory.choices import SharedCareModel
+from liaison.directory.models import Practice, Referrer, SharedCareChange
+
+DEFAULT_MODEL = SharedCareModel.CONSULTATION
+
+
+def shared_care_check(model: str) -> dict[str, list[str]]:
+    """The error, by field, of an agreement that names no known model ("" is allowed: none agreed)."""
+    if model in SharedCareModel.values or model == "":
+        return {}
+    known = ", ".join(SharedCareModel.values)
+    return {"shared_care_model": [f"Unknown shared-care model {model!r}; choose one of {known}."]}
+
+
+def _check_model(model: str) -> None:
+    if errors := shared_care_check(model):
+        raise ValidationError(errors)
+
+
+def shared_care_default(practice: Practice | None) -> str:
+    """The model a clinician without their own agreement follows: their practice's, else consultation."""
+    return (practice.shared_care_model if practice is not None else "") or DEFAULT_MODEL
+
+
+def _apply(referrer: Referrer, model: str, *, own: bool, at: datetime, by_label: str) -> bool:
+    """Set the referrer's model; a real change is recorded with its moment. True when the model changed."""
+    changed = model != referrer.shared_care_model
+    if changed:
+        SharedCareChange.objects.create(
+            referrer=referrer, previous=referrer.shared_care_model, model=model, at=at, by_label=by_label[:150]
+        )
+        referrer.shared_care_changed_at = at
+    referrer.shared_care_model, referrer.shared_care_own = model, own
+    Referrer.objects.filter(pk=referrer.pk).update(
+        shared_care_model=model, shared_care_own=own, shared_care_changed_at=referrer.shared_care_changed_at
+    )
+    return changed
+
+
+def referrer_shared_care_set(*, referrer: Referrer, model: str, by, at: datetime | None = None) -> Referrer:
+    """The agreement with this clinician; "" means none of their own: they follow their practice's."""
+    _check_model(model)
+    at = at or timezone.now()
+    with transaction.atomic():
+        referrer = Referrer.objects.select_for_update().select_related("practice").get(pk=referrer.pk)
+        before = referrer.shared_care_model
+        effective = model or shared_care_default(referrer.practice)
+        _apply(referrer, effective, own=bool(model), at=at, by_label=_label(by))
+        audit_log(
+            actor=by,
+            action="directory.shared_care",
+            obj=referrer,
+            detail={"from": before, "to": effective, "own": bool(model)},
+        )
+    return referrer
+
+
+def practice_shared_care_set(*, practice: Practice, model: str, by, at: datetime | None = None) -> Practice:
+    """The agreement with a practice; its clinicians without their own agreement follow it from now on."""
+    _check_model(model)
+    at = at or timezone.now()
+    with transaction.atomic():
+        Practice.objects.filter(pk=practice.pk).update(shared_care_model=model)
+        practice.shared_care_model = model
+        effective, label = shared_care_default(practice), f"{_label(by)} (practice agreement)"
+        followers = Referrer.objects.select_for_update().filter(practice_id=practice.pk, shared_care_own=False)
+        moved = [r.pk for r in followers if _apply(r, effective, own=False, at=at, by_label=label)]
+        audit_log(
+            actor=by, action="directory.shared_care", obj=practice, detail={"to": model, "referrers": moved[:500]}
+        )
+    return practice
+
+
+def _label(by) -> str:
+    return by.get_username() if by is not None and getattr(by, "is_authenticated", False) else "liaison"
