@@ -76,10 +76,11 @@ def smtp_send(message, *, before_commit) -> None:
     """Send one email. `before_commit()` is called (and must record the phase durably) after the server
     has taken the envelope and the body, just before the final dot that asks it to accept the message.
     Failures before that point raise smtplib/OSError errors (safe to retry); after it, Ambiguous."""
+    data = smtplib.quotedata(message.message().as_string())  # built before connecting: a bad header fails here
+    sender = parseaddr(message.from_email)[1]
     conn = smtp_connection()
     try:
         conn.ehlo_or_helo_if_needed()
-        sender = parseaddr(message.from_email)[1]
         code, reply = conn.mail(sender)
         if code != 250:
             raise smtplib.SMTPSenderRefused(code, reply, sender)
@@ -90,14 +91,13 @@ def smtp_send(message, *, before_commit) -> None:
         code, reply = conn.docmd("DATA")
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
-        data = smtplib.quotedata(message.message().as_string())
         conn.send(data.encode("utf-8") + (b"" if data.endswith("\r\n") else b"\r\n"))
         before_commit()
         try:
             conn.send(b".\r\n")
             code, reply = conn.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise Ambiguous(str(exc)) from exc
+        except Exception as exc:  # after the dot, whatever broke, the server may have the message: never resend
+            raise Ambiguous(f"{type(exc).__name__}: {exc}") from exc
         if code != 250:
             raise smtplib.SMTPDataError(code, reply)
     finally:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.core.validators import validate_email
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -33,12 +34,15 @@ from liaison.comms.choices import (
 )
 from liaison.comms.models import CommsSettings, DueCommunication, Holiday, HolidayYear, Letter, Outbox, ProtocolRule
 from liaison.core.audit import audit_log
+from liaison.core.validators import control_characters, refuse_control_characters
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
+# A claim lasts this long unless renewed: the worker renews it every third of it while it sends a letter
+# (worker.lease_kept), so a letter held by a worker that died is back in the queue within a minute.
+LEASE_SECONDS = 30
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 CHANNEL_PROBLEM_PREFIX = "No usable channel"
@@ -195,6 +199,14 @@ def _require(by, roles, what: str) -> None:
 
 
 NO_LONGER_OWED = "This letter is no longer owed (the referral's course changed); nothing was drafted or sent."
+SIGNED_BAD_SUBJECT = (
+    "This letter was signed with a control character in its subject (from a name entered before names were "
+    "checked). A signed letter cannot change, so it cannot go by email or fax; send its PDF by hand."
+)
+BAD_NAME = (
+    "The patient's name holds a line break or another control character, which no email subject may carry. "
+    "Correct the name on the referral, then draft the letter."
+)
 
 
 def letter_draft(*, due: DueCommunication, by) -> Letter:
@@ -215,6 +227,9 @@ def letter_draft(*, due: DueCommunication, by) -> Letter:
     except letters.LetterTemplateError as exc:
         DueCommunication.objects.filter(pk=due.pk).update(problem=str(exc)[:300])
         raise ValidationError({"template": [str(exc)]}) from None
+    if control_characters(subject):
+        DueCommunication.objects.filter(pk=due.pk).update(problem=BAD_NAME)
+        raise ValidationError({"subject": [BAD_NAME]})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -244,6 +259,7 @@ def letter_edit(*, letter: Letter, by, subject: str, body: str) -> Letter:
         errors["subject"] = ["Give the letter a subject."]
     elif len(subject) > 200:
         errors["subject"] = ["A subject is at most 200 characters."]
+    errors.update(_control_errors(subject=subject, body=body))
     if not body:
         errors["body"] = ["The letter has no words."]
     elif len(body) > 20000:
@@ -258,6 +274,18 @@ def letter_edit(*, letter: Letter, by, subject: str, body: str) -> Letter:
         audit_log(actor=by, action="letter_edit", obj=letter, patient_id=_patient_id(letter))
     letter.subject, letter.body = subject, body + "\n"
     return letter
+
+
+def _control_errors(*, subject: str, body: str | None = None) -> dict[str, list[str]]:
+    """The last line of defence before a header is built: a subject is one line, a body has no control
+    characters but line breaks and tabs (liaison.core.validators)."""
+    errors = {}
+    for name, value, multiline in (("subject", subject, False), ("body", body, True)):
+        try:
+            refuse_control_characters(value, multiline=multiline)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    return errors
 
 
 def _patient_id(letter: Letter) -> int:
@@ -281,6 +309,7 @@ def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
     gaps = letters.placeholders(letter.body)
     if gaps:
         errors["body"] = [f"Fill in before signing: {'; '.join(gaps)}."]
+    errors.update(_control_errors(subject=letter.subject))
     route = delivery.route_for(referral.referrer)
     if route.problem:
         errors["channel"] = [route.problem]
@@ -333,27 +362,42 @@ class LeaseLost(Exception):
     """Another worker resolved this row's lease: stop before the message is committed."""
 
 
+class Undeliverable(Exception):
+    """A reason no retry can fix (a header no email may carry, no or a malformed address): the row fails at
+    once, with the reason on the work queue, before any connection is made."""
+
+
 def outbox_claim(
     *, worker: str, at: datetime | None = None, limit: int = 20, lease_seconds: int = LEASE_SECONDS
 ) -> list[int]:
     """Claim up to `limit` due rows for this worker: a conditional UPDATE per row, so two workers never
-    hold the same row (healthchecks sendalerts style)."""
+    hold the same row (healthchecks sendalerts style). A row another worker won meanwhile is skipped for the
+    next one. Claiming is not an attempt: `attempts` counts only conversations with the server."""
     at = at or timezone.now()
     candidates = Outbox.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=at).order_by(
         "next_attempt_at", "id"
     )
     claimed = []
-    for pk in candidates.values_list("pk", flat=True)[:limit]:
+    for pk in candidates.values_list("pk", flat=True)[: limit + 10]:
         won = Outbox.objects.filter(pk=pk, status=OutboxStatus.QUEUED).update(
             status=OutboxStatus.SENDING,
             phase=SendPhase.CONNECT,
             leased_by=worker,
             lease_until=at + timedelta(seconds=lease_seconds),
-            attempts=F("attempts") + 1,
         )
         if won:
             claimed.append(pk)
+            if len(claimed) == limit:
+                break
     return claimed
+
+
+def outbox_renew(*, outbox_id: int, worker: str, lease_seconds: int = LEASE_SECONDS) -> bool:
+    """Extend this worker's lease on a row it is sending (its heartbeat). False: the lease is no longer its."""
+    until = timezone.now() + timedelta(seconds=lease_seconds)
+    return bool(
+        Outbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING, leased_by=worker).update(lease_until=until)
+    )
 
 
 def outbox_resolve_stale(*, at: datetime | None = None) -> int:
@@ -377,37 +421,100 @@ def outbox_resolve_stale(*, at: datetime | None = None) -> int:
 
 
 def outbox_deliver(*, outbox_id: int, worker: str, at: datetime | None = None) -> str:
-    """Deliver one claimed row and record the result. Returns the row's new status."""
+    """Deliver one claimed row and record the result. Returns the row's new status. Whatever goes wrong with
+    this letter is recorded on its row: a reason no retry can fix fails it at once; a server away or busy puts
+    it back with a backoff. Only a database error (nothing could be recorded) propagates."""
     outbox = Outbox.objects.select_related("letter", "letter__referral__referrer").get(pk=outbox_id)
     if outbox.status != OutboxStatus.SENDING or outbox.leased_by != worker:
         return outbox.status
     try:
-        if outbox.channel == DeliveryChannel.PORTAL:
-            pass  # the signed letter is on the referrer's portal from the moment it is approved
-        else:
-            delivery.smtp_send(_email(outbox), before_commit=lambda: _mark_commit(outbox, worker))
+        message = _prepare(outbox)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything that stops a letter being built is this letter's problem
+        return _fail(outbox, worker, _build_problem(exc), permanent=True)
+    try:
+        _mark_attempt(outbox, worker)
+        if message is not None:
+            delivery.smtp_send(message, before_commit=lambda: _mark_commit(outbox, worker))
     except LeaseLost:
         return OutboxStatus.QUEUED
     except delivery.Ambiguous:
         _finish(outbox.pk, worker=worker, at=at, confirmed=False)
         return OutboxStatus.SENT
-    except letters.LetterTemplateError as exc:
-        return _fail(outbox, worker, str(exc), permanent=True)
-    except smtplib.SMTPResponseException as exc:
-        text = f"The mail server answered {exc.smtp_code}: {_reply_text(exc.smtp_error)}"
-        return _fail(outbox, worker, text, permanent=500 <= exc.smtp_code < 600)
-    except smtplib.SMTPRecipientsRefused as exc:
-        return _fail(outbox, worker, f"The mail server refused the address: {exc.recipients}", permanent=True)
-    except (smtplib.SMTPException, OSError) as exc:
-        return _fail(
-            outbox, worker, f"The mail server could not be reached: {exc or type(exc).__name__}", permanent=False
-        )
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - sorted into "retry later" and "a person must look" below
+        reason, permanent = _send_problem(exc)
+        return _fail(outbox, worker, reason, permanent=permanent)
     _finish(outbox.pk, worker=worker, at=at, confirmed=True)
     return OutboxStatus.SENT
 
 
+def _prepare(outbox: Outbox) -> EmailMultiAlternatives | None:
+    """The email for this row, with every header built and checked now, before any connection is made.
+    None for the portal: the signed letter is on the referrer's portal from the moment it is approved."""
+    if outbox.channel == DeliveryChannel.PORTAL:
+        return None
+    problem = _header_problem(outbox)
+    if problem:
+        raise Undeliverable(problem)
+    message = _email(outbox)
+    message.message()  # Django refuses a header it cannot write safely: find out here, not mid-conversation
+    return message
+
+
+def _header_problem(outbox: Outbox) -> str:
+    """Why this row cannot become an email, whatever a retry does; "" when it can."""
+    letter = outbox.letter
+    if found := control_characters(letter.subject):
+        return f"The letter's subject holds a control character ({', '.join(found)}), which no email may carry"
+    if not outbox.address:
+        return "There is no recipient address for this letter"
+    if control_characters(outbox.address) or not _valid_email(outbox.address):
+        return f"The recipient address {outbox.address!r} is not a valid email address"
+    sender = CommsSettings.current().from_email or settings.DEFAULT_FROM_EMAIL
+    if control_characters(sender):
+        return "The practice's sender address holds a control character"
+    return ""
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def _build_problem(exc: Exception) -> str:
+    if isinstance(exc, Undeliverable | letters.LetterTemplateError):
+        return str(exc)
+    return f"The letter could not be made into an email ({type(exc).__name__}: {exc})"
+
+
+def _send_problem(exc: Exception) -> tuple[str, bool]:
+    """(reason, permanent) for a failure during the conversation with the server."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = f"The mail server answered {exc.smtp_code}: {_reply_text(exc.smtp_error)}"
+        return text, 500 <= exc.smtp_code < 600
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"The mail server refused the address: {exc.recipients}", True
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return f"The mail server could not be reached: {exc or type(exc).__name__}", False
+    return f"Sending stopped on an unexpected error ({type(exc).__name__}: {exc})", True
+
+
 def _reply_text(reply) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _mark_attempt(outbox: Outbox, worker: str) -> None:
+    """Count a real attempt (the conversation with the server starts now), conditionally on the lease."""
+    if not Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.SENDING, leased_by=worker).update(
+        attempts=F("attempts") + 1
+    ):
+        raise LeaseLost()
 
 
 def _mark_commit(outbox: Outbox, worker: str) -> None:
@@ -453,13 +560,9 @@ def _fail(outbox: Outbox, worker: str, reason: str, *, permanent: bool) -> str:
             next_attempt_at=retry_at,
         )
         if updated:
-            when = (
-                "a person must resend it"
-                if permanent
-                else f"retrying at {timezone.localtime(retry_at):%b %-d %-I:%M %p}"
+            DueCommunication.objects.filter(pk=outbox.letter.due_id).update(
+                problem=_failure_text(outbox, reason, attempts=attempts, retry_at=None if permanent else retry_at)
             )
-            problem = f"Delivery by {outbox.get_channel_display().lower()} failed (try {attempts}): {reason}; {when}."
-            DueCommunication.objects.filter(pk=outbox.letter.due_id).update(problem=problem[:300])
             referral = outbox.letter.referral
             audit_log(
                 actor=None,
@@ -470,6 +573,18 @@ def _fail(outbox: Outbox, worker: str, reason: str, *, permanent: bool) -> str:
             )
     log.warning("outbox %s: %s", outbox.pk, reason)
     return status
+
+
+def _failure_text(outbox: Outbox, reason: str, *, attempts: int, retry_at: datetime | None) -> str:
+    """What the work queue says: failed for good (a person fixes it and sends it again), or retrying when."""
+    by = outbox.get_channel_display().lower()
+    if retry_at is None:
+        tries = f" after {attempts} tr{'y' if attempts == 1 else 'ies'}" if attempts else ""
+        text = f"Failed{tries}, not sent by {by}: {reason}. Fix it, then press Send again."
+    else:
+        when = f"{timezone.localtime(retry_at):%b %-d %-I:%M %p}"
+        text = f"Delivery by {by} failed (try {attempts}): {reason}; retrying at {when}."
+    return text[:300]
 
 
 def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool) -> None:
@@ -513,13 +628,25 @@ def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool
 
 
 def outbox_retry(*, outbox: Outbox, by) -> Outbox:
-    """A person puts a failed delivery back in the queue (after fixing the address, say)."""
+    """A person puts a failed delivery back in the queue, after fixing what stopped it (the referrer's address,
+    say): the route is worked out again from the referrer as they are now."""
     _require(by, LETTER_WRITERS, "Resending letters")
+    letter = Letter.objects.select_related("referral__referrer").get(pk=outbox.letter_id)
+    if control_characters(letter.subject):
+        raise ValidationError({"__all__": [SIGNED_BAD_SUBJECT]})
+    route = delivery.route_for(letter.referral.referrer)
+    if route.problem:
+        raise ValidationError({"channel": [route.problem]})
     with transaction.atomic():
         if not Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.FAILED).update(
-            status=OutboxStatus.QUEUED, next_attempt_at=timezone.now(), last_error=""
+            status=OutboxStatus.QUEUED,
+            next_attempt_at=timezone.now(),
+            last_error="",
+            channel=route.channel,
+            address=route.address,
         ):
             raise ValidationError({"__all__": ["Only a failed delivery can be sent again."]})
+        DueCommunication.objects.filter(pk=letter.due_id).update(problem="")
         audit_log(actor=by, action="letter_resend", obj=outbox.letter, patient_id=_patient_id(outbox.letter))
     transaction.on_commit(lambda: _notify(outbox.pk), robust=True)
     return outbox

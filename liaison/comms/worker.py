@@ -8,9 +8,10 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from liaison.comms import services
 
@@ -28,8 +29,10 @@ def worker_name() -> str:
 
 
 def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_SECONDS, limit: int = 20) -> dict:
-    """One pass: new referrals' follow-ups (they make letters owed), then resolve stale leases, then claim
-    and deliver what is due. Returns counts by outcome."""
+    """One pass: new referrals' follow-ups (they make letters owed), then resolve stale leases, then deliver
+    up to `limit` due letters. Letters are claimed one at a time, so a worker that dies holds one letter at
+    most, and each is delivered on its own: what goes wrong with one never holds back the next.
+    Returns counts by outcome."""
     worker = worker or worker_name()
     try:
         followups_run_all()
@@ -37,10 +40,51 @@ def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_S
         log.exception("new referrals' follow-ups failed this pass")
     services.outbox_resolve_stale()
     results: dict[str, int] = {}
-    for pk in services.outbox_claim(worker=worker, lease_seconds=lease_seconds, limit=limit):
-        status = services.outbox_deliver(outbox_id=pk, worker=worker)
+    for _ in range(limit):
+        claimed = services.outbox_claim(worker=worker, lease_seconds=lease_seconds, limit=1)
+        if not claimed:
+            break
+        status = deliver_one(claimed[0], worker=worker, lease_seconds=lease_seconds)
         results[status] = results.get(status, 0) + 1
     return results
+
+
+def deliver_one(outbox_id: int, *, worker: str, lease_seconds: int = services.LEASE_SECONDS) -> str:
+    """Deliver one claimed letter while keeping its lease alive. The service records every failure on the
+    letter's row; should even that fail (the database away), the letter keeps its lease, which runs out and
+    puts it back in the queue, and the pass goes on to the next letter."""
+    try:
+        with lease_kept(outbox_id, worker=worker, lease_seconds=lease_seconds):
+            return services.outbox_deliver(outbox_id=outbox_id, worker=worker)
+    except Exception:
+        log.exception("outbox %s: delivery stopped; it goes back to the queue when its lease runs out", outbox_id)
+        return "error"
+
+
+@contextmanager
+def lease_kept(outbox_id: int, *, worker: str, lease_seconds: int):
+    """A heartbeat: while the body runs, renew this worker's lease on the row every third of the lease, so a
+    slow server or a long letter never lets the lease lapse under a live worker, and a dead worker's lease
+    lapses within `lease_seconds`."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(lease_seconds / 3):
+                if not services.outbox_renew(outbox_id=outbox_id, worker=worker, lease_seconds=lease_seconds):
+                    return  # the lease was taken back: the send itself finds out at its next conditional step
+        except Exception:
+            log.exception("outbox %s: could not renew the lease", outbox_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"lease-{outbox_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def followups_run_all(*, batch: int = 200, batches: int = 5) -> int:

@@ -29,7 +29,8 @@ def test_a_control_character_is_a_422_naming_the_field(api_client, token_for, al
 
 @pytest.mark.django_db
 def test_line_breaks_in_the_reason_are_kept(api_client, token_for, alice):
-    response = post(api_client(token_for(alice)), body(reason="Two years.\nNo help.\ttabbed"))
+    trials = [{"drug": "sertraline", "daily_dose_mg": 150, "weeks_at_dose": 8, "response": "none"}]
+    response = post(api_client(token_for(alice)), body(reason="Two years.\nNo help.\ttabbed", trials=trials))
     assert response.status_code == 201, response.content
     assert Referral.objects.get().reason == "Two years.\nNo help.\ttabbed"
 
