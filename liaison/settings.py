@@ -128,6 +128,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The JSON API's errors in its own shape, and its 413 before anything reads an oversized body.
+    "liaison.api.errors.ApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -290,6 +292,8 @@ AXES_COOLOFF_MINUTES = envint("AXES_COOLOFF_MINUTES", "30")
 if AXES_COOLOFF_MINUTES < 0:
     raise ImproperlyConfigured(f"AXES_COOLOFF_MINUTES must be 0 (no cool-off) or more, not {AXES_COOLOFF_MINUTES}")
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES else None
+# Tries during a lock are refused and audited but do not restart it: it lifts a set time after it was set.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Per account and, separately, per address: either one reaching the limit locks.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "liaison.core.audit.client_address"

@@ -1,7 +1,12 @@
 """allauth's adapters, set to how Liaison signs people in: accounts are made by an administrator (no sign-up),
 password failures are counted by axes in the database (not per process), and the messages are ours."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 
 from liaison.accounts.mfa import mfa_required_for, second_steps
@@ -28,6 +33,24 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials) -> None:
         """Password attempts are counted and refused by axes (AUTHENTICATION_BACKENDS), in the database that
         every web process shares; allauth's per-process count would refuse attempts before they reach it."""
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Setting up a second step asks for the password again, unless the person has none yet (they have just
+        signed in to set one up) or signed in, or confirmed, within the last few minutes."""
+        user = getattr(context.request, "user", None)
+        if (
+            app == "allauth.mfa"
+            and user is not None
+            and user.is_authenticated
+            and (not second_steps(user).exists() or _authenticated_recently(context.request, user))
+        ):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+def _authenticated_recently(request, user) -> bool:
+    records = get_authentication_records(request, user)
+    return bool(records) and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class MFAAdapter(DefaultMFAAdapter):
