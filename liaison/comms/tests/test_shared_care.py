@@ -173,3 +173,14 @@ def test_a_practices_agreement_is_recorded_on_its_page(protocol, client_for, lia
     assert page.status_code == 302
     referrer.refresh_from_db()
     assert (referrer.shared_care_model, referrer.shared_care_own) == ("integrated", False)
+
+
+def test_the_owed_card_says_which_rule_made_each_letter_owed(protocol, client_for):
+    referral, _ = _series("collaborative")
+    coordinator = referral.assigned_coordinator
+    card = client_for(coordinator).get(f"/comms/referrals/{referral.pk}/owed/", HTTP_HX_REQUEST="true")
+    text = card.content.decode()
+    assert card.status_code == 200
+    assert "Owed by the rule “collaborative: every 2 sessions”" in text
+    assert "Owed by the rule “acknowledgment: within 24 hours of receipt”" in text
+    assert "Owed by the rule “outcome summary: within 1 week of completing the acute series”" in text
