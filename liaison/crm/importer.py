@@ -20,6 +20,7 @@ from liaison.crm.choices import Stage
 from liaison.crm.models import Relationship
 from liaison.directory.choices import REFERRER_SOURCE_TYPES, PracticeType
 from liaison.directory.models import Practice, Referrer, Taxonomy
+from liaison.directory.services import shared_care_default
 from liaison.directory.validators import normalize_phone, validate_npi
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -239,6 +240,7 @@ def _new_referrer(d: dict) -> Referrer:
         taxonomy_id=d["taxonomy_code"],
         source_type=d["source_type"],
         practice=practice,
+        shared_care_model=shared_care_default(practice),  # a new clinician follows their practice's agreement
         phone=d.get("phone", ""),
         email=d.get("email", ""),
     )

@@ -184,3 +184,22 @@ def test_the_owed_card_says_which_rule_made_each_letter_owed(protocol, client_fo
     assert "Owed by the rule “collaborative: every 2 sessions”" in text
     assert "Owed by the rule “acknowledgment: within 24 hours of receipt”" in text
     assert "Owed by the rule “outcome summary: within 1 week of completing the acute series”" in text
+
+
+def test_a_clinician_imported_into_a_practice_starts_with_its_agreement(db, liaison):
+    from liaison.crm import importer
+    from liaison.directory.tests.factories import npi_from
+
+    practice = PracticeFactory(name="Ortiz Psychiatry", zip_code="10011")
+    directory_services.practice_shared_care_set(practice=practice, model="collaborative", by=liaison)
+    header = "npi,first_name,last_name,credential,taxonomy_code,source_type,practice_name,zip_code,clinician_count\n"
+    line = f"{npi_from('155500001')},Ana,Ortiz,MD,2084P0800X,psychiatry,Ortiz Psychiatry,10011,3\n"
+    assert importer.targets_import(by=liaison, text=header + line) == 1
+    ana = Referrer.objects.get(last_name="Ortiz")
+    assert (ana.practice, ana.shared_care_model, ana.shared_care_own) == (practice, "collaborative", False)
+
+
+def test_the_admin_cannot_change_the_model_behind_the_record_of_changes(db, client_for, admin):
+    referrer = ReferrerFactory()
+    page = client_for(admin).get(f"/admin/directory/referrer/{referrer.pk}/change/").content.decode()
+    assert 'name="shared_care_model"' not in page and "Shared care model" in page
