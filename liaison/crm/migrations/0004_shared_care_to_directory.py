@@ -1,5 +1,5 @@
 """The agreed shared-care model moves from the relationship to the directory record, the one field the
-communication protocol reads (decision 0013): a clinician's own agreement onto the referrer, a practice's onto
+communication protocol reads (decision 0014): a clinician's own agreement onto the referrer, a practice's onto
 the practice and onto its clinicians who have none of their own. A model that changes is recorded as a change
 at this moment, so no letter becomes owed for what happened before."""
 
