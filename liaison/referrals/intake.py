@@ -6,15 +6,17 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from liaison.referrals import duplicates, screening
-from liaison.referrals.choices import URGENCY_RANK, Urgency
+from liaison.referrals import duplicates, pdf_clean, screening
+from liaison.referrals.choices import URGENCY_RANK, EventKind, Urgency
 from liaison.referrals.intake_models import Attachment, IdempotencyKey, ScreeningResult
+from liaison.referrals.models import ReferralEvent
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
 PDF_MAGIC = b"%PDF-"
 URGENT_REVIEW_TEXT = "Clinician: review the safety flags now, then acknowledge the referral"
 URGENT_REVIEW_WITHIN = timedelta(hours=1)
+CLEANED_BY = "Liaison (attachment check)"
 
 
 @dataclass
@@ -24,7 +26,9 @@ class Prepared:
 
 
 def check_attachments(attachments) -> dict[str, list[str]]:
-    """Each attachment is a PDF (by its first bytes, not its name) of at most 10 MB; at most five."""
+    """Each attachment is a readable, unencrypted PDF (by its content, not its name) of at most 10 MB; at most
+    five. Each good one is cleaned here, before anything is written: its `content` becomes the PDF without its
+    active content, and `removed` names what was taken out (pdf_clean)."""
     errors: dict[str, list[str]] = {}
     if len(attachments) > MAX_ATTACHMENTS:
         errors["attachments"] = [f"At most {MAX_ATTACHMENTS} attachments, please ({len(attachments)} were sent)."]
@@ -34,6 +38,13 @@ def check_attachments(attachments) -> dict[str, list[str]]:
             errors[f"attachments.{i}"] = [f"“{name}” is larger than 10 MB; please send a smaller PDF."]
         elif not content.startswith(PDF_MAGIC):
             errors[f"attachments.{i}"] = [f"“{name}” is not a PDF; only PDF files can be attached."]
+        else:
+            try:
+                cleaned = pdf_clean.clean_pdf(content)
+            except pdf_clean.Refused as refused:
+                errors[f"attachments.{i}"] = [refused.message.format(name=name)]
+            else:
+                item["content"], item["removed"] = cleaned.content, cleaned.removed
     return errors
 
 
@@ -84,5 +95,25 @@ def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at)
             for a in attachments
         ]
     )
+    _note_cleaned(referral, attachments, at=at)
     if idempotency:
         IdempotencyKey.objects.create(referral=referral, created_at=at, **idempotency)
+
+
+def _note_cleaned(referral, attachments, *, at) -> None:
+    """A line on the timeline for each attachment whose active content was taken out, saying what it was."""
+    ReferralEvent.objects.bulk_create(
+        [
+            ReferralEvent(
+                referral=referral,
+                at=at,
+                actor_label=CLEANED_BY,
+                kind=EventKind.NOTE,
+                reason=f"“{a.get('filename') or 'attachment.pdf'}”: {', '.join(a['removed'])} removed before the "
+                "file was stored. Its pages are kept.",
+                detail={"attachment": (a.get("filename") or "attachment.pdf")[:200], "removed": a["removed"]},
+            )
+            for a in attachments
+            if a.get("removed")
+        ]
+    )

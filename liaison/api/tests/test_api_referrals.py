@@ -7,9 +7,10 @@ import pytest
 
 from liaison.referrals.intake_models import Attachment
 from liaison.referrals.models import Patient, Referral
+from liaison.referrals.tests import pdfs
 
 URL = "/api/v1/referrals"
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = pdfs.plain()  # a real one-page PDF: attachments are opened and checked
 
 
 def body(**over):

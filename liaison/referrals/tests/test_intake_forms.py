@@ -13,9 +13,10 @@ from liaison.directory.models import Referrer
 from liaison.directory.tests.factories import npi_from
 from liaison.referrals.intake_models import Attachment, DuplicateFlag, ScreeningResult
 from liaison.referrals.models import Patient, Referral
+from liaison.referrals.tests import pdfs
 from liaison.referrals.tests.factories import PatientDataFactory, ReferralDataFactory, receive_referral
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdfs.plain()  # a real one-page PDF: attachments are opened and checked
 NEW_NPI = npi_from("199999999")
 
 
