@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core.audit import audit_log
+from liaison.core.validators import control_characters
 from liaison.crm import geo
 from liaison.crm.choices import Stage
 from liaison.crm.models import Relationship
@@ -106,32 +107,134 @@ def _from_nppes(raw: dict) -> dict:
     return data
 
 
+# Files people upload by mistake, known by their first bytes.
+NOT_CSV = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF-": "a PDF document",
+    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an older Excel workbook (.xls)",
+}
+SAVE_AS_CSV = "Save it from the spreadsheet as “CSV UTF-8” and upload that file."
+MISSING = object()  # what csv.DictReader gives a column the line has no value for
+
+
+def decode(raw: bytes) -> tuple[str, list[str]]:
+    """The uploaded bytes as text, or the reason they are not a CSV file we can read. UTF-8 (with or without
+    Excel's byte-order mark) and UTF-16 with its mark are read as such; other text as Windows-1252, which is
+    what a spreadsheet on Windows saves."""
+    if not raw:
+        return "", ["The file is empty."]
+    for magic, kind in NOT_CSV.items():
+        if raw.startswith(magic):
+            return "", [f"This is {kind}, not a CSV file. {SAVE_AS_CSV}"]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            return "", [f"The file says it is UTF-16 text but is not. {SAVE_AS_CSV}"]
+    if b"\x00" in raw:
+        return "", [
+            f"The file is not plain text (it holds zero bytes: binary data, or UTF-16 without its mark). {SAVE_AS_CSV}"
+        ]
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding), []
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def read_upload(raw: bytes) -> tuple[str, Preview]:
+    """An uploaded file: its text (for the confirm step) and its preview."""
+    text, problems = decode(raw[: MAX_BYTES + 1])
+    return text, (Preview([], problems) if problems else read(text))
+
+
 def read(text: str) -> Preview:
     """Parse and check every row; nothing is written."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         return Preview([], ["The file is larger than 5 MB; split it into smaller files."])
+    if not text.strip():
+        return Preview([], ["The file is empty."])
+    if "\x00" in text:
+        return Preview([], [f"The file is not plain text (it holds zero bytes). {SAVE_AS_CSV}"])
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, restval=MISSING)
+    lines = _Lines(reader)
+    try:
+        return _read_rows(reader, lines)
+    except csv.Error:
+        return Preview([], [f"Line {lines.start} cannot be read as CSV: look for a stray quote mark. {SAVE_AS_CSV}"])
+
+
+class _Lines:
+    """The rows of a DictReader with the line each starts on (a quoted value may span lines)."""
+
+    def __init__(self, reader: csv.DictReader):
+        self.reader, self.start = reader, 1
+
+    def __iter__(self):
+        self.reader.fieldnames  # noqa: B018 - reads the first line
+        self.start = self.reader.line_num + 1
+        for row in self.reader:
+            yield self.start, row
+            self.start = self.reader.line_num + 1
+
+
+def _read_rows(reader: csv.DictReader, lines: _Lines) -> Preview:
     header = [h.strip() for h in (reader.fieldnames or [])]
+    if problem := _header_problem(header):
+        return Preview([], [problem])
     nppes = "NPI" in header and NPPES["last_name"] in header
-    if not nppes and not set(REQUIRED) <= {h.lower() for h in header}:
-        return Preview([], [f"The first line must name the columns, at least: {', '.join(REQUIRED)}."])
     rows = []
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in lines:
         if len(rows) >= MAX_ROWS:
             return Preview([], [f"The file has more than {MAX_ROWS:,} rows; split it into smaller files."])
-        raw = {(k or "").strip().lower() if not nppes else (k or "").strip(): (v or "") for k, v in raw.items()}
+        values = [v for v in raw.values() if isinstance(v, str)] + (raw.get(None) or [])
+        if not any(v.strip() for v in values):
+            continue  # a blank line, or one of empty cells
+        shape = _shape_errors(raw)
+        raw = {_key(k, nppes): ("" if v is MISSING else v) for k, v in raw.items() if k is not None}
         data = _from_nppes(raw) if nppes else {k: v.strip() for k, v in raw.items()}
-        if any(data.values()):
-            rows.append(Row(line=line, data=data))
+        rows.append(Row(line=line, data=data, errors=shape))
     preview = Preview(rows)
     if not rows:
-        preview.problems.append("The file has no rows to import.")
+        preview.problems.append("The file has the line of column names but no rows to import.")
     _check_all(preview)
     return preview
+
+
+def _key(name: str, nppes: bool) -> str:
+    return name.strip() if nppes else name.strip().lower()
+
+
+def _header_problem(header: list[str]) -> str | None:
+    nppes = "NPI" in header and NPPES["last_name"] in header
+    if not nppes and not set(REQUIRED) <= {h.lower() for h in header}:
+        return f"The first line must name the columns, at least: {', '.join(REQUIRED)}."
+    names = [h if nppes else h.lower() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return f"The first line names a column more than once: {', '.join(repr(n) for n in twice)}."
+    return None
+
+
+def _shape_errors(raw: dict) -> list[str]:
+    """A line with more or fewer values than the first line has column names."""
+    extra = raw.get(None)
+    if extra:
+        shown = ", ".join(repr(v) for v in extra[:3]) + (", ..." if len(extra) > 3 else "")
+        return [f"This line has {len(extra)} more value{'s' if len(extra) > 1 else ''} than there are columns "
+                f"({shown}); check for a comma inside a name that is not in quotes."]  # fmt: skip
+    missing = [k.strip() for k, v in raw.items() if v is MISSING]
+    if missing:
+        return [f"This line stops early: no value for {', '.join(missing)}."]
+    return []
 
 
 def _check_all(preview: Preview) -> None:
@@ -150,9 +253,14 @@ def _check_all(preview: Preview) -> None:
 
 def _check_row(row: Row, taxonomies: set[str]) -> None:
     d, errors = row.data, row.errors
+    if errors:  # the line's values are out of step with the columns: checking them would only confuse
+        return
     if d.get("entity_type") == "2":
         errors.append("This is an organisation (entity type 2); import individual clinicians.")
         return
+    for name, value in d.items():
+        if control_characters(value):
+            errors.append(f"{name}: remove the line break, tab or other invisible control character.")
     for name in REQUIRED:
         if not d.get(name):
             errors.append(f"{name}: this column is empty.")

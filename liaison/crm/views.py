@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from liaison.core.exports import safe_row
 from liaison.core.models import Clinic
 from liaison.core.permissions import role_required
 from liaison.crm import importer, invites, queries, services
@@ -237,7 +238,9 @@ def _export_row(r) -> list:
 
 @role_required(*CRM_READERS)
 def targets_export(request):
-    """The whole list as CSV (streamed: memory stays flat however long the list)."""
+    """The whole list as CSV (streamed: memory stays flat however long the list). Names and other text typed by
+    people outside (the public referral form, imports) are written through safe_row, so a cell never runs as a
+    spreadsheet formula."""
     form = TargetFilterForm(request.GET or None)
     qs = queries.targets_queryset(user=request.user, filters=form.filters())[: queries.EXPORT_LIMIT]
     writer = csv.writer(_Echo())
@@ -245,7 +248,7 @@ def targets_export(request):
     def lines():
         yield writer.writerow(EXPORT_COLUMNS)
         for r in qs.iterator(chunk_size=1000):
-            yield writer.writerow(_export_row(r))
+            yield writer.writerow(safe_row(_export_row(r)))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="targets-{timezone.localdate():%Y-%m-%d}.csv"'
@@ -268,19 +271,8 @@ def targets_import(request):
     elif request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            text = _decode(form.cleaned_data["file"])
-            preview = importer.read(text) if text is not None else importer.Preview([], ["The file is not text."])
+            text, preview = importer.read_upload(form.cleaned_data["file"].read(importer.MAX_BYTES + 1))
     return render(request, "crm/import.html", {"form": form, "preview": preview, "text": text})
-
-
-def _decode(upload) -> str | None:
-    raw = upload.read(importer.MAX_BYTES + 1)
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 # ---------------------------------------------------------------- one referrer
