@@ -1,5 +1,8 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
+
+from liaison.core import chain
 
 
 class Clinic(models.Model):
@@ -36,6 +39,19 @@ class AuditQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("The audit trail is append-only.")
 
+    def bulk_create(self, objs, batch_size=None, **options):
+        """Many rows at once, chained in list order under one lock (decision 0017)."""
+        if options:
+            raise ValueError(f"Audit rows are only ever appended; {', '.join(options)} is not supported.")
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            head = AuditChainHead.locked(using=self.db)
+            for event in objs:
+                head.link(event)
+            created = super().bulk_create(objs, batch_size=batch_size)
+            head.store(using=self.db)
+        return created
+
 
 class AuditEvent(models.Model):
     """One look at, or change to, patient data: who, what, which record, when, from where.
@@ -43,7 +59,7 @@ class AuditEvent(models.Model):
     Append-only: the model refuses updates and deletes, and database triggers refuse them too.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     actor_label = models.CharField(max_length=150, help_text="The username at the time, kept if the user goes.")
     action = models.CharField(max_length=40, db_index=True)
@@ -53,6 +69,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The chain (decision 0017): the row's place in the trail, and an HMAC of the previous row's hash and
+    # this row's fields. Null only on a row that was put in behind the application's back.
+    seq = models.BigIntegerField(null=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -62,6 +82,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["actor", "-at"], name="audit_actor_at"),
         ]
+        constraints = [
+            # Partial, so that SQLite adds it as an index instead of rebuilding the table (which drops triggers).
+            models.UniqueConstraint(fields=["seq"], condition=models.Q(seq__isnull=False), name="audit_seq_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
@@ -69,7 +93,52 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or "default"
+        with transaction.atomic(using=using, savepoint=False):
+            head = AuditChainHead.locked(using=using)
+            head.link(self)
+            super().save(*args, **kwargs)
+            head.store(using=using)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+    def chained_fields(self) -> dict:
+        return {name: getattr(self, name) for name in chain.FIELDS}
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: the number and hash of the last row. One row, locked (SELECT ... FOR
+    UPDATE) by every append until its transaction ends, so appends take their turn; SQLite's writers take
+    turns already. Read first by `liaison audit_verify`, which also tells from it that rows at the end went."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=chain.GENESIS)
+
+    class Meta:
+        verbose_name = "audit chain head"
+
+    def __str__(self) -> str:
+        return f"audit row {self.seq}"
+
+    @classmethod
+    def locked(cls, *, using: str) -> "AuditChainHead":
+        """The head, locked until the transaction ends (an empty table, after a flush, starts a new chain)."""
+        head = cls.objects.using(using).select_for_update().filter(pk=1).first()
+        if head is None:
+            head = cls(pk=1)
+            head._adding_to_db = True
+        return head
+
+    def link(self, event: AuditEvent) -> None:
+        """Give the next row its number and hash, and move the head onto it."""
+        self.seq += 1
+        event.seq = self.seq
+        event.hash = chain.row_hash(self.hash, event.chained_fields())
+        self.hash = event.hash
+
+    def store(self, *, using: str) -> None:
+        if getattr(self, "_adding_to_db", False):
+            self.save(using=using, force_insert=True)
+        else:
+            type(self).objects.using(using).filter(pk=1).update(seq=self.seq, hash=self.hash)

@@ -18,32 +18,34 @@ pytestmark = pytest.mark.django_db
 # Every signed-in page starts and ends the same way.
 SIGNED_IN = ["django_session", "accounts_user"]  # the session; request.user
 SESSION_SAVED = ["SAVEPOINT", "django_session", "RELEASE"]  # SESSION_SAVE_EVERY_REQUEST renews the idle timer
+# One audit row: lock and read the chain's end, INSERT the row, move the end onto it (decision 0017).
+AUDIT_ROW = ["core_auditchainhead", "core_auditevent", "core_auditchainhead"]
 
 INBOX_QUERIES = [
     *SIGNED_IN,
     "accounts_user",  # the owner filter's list of clinic staff (staff only)
     "referrals_referral",  # one page (+1 row), joined to patient, referrer and owner
-    "core_auditevent",  # INSERT: who saw which referrals
+    *AUDIT_ROW,  # who saw which referrals
     "core_clinic",  # the clinic's name in the header
     "care_safetyalert",  # open safety alerts, shown above the list
     *SESSION_SAVED,
 ]
 # A referrer's inbox: no staff list for the owner filter, no safety alerts.
-OUTSIDER_INBOX_QUERIES = [*SIGNED_IN, "referrals_referral", "core_auditevent", "core_clinic", *SESSION_SAVED]
+OUTSIDER_INBOX_QUERIES = [*SIGNED_IN, "referrals_referral", *AUDIT_ROW, "core_clinic", *SESSION_SAVED]
 
 DETAIL_QUERIES = [
     *SIGNED_IN,
     "referrals_referral",  # the referral joined to patient, referrer, practice, taxonomy, team, owner, screening
     "referrals_diagnosis",  # prefetched
     "referrals_medicationtrial",  # prefetched
-    "core_auditevent",  # INSERT: who looked
+    *AUDIT_ROW,  # who looked
     "referrals_referralevent",  # the timeline, joined to each event's actor
     "core_clinic",  # the header
     "care_session",  # the care panel: sessions with their clinician
     "care_assessment",  # ... PHQ-9 and GAD-7 scores
     "care_safetyalert",  # ... open safety alerts
     "care_questionnairelink",  # ... the patient's questionnaire links
-    "core_auditevent",  # INSERT: who looked at the care panel
+    *AUDIT_ROW,  # who looked at the care panel
     "accounts_user",  # the care team form's coordinators
     "accounts_user",  # ... and clinicians
     *SESSION_SAVED,
@@ -80,7 +82,7 @@ def test_the_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, coordi
         ReferralFactory(assigned_coordinator=coordinator if i % 2 else None, assigned_clinician=clinician)
     queries = queries_of(client_for(coordinator), reverse("referrals:inbox"))
     assert queries == INBOX_QUERIES  # on failure, the diff names the query that came or went
-    assert len(queries) == 10
+    assert len(queries) == 12  # two of them the audit chain's end
 
 
 @pytest.mark.parametrize("rows", [5, 40])
@@ -89,7 +91,7 @@ def test_a_referrers_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for
         ReferralFactory(referrer=alice_referrer)
     queries = queries_of(client_for(alice), reverse("referrals:inbox"))
     assert queries == OUTSIDER_INBOX_QUERIES  # on failure, the diff names the query that came or went
-    assert len(queries) == 8
+    assert len(queries) == 10  # two of them the audit chain's end
 
 
 @pytest.mark.parametrize("rows", [1, 10])
@@ -101,7 +103,7 @@ def test_the_referral_page_costs_the_same_for_1_or_10_trials_and_events(rows, cl
         services.referral_add_note(referral=referral, by=(coordinator, clinician)[i % 2], text=f"Note {i}")
     queries = queries_of(client_for(coordinator), reverse("referrals:detail", args=[referral.pk]))
     assert queries == DETAIL_QUERIES  # on failure, the diff names the query that came or went
-    assert len(queries) == 18
+    assert len(queries) == 22  # four of them the audit chain's end
 
 
 @pytest.mark.parametrize("rows", [5, 40])
