@@ -118,7 +118,7 @@ INSTALLED_APPS = [
     "ninja",
     "liaison.api",
     "liaison.comms",
-    # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0013).
+    # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0016).
     # After our apps, so that our templates for their pages come first.
     "allauth",
     "allauth.account",
@@ -262,7 +262,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "liaison.accounts.passwords.GuessablePasswordValidator"},
 ]
 
-# Sign-in (decision 0013). axes comes first: it refuses a locked-out account or address before any password
+# Sign-in (decision 0016). axes comes first: it refuses a locked-out account or address before any password
 # is checked, and counts every failure in the database, so that every web process sees the same count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
