@@ -57,7 +57,7 @@ def referrer_shared_care_set(*, referrer: Referrer, model: str, by, at: datetime
     _check_model(model)
     at = at or timezone.now()
     with transaction.atomic():
-        referrer = Referrer.objects.select_for_update().select_related("practice").get(pk=referrer.pk)
+        referrer = Referrer.objects.select_for_update(of=("self",)).select_related("practice").get(pk=referrer.pk)
         before = referrer.shared_care_model
         effective = model or shared_care_default(referrer.practice)
         _apply(referrer, effective, own=bool(model), at=at, by_label=_label(by))
