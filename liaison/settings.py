@@ -83,6 +83,8 @@ if not SECRET_KEY:
     SECRET_KEY = _demo_secret_key() if MODE == "demo" else "test-only-" + secrets.token_urlsafe(20)
 elif MODE == "production" and len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters long.")
+# Keys retired by a rotation: still accepted for signed links and sessions, and by `liaison audit_verify`.
+SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")

@@ -6,6 +6,7 @@ reset), which lifts the guards inside its own transaction (`emptying_allowed`). 
 application role that does not own the tables cannot lift them at all (docs/operator-guide.md).
 """
 
+import re
 from contextlib import contextmanager
 
 from django.db import migrations, transaction
@@ -142,3 +143,24 @@ def _all_lifted(connection, tables: list[str]):
         return
     with guards_lifted(connection, tables[0]), _all_lifted(connection, tables[1:]):
         yield
+
+
+# ---------------------------------------------------------------- PostgreSQL: an application role that owns nothing
+
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def app_role_grants(role: str) -> list[str]:
+    """What the owner of the tables grants the role the application signs in as (docs/operator-guide.md):
+    everything it needs on ordinary tables, only SELECT and INSERT on the audit trail. Not being the owner,
+    it can neither TRUNCATE the trail nor ALTER it to switch its triggers off."""
+    if not ROLE_NAME.match(role):
+        raise ValueError(f"{role!r} is not a plain PostgreSQL role name (lower-case letters, digits, underscores).")
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON core_auditevent FROM {role}",
+    ]

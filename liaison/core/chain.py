@@ -59,5 +59,5 @@ def matches(previous: str, fields: dict, stored: str | None) -> bool:
     """Whether a stored hash is right, under the current key or one kept in SECRET_KEY_FALLBACKS."""
     if not stored:
         return False
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return any(constant_time_compare(row_hash(previous, fields, secret=secret), stored) for secret in secrets)
