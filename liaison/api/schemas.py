@@ -1,15 +1,19 @@
 """The API's typed shapes. They mirror the referral form; the rules themselves live in
 referrals.services.referral_receive, which both the form and the API call."""
 
+import re
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, WithJsonSchema
 
 from liaison.core.validators import MULTILINE_MESSAGE, ONE_LINE_MESSAGE, control_characters
 from liaison.referrals.choices import AttemptHistory, Sex, StopReason, SubstanceUse, TrialResponse, Urgency
+from liaison.referrals.intake import MAX_ATTACHMENT_BYTES
 
 
 def _printable(value: str) -> str:
@@ -48,43 +52,199 @@ def Text(max_length: int, *, multiline: bool = False, **kwargs):  # noqa: N802 -
 Count = Annotated[int, Field(ge=0, le=1000)]
 
 
-class PatientIn(Schema):
-    first_name: Text(100)
-    last_name: Text(100)
-    date_of_birth: date
-    sex: Sex = Sex.UNKNOWN
-    phone: Text(30) = ""
-    email: Text(254) = ""
-    zip_code: Text(10) = ""
+# ------------------------------------------------------------------ the rules the services apply, stated here
+# Every rule the intake service would otherwise find on its own is written into the schema below, so that what the
+# OpenAPI document allows is what the API accepts (liaison/api/tests/test_api_contract.py runs schemathesis on it).
+# The rules no schema can state are listed in ReferralIn's description.
 
 
-class DiagnosisIn(Schema):
-    code: Text(8, examples=["F33.2"])
+class In(Schema):
+    """Incoming JSON is taken as it is: no number read from a string, no true read from 1. Dates and choices are
+    strings in JSON, so those fields say so themselves (Strict(False) below)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("Give the date as YYYY-MM-DD.")
+    return value
+
+
+def _years_up_to(last: int) -> str:
+    """A regex for the years 1900 to `last` (at most 2099)."""
+    decade = last // 10 % 10
+    parts = ["19[0-9]{2}"]
+    if decade:
+        parts.append(f"20[0-{decade - 1}][0-9]")
+    parts.append(f"20{decade}[0-{last % 10}]")
+    return "|".join(parts)
+
+
+# A date of birth is in the past: the years 1900 to last year (nobody born this year is referred for ketamine
+# therapy), which a pattern can say, unlike "before today".
+BIRTH_PATTERN = rf"^({_years_up_to(date.today().year - 1)})-[0-9]{{2}}-[0-9]{{2}}$"
+
+
+def _birth_date(value):
+    if not isinstance(value, str) or not re.fullmatch(BIRTH_PATTERN, value):
+        raise ValueError(f"Give the date of birth as YYYY-MM-DD, from 1900 to {date.today().year - 1}.")
+    return value
+
+
+Day = Annotated[date, Strict(False), BeforeValidator(_iso_date)]
+BirthDate = Annotated[
+    date,
+    Strict(False),
+    BeforeValidator(_birth_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": BIRTH_PATTERN}),
+]
+
+
+def Choice(choices):  # noqa: N802 - reads like a type
+    """One of a choice list's values, given as its string."""
+    return Annotated[choices, Strict(False)]
+
+
+def _matching(pattern: str, message: str):
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+def Matching(max_length: int, pattern: str, message: str, **kwargs):  # noqa: N802 - reads like a type
+    """One line of text that must also match `pattern` (stated in the schema, checked here)."""
+    return Annotated[
+        str,
+        Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **kwargs),
+        AfterValidator(_printable),
+        AfterValidator(_one_line),
+        _matching(pattern, message),
+    ]
+
+
+# Names: at least one character that is not a space (the service strips them), and no control characters.
+_PLAIN = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
+NAME_PATTERN = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]{_PLAIN}*$"
+# A US or Canadian number as people write it; every one of these is a number the intake service accepts.
+PHONE_PATTERN = r"^((\+1 ?)?(\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-]?)[2-9][0-9]{2}[ .-]?[0-9]{4})?$"
+ZIP_PATTERN = r"^([0-9]{5})?$"
+NPI_PATTERN = r"^([12][0-9]{9})?$"
+ICD10_PATTERN = r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$"  # referrals.models.icd10_validator
+
+Name = Matching(100, NAME_PATTERN, "Give a name (not only spaces).")
+Phone = Matching(30, PHONE_PATTERN, "Give a US or Canadian phone number such as (212) 555-0142, or leave it empty.")
+Zip = Matching(5, ZIP_PATTERN, "Give a five-digit ZIP code, or leave it empty.")
+Npi = Matching(10, NPI_PATTERN, "Give a ten-digit NPI starting with 1 or 2, or leave it empty.")
+Icd10 = Matching(8, ICD10_PATTERN, "Give an ICD-10-CM code such as F33.2 or F32.A.", examples=["F33.2"])
+
+
+def _email(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("Give an email address such as name@example.org, or leave it empty.") from None
+    return value
+
+
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_printable),
+    AfterValidator(_one_line),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "maxLength": 0}, {"type": "string", "format": "email", "maxLength": 254}]}
+    ),
+]
+
+
+# A dose as a JSON number, or as a decimal string ("150", "37.5"): from 0.02 to 99999.99 mg, two decimal places.
+# (Not 0.01: the trial model's MinValueValidator(0.01) compares with a float and so refuses exactly 0.01.)
+DOSE_PATTERN = r"^([1-9][0-9]{0,4}(\.[0-9]{1,2})?|0?\.([1-9][0-9]?|0[2-9]))$"
+DOSE_MESSAGE = 'Give the dose in mg, from 0.02 to 99999.99, as a number or a string such as "37.5".'
+
+
+def _dose(value):
+    """A number is kept to two decimal places; a string must already be written with at most two."""
+    if isinstance(value, str) and re.fullmatch(DOSE_PATTERN, value):
+        return Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (0.02 <= value <= 99999.99):
+        raise ValueError(DOSE_MESSAGE)
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+Dose = Annotated[
+    Decimal,
+    BeforeValidator(_dose),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0.02, "maximum": 99999.99},
+                {"type": "string", "pattern": DOSE_PATTERN},
+            ],
+            "description": "Highest daily dose in mg; a number is kept to two decimal places.",
+        }
+    ),
+]
+
+
+class PatientIn(In):
+    first_name: Name
+    last_name: Name
+    date_of_birth: BirthDate
+    sex: Choice(Sex) = Sex.UNKNOWN
+    phone: Phone = ""
+    email: Email = ""
+    zip_code: Zip = ""
+
+
+class DiagnosisIn(In):
+    code: Icd10
     description: Text(300) = ""
 
 
-class TrialIn(Schema):
-    drug: Text(100, examples=["sertraline"])
-    daily_dose_mg: Decimal | None = Field(None, gt=0, le=99999, max_digits=7, decimal_places=2)
+class TrialIn(In):
+    drug: Text(100, min_length=1, examples=["sertraline"])
+    daily_dose_mg: Dose | None = None
     weeks_at_dose: int | None = Field(None, ge=0, le=520)
-    response: TrialResponse = TrialResponse.UNKNOWN
-    reason_stopped: StopReason = StopReason.INEFFICACY
+    response: Choice(TrialResponse) = TrialResponse.UNKNOWN
+    reason_stopped: Choice(StopReason) = StopReason.INEFFICACY
     is_augmentation: bool = False
     in_current_episode: bool = True
 
 
-class AttachmentIn(Schema):
+# A PDF (it begins "%PDF-") of at most 10 MB, base64-encoded with padding (referrals.intake.check_attachments).
+PDF_BASE64_PATTERN = r"^JVBE(Ri0=|Ri0[A-Za-z0-9+/]([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$"
+PDF_BASE64_MAX = 4 * -(-MAX_ATTACHMENT_BYTES // 3)
+
+
+class AttachmentIn(In):
     filename: Text(200)
-    content_base64: str = Field(max_length=14_000_000, description="The PDF, base64-encoded.")
+    content_base64: Matching(
+        PDF_BASE64_MAX,
+        PDF_BASE64_PATTERN,
+        "This is not a base64-encoded PDF.",
+        description="The PDF (at most 10 MB), base64-encoded.",
+    )
 
 
-class ReferralIn(Schema):
+class ReferralIn(In):
     """A referral from an EHR. With a practice administrator's token, name the referring clinician
     by `referrer_npi` (one of the practice's clinicians); with a clinician's token it is them."""
 
     patient: PatientIn
-    referrer_npi: Text(10) = ""
-    urgency: Urgency = Urgency.ROUTINE
+    referrer_npi: Npi = ""
+    urgency: Choice(Urgency) = Urgency.ROUTINE
     reason: Text(5000, multiline=True) = ""
     diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=10)
     episode_months: Count | None = None
@@ -95,8 +255,8 @@ class ReferralIn(Schema):
     psychotherapy_months: Count | None = None
     psychotherapy_ongoing: bool | None = None
     suicidal_ideation_current: bool = False
-    suicide_attempt_history: AttemptHistory = AttemptHistory.NONE
-    substance_use: SubstanceUse = SubstanceUse.NONE
+    suicide_attempt_history: Choice(AttemptHistory) = AttemptHistory.NONE
+    substance_use: Choice(SubstanceUse) = SubstanceUse.NONE
     psychosis_or_mania_history: bool = False
     uncontrolled_hypertension: bool = False
     cardiac_disease: bool = False
@@ -106,11 +266,22 @@ class ReferralIn(Schema):
     seizures: bool = False
     safety_other: Text(2000, multiline=True) = ""
     phq9_total: int | None = Field(None, ge=0, le=27)
-    phq9_items: list[Annotated[int, Field(ge=0, le=3)]] | None = Field(None, min_length=9, max_length=9)
-    phq9_date: date | None = None
+    phq9_items: list[Annotated[int, Field(ge=0, le=3)] | None] | None = Field(
+        None,
+        min_length=9,
+        max_length=9,
+        description="The nine answers in order; null for an item left unanswered (the PHQ-9 is then incomplete, "
+        "with no total).",
+    )
+    phq9_item9: Annotated[int, Field(ge=0, le=3)] | Literal["not_asked"] | None = Field(
+        None,
+        description='Item 9 (the safety question) when only the total is known: 0-3, or "not_asked". Left out '
+        "with a total alone, it is kept as not asked: a gap the practice's clinician resolves.",
+    )
+    phq9_date: Day | None = None
     coordination_name: Text(200) = ""
-    coordination_phone: Text(30) = ""
-    coordination_email: Text(254) = ""
+    coordination_phone: Phone = ""
+    coordination_email: Email = ""
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
 
 
@@ -152,11 +323,6 @@ class ReferralOut(Schema):
 class ReferralPage(Schema):
     items: list[ReferralOut]
     next_offset: int | None
-
-
-class ErrorOut(Schema):
-    message: str
-    errors: dict[str, list[str]] = {}
 
 
 class CodeOut(Schema):

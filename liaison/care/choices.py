@@ -42,4 +42,5 @@ class ScoreSource(models.TextChoices):
 
 class AlertKind(models.TextChoices):
     ITEM9 = "item9", "PHQ-9 item 9 answered above 0"
+    REFERRAL = "referral", "Suicide risk reported with the referral"
     BLOOD_PRESSURE = "blood_pressure", "Blood pressure above the threshold"

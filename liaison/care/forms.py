@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from liaison.care.choices import AdverseEffect, DoseUnit, Route, SessionKind
 from liaison.care.instruments import ANSWERS, DIFFICULTY_ANSWERS, GAD7, PHQ9, PHQ9_DIFFICULTY_TEXT
-from liaison.care.scoring import ScoreInput
+from liaison.care.scoring import NOT_ASKED, ScoreInput
 from liaison.care.services import SessionInput
 from liaison.core.forms import Form
 
@@ -18,6 +18,24 @@ def _item_field(label: str, instrument: str = "") -> forms.Field:
     field = forms.TypedChoiceField(label=label, choices=ITEM_CHOICES, coerce=int, empty_value=None, required=False)
     name = f"{instrument} {label.lower()}" if instrument else label
     field.error_messages["invalid_choice"] = f"{name}: answer 0, 1, 2 or 3."
+    return field
+
+
+def _item9(value):
+    return value if value == NOT_ASKED else int(value)
+
+
+def _item9_field() -> forms.Field:
+    """Item 9 asked on its own, for a PHQ-9 known only by its total: 0–3, or "not asked" (a visible gap)."""
+    field = forms.TypedChoiceField(
+        label="Item 9, with a total alone",
+        choices=[*ITEM_CHOICES, (NOT_ASKED, "Not asked")],
+        coerce=_item9,
+        empty_value=None,
+        required=False,
+        help_text="The answer to item 9, or “Not asked”: a gap a clinician then records.",
+    )
+    field.error_messages["invalid_choice"] = "PHQ-9 item 9: answer 0, 1, 2 or 3, or choose “Not asked”."
     return field
 
 
@@ -35,6 +53,7 @@ class ScoreFieldsMixin:
             label="Difficulty", choices=[("", "—"), *DIFFICULTY_ANSWERS], coerce=int, empty_value=None, required=False
         )
         self.fields["phq9_total"] = forms.IntegerField(label="PHQ-9 total", required=False, help_text="0–27")
+        self.fields["phq9_item9"] = _item9_field()
         for n in range(1, 8):
             self.fields[f"gad7_{n}"] = _item_field(f"Item {n}", "GAD-7")
         self.fields["gad7_total"] = forms.IntegerField(label="GAD-7 total", required=False, help_text="0–21")
@@ -47,8 +66,17 @@ class ScoreFieldsMixin:
 
     def scores(self) -> tuple[ScoreInput, ScoreInput]:
         d = self.cleaned_data
-        phq9 = _score(d, "phq9", 9, total=d.get("phq9_total"), difficulty=d.get("phq9_difficulty"))
+        phq9 = _score(
+            d, "phq9", 9, total=d.get("phq9_total"), item9=d.get("phq9_item9"), difficulty=d.get("phq9_difficulty")
+        )
         return phq9, _score(d, "gad7", 7, total=d.get("gad7_total"))
+
+    def clean(self):
+        data = super().clean()
+        no_items = all(data.get(f"phq9_{n}") is None for n in range(1, 10))
+        if data.get("phq9_total") is not None and no_items and data.get("phq9_item9") is None:
+            self.add_error("phq9_item9", "With a total alone, give item 9 (0 to 3) or choose “Not asked”.")
+        return data
 
     def put_back(self, exc: ValidationError) -> None:
         for key, messages in exc.message_dict.items():
@@ -97,15 +125,10 @@ class ScoreForm(ScoreFieldsMixin, Form):
     """A PHQ-9 and/or GAD-7 taken outside a session (by phone, or reported from elsewhere)."""
 
     taken_on = forms.DateField(label="Date taken", widget=DATE_INPUT)
-    phq9_item9 = _item_field("PHQ-9 item 9, if only the total is known")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_score_fields()
-
-    def scores(self):
-        phq9, gad7 = super().scores()
-        return ScoreInput(phq9.items, phq9.total, self.cleaned_data.get("phq9_item9"), phq9.difficulty), gad7
 
 
 class AcknowledgeForm(Form):
@@ -117,8 +140,15 @@ class AcknowledgeForm(Form):
     )
 
 
+NOT_SURE = "not_sure"
+
+
+def _answer(value):
+    return None if value == NOT_SURE else int(value)
+
+
 class PatientQuestionnaireForm(Form):
-    """The patient's own form: every item answered, as large radio buttons."""
+    """The patient's own form, as large radio buttons. Every question is asked; any may be left unanswered."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,9 +168,15 @@ class PatientQuestionnaireForm(Form):
 
     @staticmethod
     def _radio(text: str) -> forms.Field:
-        field = forms.TypedChoiceField(label=text, choices=ANSWERS, coerce=int, widget=forms.RadioSelect)
-        field.error_messages["required"] = "Please choose one answer."
-        return field
+        """A question may be left unanswered or answered "not sure": the questionnaire is then kept as incomplete."""
+        return forms.TypedChoiceField(
+            label=text,
+            choices=[*ANSWERS, (NOT_SURE, "I'm not sure")],
+            coerce=_answer,
+            empty_value=None,
+            widget=forms.RadioSelect,
+            required=False,
+        )
 
     def phq9_fields(self):
         return [self[f"phq9_{n}"] for n in range(1, 10)]

@@ -102,14 +102,16 @@ class Assessment(models.Model):
     """One PHQ-9 or GAD-7: item by item (the total follows) or a total alone where only that is known.
 
     `items` are the answers 0–3 in the instrument's order (instruments.Spec.item_loinc gives each one's
-    LOINC code); `item9` keeps PHQ-9's safety answer even when only the total and that answer are known."""
+    LOINC code), None for an item left unanswered; such an *incomplete* questionnaire has no total and no band.
+    `item9` keeps PHQ-9's safety answer even when only the total and that answer are known; on a PHQ-9 it is
+    empty only while item 9 is not known, a gap a clinician resolves (services.assessment_item9_record)."""
 
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="assessments")
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
     instrument = models.CharField(max_length=6, choices=Instrument.choices)
     loinc = models.CharField("panel LOINC code", max_length=10)
     items = models.JSONField(null=True, blank=True)
-    total = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: an incomplete questionnaire.")
     item9 = models.PositiveSmallIntegerField("PHQ-9 item 9", null=True, blank=True)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
     taken_on = models.DateField()
@@ -124,7 +126,9 @@ class Assessment(models.Model):
         indexes = [models.Index(fields=["referral", "instrument", "taken_on"], name="care_assessment_referral")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(instrument="phq9", total__lte=27) | Q(instrument="gad7", total__lte=21),
+                condition=Q(total__isnull=True)
+                | Q(instrument="phq9", total__lte=27)
+                | Q(instrument="gad7", total__lte=21),
                 name="care_assessment_total_range",
             ),
             models.CheckConstraint(
@@ -137,7 +141,21 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_instrument_display()} {self.total} on {self.taken_on}"
+        total = self.total if self.total is not None else "incomplete"
+        return f"{self.get_instrument_display()} {total} on {self.taken_on}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total is not None
+
+    @property
+    def item9_gap(self) -> bool:
+        """A PHQ-9 whose item 9 is not known: shown with an action to record it."""
+        return self.instrument == "phq9" and self.item9 is None
+
+    @property
+    def answered(self) -> int:
+        return sum(v is not None for v in self.items or ())
 
 
 class SafetyAlert(models.Model):

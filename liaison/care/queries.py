@@ -8,6 +8,7 @@ from datetime import date
 from django.http import Http404
 from django.utils import timezone
 
+from liaison.accounts.access import out_of_scope, roles_for
 from liaison.accounts.choices import Role
 from liaison.care import outcomes
 from liaison.care.choices import Instrument, SessionKind
@@ -15,8 +16,8 @@ from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, Saf
 from liaison.core.audit import audit_log
 from liaison.referrals.models import Referral
 
-ALERT_READERS = frozenset({Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN, Role.COORDINATOR})
-AGGREGATE_READERS = frozenset({Role.LIAISON, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN, Role.COORDINATOR})
+ALERT_READERS = roles_for("care.alert.read")  # the role table: liaison/accounts/access.py
+AGGREGATE_READERS = roles_for("care.outcomes")
 TREATED_KINDS = (SessionKind.ACUTE, SessionKind.MAINTENANCE)
 SMALL_COUNT = 10  # fewer outcomes than this: the page says the rates are not to be over-read
 
@@ -39,7 +40,11 @@ class CarePanel:
     rows: list = field(default_factory=list)  # (date, session or None, phq9, gad7) for the table
 
     def series(self, instrument: str) -> list[tuple[date, int]]:
-        return [(a.taken_on, a.total) for a in self.assessments if a.instrument == instrument]
+        return [(a.taken_on, a.total) for a in self.assessments if a.instrument == instrument and a.is_complete]
+
+    @property
+    def item9_gaps(self) -> list[Assessment]:
+        return [a for a in self.assessments if a.item9_gap]
 
     @property
     def last_acute(self) -> Session | None:
@@ -53,10 +58,11 @@ class CarePanel:
 
 
 def phq9_scores(assessments, sessions_by_id: dict) -> list[outcomes.Score]:
+    """Complete PHQ-9s only: an incomplete questionnaire has no total to measure by."""
     return [
         outcomes.Score(a.taken_on, a.total, sessions_by_id[a.session_id].kind if a.session_id else "")
         for a in assessments
-        if a.instrument == Instrument.PHQ9
+        if a.instrument == Instrument.PHQ9 and a.is_complete
     ]
 
 
@@ -97,6 +103,14 @@ def care_panel(*, user, referral: Referral) -> CarePanel:
     return panel
 
 
+def assessment_get(*, referral: Referral, pk) -> Assessment:
+    """One score of this referral (which referrals.queries.referral_get checked for the asker), or a 404."""
+    found = Assessment.objects.filter(referral=referral, pk=pk if str(pk).isdigit() else 0).first()
+    if found is None:
+        raise Http404("No such score on this referral.")
+    return found
+
+
 # ---------------------------------------------------------------- safety alerts
 
 
@@ -123,7 +137,7 @@ def open_alerts(*, user) -> list[SafetyAlert]:
 def alert_get(*, user, pk: int) -> SafetyAlert:
     alert = SafetyAlert.objects.filter(pk=pk).select_related("referral").first()
     if alert is None or not user.is_authenticated or user.role not in ALERT_READERS:
-        raise Http404("No such alert.")
+        raise out_of_scope(user=user, model=SafetyAlert, pk=pk, patient_field="referral__patient_id")
     return alert
 
 
@@ -199,7 +213,9 @@ def outcome_aggregates(*, user, by: str = "practice", referrer_ids: list[int] | 
         raise ValueError(f"Group by one of {', '.join(GROUPINGS)}, not {by!r}.")
     referrals = _treated_referrals(user, referrer_ids)
     meta = {r["pk"]: r for r in referrals.values("pk", "source_type", "referrer_id")}
-    phq9 = Assessment.objects.filter(referral_id__in=referrals.values("pk"), instrument=Instrument.PHQ9)
+    phq9 = Assessment.objects.filter(
+        referral_id__in=referrals.values("pk"), instrument=Instrument.PHQ9, total__isnull=False
+    )
     scores = defaultdict(list)
     for rid, on, total, kind in phq9.values_list("referral_id", "taken_on", "total", "session__kind"):
         scores[rid].append(outcomes.Score(on, total, kind or ""))

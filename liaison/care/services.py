@@ -15,20 +15,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from liaison.accounts.access import roles_for
 from liaison.care.choices import AdverseEffect, AlertKind, ScoreSource, SessionKind
 from liaison.care.instruments import spec
 from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
 from liaison.care.queries import care_settings
-from liaison.care.scoring import CleanScore, ScoreInput, check_score
+from liaison.care.scoring import CleanScore, ScoreInput, alerts, check_score, minimum_item9
 from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 from liaison.referrals.models import Referral
 from liaison.referrals.services import referral_transition
 
-CLINICAL_ROLES = frozenset({"clinician", "director", "admin"})
-ACKNOWLEDGING_ROLES = frozenset({"clinician", "director"})
-LINK_ROLES = frozenset({"coordinator", "clinician", "director", "admin"})
+CLINICAL_ROLES = roles_for("care.session.record")  # the role table: liaison/accounts/access.py
+ACKNOWLEDGING_ROLES = roles_for("care.alert.acknowledge")
+LINK_ROLES = roles_for("care.link.send")
 LINK_SALT = "liaison.care.questionnaire"
 BP_FIELDS = ("bp_before", "bp_after")
 # Which referral statuses each kind of session may be recorded in, and the move it makes from which status.
@@ -95,17 +96,30 @@ def _save_score(*, referral, clean: CleanScore, taken_on, source, by, at, sessio
         recorded_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit_log(actor=by, action="create", obj=assessment, patient_id=referral.patient_id, detail={"source": source})
-    if clean.item9:
+    if alerts(clean):
         _raise_alert(
             referral=referral,
             kind=AlertKind.ITEM9,
-            summary=f"PHQ-9 item 9 answered {clean.item9} of 3 on {taken_on:%b %-d, %Y} (total {clean.total}).",
+            summary=item9_summary(item9=clean.item9, total=clean.total, on=taken_on, answered=assessment.answered),
             at=at,
             by=by,
             assessment=assessment,
             session=session,
         )
     return assessment
+
+
+def item9_summary(*, item9: int | None, total: int | None, on: date, answered: int = 0) -> str:
+    """The alert's words: the answer, or what the total implies when item 9 was not asked."""
+    when = f"on {on:%b %-d, %Y}"
+    if item9 is None:
+        return (
+            f"PHQ-9 total {total} {when} with item 9 not asked: a total of 25 or more means item 9 is at least "
+            f"{minimum_item9(None, total)} of 3."
+        )
+    if total is None:
+        return f"PHQ-9 item 9 answered {item9} of 3 {when} (incomplete questionnaire, {answered} of 9 answered)."
+    return f"PHQ-9 item 9 answered {item9} of 3 {when} (total {total})."
 
 
 def assessment_record(
@@ -119,7 +133,7 @@ def assessment_record(
     at: datetime | None = None,
 ) -> Assessment:
     """One PHQ-9 or GAD-7 outside a session: entered by staff or imported (a total alone is allowed)."""
-    _require(by, CLINICAL_ROLES | {"coordinator"}, "Recording scores")
+    _require(by, roles_for("care.score.record"), "Recording scores")
     at = at or timezone.now()
     clean, errors = check_score(instrument, score) if instrument in ("phq9", "gad7") else (None, {})
     if instrument not in ("phq9", "gad7"):
@@ -364,18 +378,22 @@ def questionnaire_link_check(*, token: str, at: datetime | None = None) -> Quest
 def questionnaire_submit(
     *, token: str, phq9: ScoreInput, gad7: ScoreInput, at: datetime | None = None
 ) -> list[Assessment]:
-    """The patient's answers: both instruments item by item. The link is used up in the same transaction
-    (a conditional update, so a second submission of the same link writes nothing)."""
+    """The patient's answers: both instruments item by item. A question left unanswered (or "not sure") keeps
+    that instrument incomplete: its answered items are kept, with no total, and a positive item 9 among them
+    alerts. The link is used up in the same transaction (a conditional update, so a second submission of the
+    same link writes nothing)."""
     at = at or timezone.now()
     link = questionnaire_link_check(token=token, at=at)
     errors, clean = {}, []
     for name, score in (("phq9", phq9), ("gad7", gad7)):
-        items = list(score.items or [])
-        if len(items) != spec(name).item_count or any(v is None for v in items):
-            items = (items + [None] * spec(name).item_count)[: spec(name).item_count]
+        count = spec(name).item_count
+        items = (list(score.items or []) + [None] * count)[:count]
         found_clean, found = check_score(name, ScoreInput(items=items, difficulty=score.difficulty))
         errors |= found
-        clean.append(found_clean)
+        if found_clean is not None and found_clean.items:  # a difficulty answer alone is not a questionnaire
+            clean.append(found_clean)
+    if not clean and not errors:
+        errors["phq9_1"] = ["Please answer at least one question before sending."]
     if errors:
         raise ValidationError(errors)
     referral = link.referral
@@ -397,3 +415,103 @@ def questionnaire_submit(
         ]
         comms_services.communications_recompute(referral=referral, at=at)
     return saved
+
+
+# ---------------------------------------------------------------- safety found at intake, and item 9 gaps
+
+
+def referral_findings_alert(*, referral: Referral, findings: list[dict], by, at: datetime) -> SafetyAlert:
+    """The intake handler (registered in care/apps.py with referrals.safety): one alert for the referral's
+    safety-critical findings (item 9 above 0, current ideation, a recent attempt), in the intake transaction,
+    on the same open-alert list as the alerts care raises."""
+    words = "; ".join(f["text"].rstrip(".") for f in findings)
+    return _raise_alert(
+        referral=referral,
+        kind=AlertKind.REFERRAL,
+        summary=f"At referral ({referral.reference}): {words}."[:300],
+        at=at,
+        by=by,
+    )
+
+
+def referral_merged_keep(*, kept: Referral, merged: Referral, by, at: datetime) -> None:
+    """The merge handler: the merged referral's scores taken outside sessions, and its safety alerts (open or
+    acknowledged), move to the kept referral, so nothing found on either is lost."""
+    moved = {
+        "assessments": Assessment.objects.filter(referral=merged, session__isnull=True).update(referral=kept),
+        "alerts": SafetyAlert.objects.filter(referral=merged).update(referral=kept),
+    }
+    audit_log(actor=by, action="merge_care", obj=kept, patient_id=kept.patient_id, detail={"from": merged.pk, **moved})
+
+
+def _item9_errors(item9, *, total: int | None) -> dict:
+    if not isinstance(item9, int) or isinstance(item9, bool) or not 0 <= item9 <= 3:
+        return {"item9": [f"Item 9 is answered 0 to 3, not {item9!r}."]}
+    if total is not None and item9 > total:
+        return {"item9": [f"Item 9 ({item9}) cannot be more than the total ({total})."]}
+    if total is not None and item9 < minimum_item9(None, total):
+        return {"item9": [f"A total of {total} means item 9 is at least {minimum_item9(None, total)}, not {item9}."]}
+    return {}
+
+
+def assessment_item9_record(*, assessment: Assessment, by, item9: int, at: datetime | None = None) -> Assessment:
+    """A clinician fills the gap of a PHQ-9 whose item 9 was not asked (or left unanswered): once, by a
+    conditional update; an answer above 0 raises the alert (unless this score's alert is already raised)."""
+    _require(by, ACKNOWLEDGING_ROLES, "Recording a missing item 9")
+    errors = _item9_errors(item9, total=assessment.total)
+    if not assessment.item9_gap:
+        errors.setdefault("item9", []).append("This score's item 9 is already known.")
+    if errors:
+        raise ValidationError(errors)
+    at = at or timezone.now()
+    referral = assessment.referral
+    with transaction.atomic():
+        if not Assessment.objects.filter(pk=assessment.pk, item9__isnull=True).update(item9=item9):
+            raise ValidationError({"item9": ["Someone else recorded item 9 first; nothing was changed."]})
+        assessment.item9 = item9
+        audit_log(actor=by, action="item9_recorded", obj=assessment, patient_id=referral.patient_id)
+        already = SafetyAlert.objects.filter(assessment=assessment).exists()
+        if item9 > 0 and not already:
+            summary = item9_summary(item9=item9, total=assessment.total, on=assessment.taken_on)
+            _raise_alert(
+                referral=referral, kind=AlertKind.ITEM9, summary=summary, at=at, by=by, assessment=assessment
+            )
+            comms_services.communications_recompute(referral=referral, at=at)
+    return assessment
+
+
+def referral_item9_record(*, referral: Referral, by, item9: int, at: datetime | None = None) -> Referral:
+    """The same for the PHQ-9 sent with the referral: the answer is kept on the referral, the step is on its
+    timeline, and an answer above 0 raises the alert (unless one was raised at intake for this PHQ-9)."""
+    from liaison.referrals.choices import EventKind
+    from liaison.referrals.models import ReferralEvent
+
+    _require(by, ACKNOWLEDGING_ROLES, "Recording a missing item 9")
+    total = referral.phq9_score
+    errors = _item9_errors(item9, total=total)
+    if not referral.phq9_item9_gap:
+        errors.setdefault("item9", []).append("The referral's PHQ-9 item 9 is already known, or there is no PHQ-9.")
+    if errors:
+        raise ValidationError(errors)
+    at = at or timezone.now()
+    with transaction.atomic():
+        if not Referral.objects.filter(pk=referral.pk, phq9_item9__isnull=True).update(phq9_item9=item9):
+            raise ValidationError({"item9": ["Someone else recorded item 9 first; nothing was changed."]})
+        referral.phq9_item9 = item9
+        ReferralEvent.objects.create(
+            referral_id=referral.pk,
+            at=at,
+            actor=by,
+            actor_label=by.get_username(),
+            kind=EventKind.PHQ9_ITEM9,
+            detail={"item9": item9},
+        )
+        audit_log(actor=by, action="item9_recorded", obj=referral, patient_id=referral.patient_id)
+        if item9 > 0 and minimum_item9(None, total) == 0:  # a total of 25+ raised its alert at intake already
+            when = referral.phq9_date or timezone.localdate(referral.received_at)
+            answered = sum(v is not None for v in referral.phq9_items or ())
+            words = item9_summary(item9=item9, total=total, on=when, answered=answered)
+            summary = f"At referral ({referral.reference}): {words}"
+            _raise_alert(referral=referral, kind=AlertKind.REFERRAL, summary=summary[:300], at=at, by=by)
+            comms_services.communications_recompute(referral=referral, at=at)
+    return referral

@@ -77,3 +77,5 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", "Status change"
     ASSIGNED = "assigned", "Assigned"
     NOTE = "note", "Note"
+    SAFETY_REVIEW = "safety_review", "Safety review"
+    PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9 recorded"

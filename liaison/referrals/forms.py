@@ -88,6 +88,7 @@ class StaffReferralForm(ModelForm):
             self.fields[f"phq9_item_{i}"] = forms.TypedChoiceField(
                 label=f"Item {i}", choices=PHQ9_CHOICES, coerce=int, empty_value=None, required=False
             )
+        self.fields["phq9_item9"] = phq9_item9_field()
 
     def _post_clean(self):
         # The model's cross-field rules run in the service, with the whole referral in hand.
@@ -95,11 +96,7 @@ class StaffReferralForm(ModelForm):
 
     def clean(self):
         data = super().clean()
-        items = [data.get(f"phq9_item_{i}") for i in range(1, PHQ9_ITEM_COUNT + 1)]
-        given = [v for v in items if v is not None]
-        if given and len(given) != PHQ9_ITEM_COUNT:
-            raise ValidationError({"phq9_item_1": "Give all nine PHQ-9 items, or none (the total alone is fine)."})
-        data["phq9_items"] = items if given else None
+        phq9_clean(self, data)
         if data.get("self_referral") and data.get("referrer"):
             self.add_error("referrer", "A self-referral has no referring clinician; clear one of the two.")
         elif not data.get("self_referral") and not data.get("referrer"):
@@ -109,6 +106,7 @@ class StaffReferralForm(ModelForm):
     def referral_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
         data["phq9_items"] = self.cleaned_data.get("phq9_items")
+        data["phq9_item9"] = self.cleaned_data.get("phq9_item9")
         if self.cleaned_data.get("self_referral"):
             data["source_type"] = "self"
             data["referrer"] = None
@@ -116,6 +114,38 @@ class StaffReferralForm(ModelForm):
 
     def phq9_fields(self):
         return [self[f"phq9_item_{i}"] for i in range(1, PHQ9_ITEM_COUNT + 1)]
+
+
+NOT_ASKED = "not_asked"
+ITEM9_CHOICES = [("", "—"), (0, "0"), (1, "1"), (2, "2"), (3, "3"), (NOT_ASKED, "Not asked")]
+
+
+def _item9(value):
+    return value if value == NOT_ASKED else int(value)
+
+
+def phq9_item9_field() -> forms.Field:
+    """Item 9 asked on its own, for a PHQ-9 known by its total: 0–3, or "not asked" (kept as a visible gap)."""
+    field = forms.TypedChoiceField(
+        label="Item 9 (thoughts of self-harm)",
+        choices=ITEM9_CHOICES,
+        coerce=_item9,
+        empty_value=None,
+        required=False,
+        help_text="Needed with a total alone: the answer, or “Not asked”.",
+    )
+    field.error_messages["invalid_choice"] = "Item 9: answer 0, 1, 2 or 3, or choose “Not asked”."
+    return field
+
+
+def phq9_clean(form, data: dict) -> None:
+    """The nine items (some may be left empty: the PHQ-9 is then kept as incomplete) and item 9 asked on its
+    own when only the total is given. The service checks that items, total and item 9 agree."""
+    items = [data.get(f"phq9_item_{i}") for i in range(1, PHQ9_ITEM_COUNT + 1)]
+    given = any(v is not None for v in items)
+    data["phq9_items"] = items if given else None
+    if data.get("phq9_total") is not None and not given and data.get("phq9_item9") is None:
+        form.add_error("phq9_item9", "With a total alone, give item 9 (0 to 3) or choose “Not asked”.")
 
 
 class DiagnosisForm(ModelForm):

@@ -6,15 +6,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from liaison.referrals import duplicates, pdf_clean, screening
+from liaison.referrals import duplicates, pdf_clean, safety, screening
 from liaison.referrals.choices import URGENCY_RANK, EventKind, Urgency
-from liaison.referrals.intake_models import Attachment, IdempotencyKey, ScreeningResult
+from liaison.referrals.intake_models import Attachment, IdempotencyKey, SafetyReview, ScreeningResult
 from liaison.referrals.models import ReferralEvent
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
 PDF_MAGIC = b"%PDF-"
-URGENT_REVIEW_TEXT = "Clinician: review the safety flags now, then acknowledge the referral"
+URGENT_REVIEW_TEXT = "Clinician: review the safety flags now and record the decision"
 URGENT_REVIEW_WITHIN = timedelta(hours=1)
 CLEANED_BY = "Liaison (attachment check)"
 
@@ -66,8 +66,14 @@ def route(referral, prepared: Prepared, *, at) -> None:
         referral.next_action_due_at = at + URGENT_REVIEW_WITHIN
 
 
-def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at) -> None:
+def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at, by=None) -> None:
     out = prepared.outcome
+    if out.urgent:
+        urgent = [f["rule"] for f in out.findings if f["outcome"] == "urgent"]
+        SafetyReview.objects.create(
+            referral=referral, owed_since=at, due_at=at + URGENT_REVIEW_WITHIN, rules=urgent
+        )
+    safety.findings_raise(referral=referral, findings=out.findings, by=by, at=at)
     if prepared.candidates:
         duplicates.flags_write(referral=referral, candidates=prepared.candidates)
     referral.screening = ScreeningResult.objects.create(

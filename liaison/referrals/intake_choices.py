@@ -34,3 +34,13 @@ class DuplicateStatus(models.TextChoices):
     OPEN = "open", "Waiting for a person to decide"
     MERGED = "merged", "Merged"
     DISMISSED = "dismissed", "Not the same patient"
+
+
+class ReviewDecision(models.TextChoices):
+    """What a clinician decided when reviewing an urgent referral's safety flags (review.safety_review_record)."""
+
+    CONTINUE = "continue", "No immediate risk found: continue the usual intake"
+    SAFETY_PLAN = "safety_plan", "Patient contacted: safety plan made or confirmed"
+    REFERRER_MANAGES = "referrer_manages", "Referrer contacted: they are managing the risk now"
+    CRISIS = "crisis", "Sent to crisis or emergency care"
+    NOT_REACHED = "not_reached", "Patient not reached: crisis steps taken and follow-up set"

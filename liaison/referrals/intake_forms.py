@@ -6,10 +6,10 @@ from django import forms
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.validators import validate_npi
 from liaison.referrals.choices import StopReason, TrialResponse
-from liaison.referrals.forms import DATE_INPUT, PatientForm, StaffReferralForm
+from liaison.referrals.forms import DATE_INPUT, PatientForm, StaffReferralForm, phq9_clean
 from liaison.referrals.intake import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from liaison.referrals.intake_services import SPECIALTY_CHOICES
-from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial
+from liaison.referrals.models import Diagnosis, MedicationTrial
 
 ADEQUATE_HELP = (
     "An adequate trial is an antidepressant taken at a full therapeutic dose (for example sertraline 50 mg "
@@ -50,16 +50,13 @@ class ClinicianReferralForm(StaffReferralForm):
 
     def clean(self):
         data = forms.ModelForm.clean(self)
-        items = [data.get(f"phq9_item_{i}") for i in range(1, PHQ9_ITEM_COUNT + 1)]
-        given = [v for v in items if v is not None]
-        if given and len(given) != PHQ9_ITEM_COUNT:
-            self.add_error("phq9_item_1", "Give all nine PHQ-9 items, or none (the total alone is fine).")
-        data["phq9_items"] = items if given else None
+        phq9_clean(self, data)
         return data
 
     def referral_data(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields}
         data["phq9_items"] = self.cleaned_data.get("phq9_items")
+        data["phq9_item9"] = self.cleaned_data.get("phq9_item9")
         return {k: ("" if v is None and k in TEXT_FIELDS else v) for k, v in data.items()}
 
 

@@ -7,7 +7,15 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from liaison.referrals.intake_choices import DuplicateStatus, Resistance, RuleCategory, RuleEffect, SafetyLevel
+from liaison.referrals.intake_choices import (
+    DuplicateStatus,
+    Resistance,
+    ReviewDecision,
+    RuleCategory,
+    RuleEffect,
+    SafetyLevel,
+)
+from liaison.referrals.safety import SAFETY_CRITICAL
 
 
 class ScreeningRule(models.Model):
@@ -27,9 +35,20 @@ class ScreeningRule(models.Model):
 
     class Meta:
         ordering = ["category", "order", "key"]
+        constraints = [
+            # Item 9, current ideation and a recent attempt: the words are the practice's, the effect is not.
+            models.CheckConstraint(
+                condition=~Q(key__in=SAFETY_CRITICAL) | Q(enabled=True, effect="urgent", category="safety"),
+                name="screening_rule_safety_critical_on",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title}"
+
+    @property
+    def is_safety_critical(self) -> bool:
+        return self.key in SAFETY_CRITICAL
 
 
 class AdequateDose(models.Model):
@@ -62,6 +81,40 @@ class ScreeningResult(models.Model):
 
     def __str__(self) -> str:
         return f"screening of {self.referral_id}: {self.resistance}, safety {self.safety}"
+
+
+class SafetyReview(models.Model):
+    """A clinician's review of an urgent referral's safety flags: owed from intake (no decision yet) until a
+    clinician or the medical director records a decision and a note (review.safety_review_record).
+    Acknowledging the referral, or any other lifecycle step, does not clear it."""
+
+    referral = models.OneToOneField("referrals.Referral", on_delete=models.CASCADE, related_name="safety_review")
+    owed_since = models.DateTimeField()
+    due_at = models.DateTimeField()
+    rules = models.JSONField(default=list, help_text="The keys of the urgent findings that made it owed.")
+    decision = models.CharField(max_length=20, choices=ReviewDecision.choices, blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["decided_at", "due_at"], name="safety_review_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="", note="", decided_by__isnull=True, decided_at__isnull=True)
+                | (Q(decided_by__isnull=False, decided_at__isnull=False) & ~Q(decision="") & ~Q(note="")),
+                name="safety_review_decided_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"safety review of {self.referral_id}: {self.decision or 'owed'}"
+
+    @property
+    def is_owed(self) -> bool:
+        return self.decided_at is None
 
 
 class DuplicateFlag(models.Model):

@@ -10,6 +10,7 @@ from liaison.core.audit import audit_log
 from liaison.directory.choices import Channel, SourceType
 from liaison.directory.models import Referrer, Taxonomy
 from liaison.referrals import icd10, services
+from liaison.referrals import merge as merging
 from liaison.referrals.choices import Status
 from liaison.referrals.intake_choices import DuplicateStatus
 from liaison.referrals.intake_models import DuplicateFlag
@@ -115,6 +116,7 @@ def duplicate_resolve(*, flag: DuplicateFlag, by, merge: bool) -> DuplicateFlag:
             )
             note = f"{flag.referral.reference} (a second referral for this patient) was merged into this one."
             services.referral_add_note(referral=kept, by=by, text=note)
+            merging.merge_keep(kept=kept, merged=flag.referral, by=by)
         flag.status = DuplicateStatus.MERGED if merge else DuplicateStatus.DISMISSED
         flag.resolved_by, flag.resolved_at = by, timezone.now()
         flag.save(update_fields=["status", "resolved_by", "resolved_at"])

@@ -112,11 +112,16 @@ class Referral(models.Model):
     seizures = models.BooleanField("seizure disorder", default=False)
     safety_other = models.TextField("other safety considerations", blank=True)
 
-    # A recent PHQ-9, if the referrer has one: the total, or the nine items (the total then follows).
+    # A recent PHQ-9, if the referrer has one: the total, or the nine items (the total then follows). Items left
+    # unanswered are None: the questionnaire is incomplete and has no total. With a total alone, item 9 is asked
+    # on its own; empty, it is a gap a clinician resolves (care.services.referral_item9_record).
     phq9_total = models.PositiveSmallIntegerField(
         "PHQ-9 total", null=True, blank=True, validators=[MaxValueValidator(27)]
     )
     phq9_items = models.JSONField("PHQ-9 items", null=True, blank=True)
+    phq9_item9 = models.PositiveSmallIntegerField(
+        "PHQ-9 item 9", null=True, blank=True, validators=[MaxValueValidator(3)], help_text="Empty: not asked."
+    )
     phq9_date = models.DateField("PHQ-9 date", null=True, blank=True)
 
     # Contact for coordination
@@ -154,6 +159,9 @@ class Referral(models.Model):
                 condition=Q(phq9_total__isnull=True) | Q(phq9_total__lte=27), name="referral_phq9_total_range"
             ),
             models.CheckConstraint(
+                condition=Q(phq9_item9__isnull=True) | Q(phq9_item9__lte=3), name="referral_phq9_item9_range"
+            ),
+            models.CheckConstraint(
                 condition=~Q(source_type="self") | Q(referrer__isnull=True) | Q(channel="self"),
                 name="referral_self_source_consistent",
             ),
@@ -167,29 +175,68 @@ class Referral(models.Model):
         return f"R-{self.pk:06d}" if self.pk else "R-new"
 
     @property
+    def phq9_complete(self) -> bool:
+        return not self.phq9_items or None not in self.phq9_items
+
+    @property
     def phq9_score(self) -> int | None:
+        """The total, or None for an incomplete questionnaire (or none at all)."""
         if self.phq9_items:
-            return sum(self.phq9_items)
+            return sum(self.phq9_items) if self.phq9_complete else None
         return self.phq9_total
 
+    @property
+    def phq9_item9_known(self) -> int | None:
+        if self.phq9_items and self.phq9_items[PHQ9_ITEM_COUNT - 1] is not None:
+            return self.phq9_items[PHQ9_ITEM_COUNT - 1]
+        return self.phq9_item9
+
+    @property
+    def phq9_item9_gap(self) -> bool:
+        """A PHQ-9 was given but its item 9 is not known: shown on the referral page until a clinician records it."""
+        given = self.phq9_total is not None or bool(self.phq9_items)
+        return given and self.phq9_item9_known is None
+
     def clean(self):
-        errors = {}
-        if self.phq9_items is not None:
-            items = self.phq9_items
-            if not (isinstance(items, list) and len(items) == PHQ9_ITEM_COUNT):
-                errors["phq9_items"] = "The PHQ-9 has nine items; give all nine or none."
-            elif not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3 for v in items):
-                errors["phq9_items"] = "Each PHQ-9 item is scored 0, 1, 2 or 3."
-            elif self.phq9_total is not None and self.phq9_total != sum(items):
-                errors["phq9_total"] = (
-                    f"The total {self.phq9_total} does not match the items, which add up to {sum(items)}."
-                )
+        errors = _phq9_errors(self)
         if self.source_type == SourceType.SELF and self.referrer_id:
             errors["source_type"] = "A self-referral has no referring clinician."
         if self.source_type != SourceType.SELF and not self.referrer_id and self.channel != IntakeChannel.SELF:
             errors["referrer"] = "Choose the referring clinician."
         if errors:
             raise ValidationError(errors)
+
+
+def _is_item(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3
+
+
+def _phq9_errors(referral) -> dict:
+    """The referral's PHQ-9 as one: items (some may be unanswered), total and item 9 agree, or each field at
+    fault is named."""
+    items, total, item9 = referral.phq9_items, referral.phq9_total, referral.phq9_item9
+    errors = {}
+    if items is not None:
+        if not (isinstance(items, list) and len(items) == PHQ9_ITEM_COUNT):
+            return {"phq9_items": "The PHQ-9 has nine items; give them in order, leaving unanswered ones empty."}
+        if not all(v is None or _is_item(v) for v in items):
+            return {"phq9_items": "Each PHQ-9 item is scored 0, 1, 2 or 3."}
+        answered = [v for v in items if v is not None]
+        if total is not None and len(answered) < PHQ9_ITEM_COUNT:
+            errors["phq9_total"] = "Some items have no answer, so the questionnaire has no total: leave it blank."
+        elif total is not None and total != sum(answered):
+            errors["phq9_total"] = f"The total {total} does not match the items, which add up to {sum(answered)}."
+        if item9 is not None and items[-1] is not None and item9 != items[-1]:
+            errors["phq9_item9"] = f"Item 9 is given twice, with two different answers ({items[-1]} and {item9})."
+    if item9 is not None and isinstance(total, int) and "phq9_total" not in errors and "phq9_item9" not in errors:
+        if item9 > total:
+            errors["phq9_item9"] = f"Item 9 ({item9}) cannot be more than the total ({total})."
+        elif item9 < total - 24:
+            errors["phq9_item9"] = (
+                f"A total of {total} means item 9 is at least {total - 24} (the other eight items add up to 24 "
+                f"at most), not {item9}."
+            )
+    return errors
 
 
 class Diagnosis(models.Model):

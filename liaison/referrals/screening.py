@@ -5,14 +5,16 @@ doses, and returns findings, each naming the rule that produced it. `referral_re
 result with the referral and, for an urgent safety finding, raises the urgency and routes the next
 action to a clinician (decision 0006)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from liaison.referrals.choices import AttemptHistory, SubstanceUse, TrialResponse
-from liaison.referrals.intake_choices import Resistance, RuleEffect, SafetyLevel
+from liaison.referrals.intake_choices import Resistance, RuleCategory, RuleEffect, SafetyLevel
 from liaison.referrals.intake_models import AdequateDose, ScreeningRule
+from liaison.referrals.safety import SAFETY_CRITICAL
 from liaison.referrals.screening_defaults import DOSES, RULES
 
+NOT_ASKED = "not_asked"
 DEFAULT_WEEKS = 6
 DEFAULT_TRIALS = 2
 
@@ -48,11 +50,15 @@ class Outcome:
 
 
 def load_rules() -> dict[str, Rule]:
-    """The practice's rules; a rule missing from the table falls back to Liaison's default."""
+    """The practice's rules; a rule missing from the table falls back to Liaison's default. A safety-critical
+    rule (safety.SAFETY_CRITICAL) is always on and always urgent, whatever its row says: only its words are
+    the practice's."""
     rules = {r[0]: Rule(*r) for r in RULES}
     fields = ("key", "category", "effect", "title", "message", "number", "enabled")
     for row in ScreeningRule.objects.values_list(*fields):
         rules[row[0]] = Rule(*row)
+    for key in SAFETY_CRITICAL:
+        rules[key] = replace(rules[key], category=RuleCategory.SAFETY, effect=RuleEffect.URGENT, enabled=True)
     return rules
 
 
@@ -121,10 +127,45 @@ def screen_resistance(out: Outcome, trials, *, rules: dict, doses: dict) -> None
     out.add(rules["trd-review"], "review", ". ".join(w[0].upper() + w[1:] for w in words) + ".")
 
 
+def _item9_given(referral):
+    return getattr(referral, "phq9_item9", None)  # screening also reads plain objects without the field
+
+
+def item9_floor(referral) -> int:
+    """The least the referral's PHQ-9 item 9 can be: its answer (in the items or given on its own), else what a
+    total of 25 or more implies (the other eight items add up to 24 at most)."""
+    items = referral.phq9_items if isinstance(referral.phq9_items, list) and len(referral.phq9_items) == 9 else None
+    answer = items[8] if items and items[8] is not None else _item9_given(referral)
+    if isinstance(answer, int):
+        return answer
+    total = referral.phq9_total if isinstance(referral.phq9_total, int) else 0
+    return max(0, total - 24)
+
+
+def item9_detail(referral) -> str:
+    floor = item9_floor(referral)
+    answered = referral.phq9_items and referral.phq9_items[8] is not None
+    if _item9_given(referral) is None and not answered:
+        return f"Item 9 was not asked; a total of {referral.phq9_total} means it is at least {floor} of 3."
+    return f"Item 9 answered {floor} of 3."
+
+
+def phq9_as_given(referral: dict) -> dict:
+    """The referral's PHQ-9 as every intake path gives it: item 9 "not_asked" is kept as an empty item 9 (the
+    gap a clinician resolves), and nine unanswered items are no items."""
+    data = dict(referral)
+    if data.get("phq9_item9") == NOT_ASKED:
+        data["phq9_item9"] = None
+    items = data.get("phq9_items")
+    if isinstance(items, list | tuple) and all(v is None for v in items):
+        data["phq9_items"] = None
+    return data
+
+
 SAFETY_CHECKS = [
     ("suicidal-ideation", lambda r: r.suicidal_ideation_current),
     ("recent-attempt", lambda r: r.suicide_attempt_history == AttemptHistory.RECENT),
-    ("phq9-item9", lambda r: bool(r.phq9_items) and len(r.phq9_items) == 9 and (r.phq9_items[8] or 0) > 0),
+    ("phq9-item9", lambda r: item9_floor(r) > 0),
     ("hypertension", lambda r: r.uncontrolled_hypertension),
     ("psychosis-mania", lambda r: r.psychosis_or_mania_history),
     ("substance-active", lambda r: r.substance_use == SubstanceUse.ACTIVE),
@@ -142,7 +183,7 @@ def screen_safety(out: Outcome, referral, *, rules: dict) -> None:
         if not rule.enabled or not fires(referral):
             continue
         level = SafetyLevel.URGENT if rule.effect == RuleEffect.URGENT else SafetyLevel.REVIEW
-        out.add(rule, level, rule.message)
+        out.add(rule, level, f"{rule.message} {item9_detail(referral)}" if key == "phq9-item9" else rule.message)
         if level == SafetyLevel.URGENT or out.safety == SafetyLevel.NONE:
             out.safety = level
 
@@ -152,7 +193,7 @@ def screen_completeness(out: Outcome, referral, patient, diagnoses, trials, *, r
         ("missing-diagnosis", not diagnoses),
         ("missing-trials", not trials),
         ("missing-episode", referral.episode_months is None),
-        ("missing-phq9", referral.phq9_total is None and not referral.phq9_items),
+        ("missing-phq9", referral.phq9_total is None and not referral.phq9_items and _item9_given(referral) is None),
         ("missing-contact", not (patient.phone or patient.email)),
     ]
     for key, missing in gaps:

@@ -15,7 +15,7 @@ from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
-from liaison.referrals import followup, intake, lifecycle
+from liaison.referrals import followup, intake, lifecycle, screening
 from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
@@ -103,7 +103,7 @@ def referral_receive(
     (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
     at = at or timezone.now()
     patient = _stripped(_with_phones(patient, "phone"), "first_name", "last_name")
-    referral = _with_phones(referral, "coordination_phone")
+    referral = screening.phq9_as_given(_with_phones(referral, "coordination_phone"))
     new_patient = Patient(**patient)
     new_referral = Referral(channel=channel, received_at=at, created_by=by if _is_user(by) else None, **referral)
     if channel == IntakeChannel.SELF:
@@ -142,7 +142,7 @@ def referral_receive(
             item.referral = new_referral
         Diagnosis.objects.bulk_create(new_diagnoses)
         MedicationTrial.objects.bulk_create(new_trials)
-        intake.write(new_referral, prepared, attachments=attachments, idempotency=idempotency, at=at)
+        intake.write(new_referral, prepared, attachments=attachments, idempotency=idempotency, at=at, by=by)
         ReferralEvent.objects.create(
             referral=new_referral,
             at=at,
@@ -220,8 +220,8 @@ def referral_transition(
     if move.needs_reason and not reason:
         raise ValidationError({"reason": f"Say why the referral is “{Status(to).label}”."})
 
-    due = next_action_for(referral, status=to, at=at)
     closing = to in lifecycle.TERMINAL
+    due = _review_first(referral, next_action_for(referral, status=to, at=at), closing=closing)
     changes = {
         "status": to,
         "version": version + 1,
@@ -263,6 +263,18 @@ def referral_transition(
     return referral
 
 
+def _review_first(referral: Referral, due: Due, *, closing: bool) -> Due:
+    """An owed safety review stays the next action through every step but closing: only a clinician's
+    recorded review clears it (review.safety_review_record, decision 0012)."""
+    if closing or referral.next_action != intake.URGENT_REVIEW_TEXT:
+        return due
+    from liaison.referrals.intake_models import SafetyReview
+
+    owed = SafetyReview.objects.filter(referral_id=referral.pk, decided_at__isnull=True).values_list("due_at")
+    found = owed.first()
+    return Due(intake.URGENT_REVIEW_TEXT, "clinician", referral.assigned_clinician_id, found[0]) if found else due
+
+
 def _owner_column(role: str):
     """The next action's owner, read from the row's current assignment inside the UPDATE itself,
     so a move made from a copy loaded before a re-assignment cannot put back the old owner."""
@@ -276,7 +288,7 @@ def _owner_column(role: str):
 def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None) -> Referral:
     """Give the referral a coordinator and a clinician; the next action's owner follows."""
     errors = {}
-    if coordinator is not None and coordinator.role not in ("coordinator", "director", "admin"):
+    if coordinator is not None and coordinator.role not in ("coordinator", "director"):
         errors["coordinator"] = [f"{coordinator} is not a referral coordinator."]
     if clinician is not None and clinician.role not in ("clinician", "director"):
         errors["clinician"] = [f"{clinician} is not a treating clinician."]

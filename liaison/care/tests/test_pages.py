@@ -64,9 +64,11 @@ def test_the_panel_adds_a_fixed_number_of_queries(client_for, clinician, treated
     assert len(care) == 4  # sessions (with clinicians), scores, open alerts, recent links
 
 
-def test_a_referrer_sees_scores_and_outcome_but_no_clinical_detail_or_alerts(client_for, alice, treated):
-    body = client_for(alice).get(reverse("referrals:detail", args=[treated.pk])).content.decode()
-    assert "<svg" in body and ">Response</span>" in body
+def test_a_referrer_gets_no_treatment_panel_on_the_staff_page_or_the_portal(client_for, alice, treated):
+    client = client_for(alice)
+    assert client.get(reverse("referrals:detail", args=[treated.pk])).status_code == 403
+    body = client.get(reverse("intake:portal_detail", args=[treated.pk])).content.decode()
+    assert treated.reference in body and "<svg" not in body and ">Response</span>" not in body
     assert "Open safety alert" not in body and "Record a session" not in body and "mg/kg" not in body
 
 
@@ -131,7 +133,8 @@ def test_a_score_taken_outside_a_session_with_only_a_total_and_item9(client_for,
 
 def test_the_score_form_writes_neither_score_when_one_is_bad(client_for, coordinator, accepted):
     url = reverse("care:score_new", args=[accepted.pk])
-    response = client_for(coordinator).post(url, {"taken_on": "2025-02-01", "phq9_total": "19", "gad7_total": "30"})
+    data = {"taken_on": "2025-02-01", "phq9_total": "19", "phq9_item9": "0", "gad7_total": "30"}
+    response = client_for(coordinator).post(url, data)
     assert response.status_code == 400 and "gad7_total" in response.context["form"].errors
     assert not Assessment.objects.exists()
 
@@ -204,7 +207,9 @@ def test_outsiders_can_use_no_care_page(client_for, treated, who, request):
         data = session_post() | {"note": "x", "taken_on": "2025-02-01", "phq9_total": "3"}
         response = getattr(client, method)(url, data) if method == "post" else client.get(url)
         assert response.status_code in (403, 404), (who, url)
-    assert row_counts() == before
+    after = row_counts()
+    assert after.pop("core.AuditEvent") > before.pop("core.AuditEvent")  # each refusal is on the trail
+    assert after == before
 
 
 def test_anonymous_people_are_sent_to_sign_in(anonymous_client, treated):

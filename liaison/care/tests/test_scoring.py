@@ -37,9 +37,15 @@ def test_a_total_out_of_range_is_refused(instrument, total):
     assert list(errors) == [f"{instrument}_total"]
 
 
-def test_some_items_missing_names_each_missing_item():
-    _, errors = check_score("phq9", ScoreInput(items=[1, 1, None, 1, 1, 1, 1, None, 0]))
-    assert set(errors) == {"phq9_3", "phq9_8"}
+def test_some_items_missing_make_an_incomplete_questionnaire_with_no_total():
+    clean, errors = check_score("phq9", ScoreInput(items=[1, 1, None, 1, 1, 1, 1, None, 0]))
+    assert not errors and clean.total is None and not clean.complete
+    assert clean.items == [1, 1, None, 1, 1, 1, 1, None, 0] and clean.item9 == 0
+
+
+def test_an_incomplete_questionnaire_with_a_total_names_the_total():
+    _, errors = check_score("phq9", ScoreInput(items=[1, 1, None, 1, 1, 1, 1, None, 0], total=7))
+    assert list(errors) == ["phq9_total"] and "Items 3, 8 have no answer" in errors["phq9_total"][0]
 
 
 def test_item9_with_a_total_cannot_exceed_it_or_contradict_the_items():

@@ -109,14 +109,14 @@ def test_bad_input_names_every_field_and_writes_nothing(anonymous_client):
             "patient-date_of_birth": "",
             "trials-0-weeks_at_dose": "-3",
             "diagnoses-0-code": "X99.999999",
-            "referral-phq9_item_1": "2",
+            "referral-phq9_total": "20",
         }
     )
     response = anonymous_client.post(reverse("intake:refer"), bad)
     assert response.status_code == 400
     html = response.content.decode()
     assert "check digit" in html and "This field is required" in html
-    assert "ICD-10" in html and "all nine PHQ-9 items" in html
+    assert "ICD-10" in html and "give item 9 (0 to 3) or choose “Not asked”" in html
     assert counts() == before
 
 
