@@ -34,17 +34,17 @@ def as_app_role():
         cursor.execute("RESET ROLE")
 
 
-def refused(sql: str, match: str) -> None:
+def refused(sql: str, match: str, params=()) -> None:
     with pytest.raises(DatabaseError, match=match), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
 
 
 def test_the_app_role_writes_audit_rows_but_cannot_take_them_away(as_app_role, coordinator):
     row = audit_log(actor=coordinator, action="view", object_type="referrals.referral", object_id=1)
     assert row.seq is not None and AuditEvent.objects.filter(pk=row.pk).exists()
     refused("TRUNCATE core_auditevent", "permission denied")
-    refused(f"DELETE FROM core_auditevent WHERE id = {row.pk}", "permission denied")
-    refused(f"UPDATE core_auditevent SET action = 'nothing' WHERE id = {row.pk}", "permission denied")
+    refused("DELETE FROM core_auditevent WHERE id = %s", "permission denied", [row.pk])
+    refused("UPDATE core_auditevent SET action = 'nothing' WHERE id = %s", "permission denied", [row.pk])
     refused("ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_no_truncate", "must be owner")
     refused("ALTER TABLE core_auditevent DISABLE TRIGGER USER", "must be owner")
     refused("DROP TRIGGER core_auditevent_append_only ON core_auditevent", "must be owner")
