@@ -55,3 +55,22 @@ def test_the_chart_draws_the_point_inside_its_band(instrument, total, label):
         if float(r.get("y")) <= cy <= float(r.get("y")) + float(r.get("height"))
     ]
     assert inside == [label]  # in one band only, never on the line between two
+
+
+def test_the_referral_page_says_each_total_in_words(client_for, coordinator, clinician):
+    from django.utils import timezone
+
+    from liaison.care.choices import Route, SessionKind
+    from liaison.care.scoring import ScoreInput
+    from liaison.care.services import SessionInput, session_record
+    from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
+
+    referral = receive_referral(referral=ReferralDataFactory(phq9_total=20))  # on the cut-off into severe
+    data = SessionInput(kind=SessionKind.EVALUATION, held_on=timezone.localdate(), route=Route.IV)
+    session_record(
+        referral=referral, by=clinician, data=data, phq9=ScoreInput(total=15, item9=0), gad7=ScoreInput(total=10)
+    )
+    page = client_for(coordinator).get(f"/referrals/{referral.pk}/").content.decode()
+    assert "<strong>20</strong>/27, severe" in page  # the PHQ-9 sent with the referral
+    assert '<strong>15</strong> <span class="small band">Moderately severe</span>' in page  # baseline and row
+    assert '<strong>10</strong> <span class="small band">Moderate</span>' in page  # the GAD-7
