@@ -26,6 +26,8 @@ ACTIVE_ACTIONS = {
     "/Sound": "media",
     "/RichMediaExecute": "media",
 }
+# A web link whose address is really a script or a local file.
+SCRIPT_LINKS = ("javascript:", "vbscript:", "data:", "file:")
 # Annotations that carry a file or a player: removed whole.
 ACTIVE_ANNOTATIONS = {
     "/FileAttachment": "embedded files",
@@ -68,7 +70,7 @@ def clean_pdf(content: bytes) -> Cleaned:
             raise Refused(ENCRYPTED)
         try:
             return _clean(pdf, content)
-        except (pikepdf.PdfError, RuntimeError):  # a damaged object found on the way
+        except (pikepdf.PdfError, RuntimeError):  # a damaged object found on the way, or nesting without end
             raise Refused(UNREADABLE) from None
 
 
@@ -164,6 +166,8 @@ def _active_kinds(action, seen: set | None = None) -> set[str]:
             return set()
         seen.add(action.objgen)
     kinds = {ACTIVE_ACTIONS[str(action["/S"])]} if str(action.get("/S", "")) in ACTIVE_ACTIONS else set()
+    if action.get("/S") == Name.URI and str(action.get("/URI", "")).strip().lower().startswith(SCRIPT_LINKS):
+        kinds.add("JavaScript")
     if "/JS" in action:
         kinds.add("JavaScript")
     if "/Next" in action:

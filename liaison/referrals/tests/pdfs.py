@@ -56,6 +56,10 @@ def _chained_javascript(pdf):  # a harmless first step whose /Next runs a script
     )
 
 
+def _script_link(pdf):  # a "web link" whose address is a script
+    _annotate(pdf, Subtype=Name.Link, A=Dictionary(S=Name.URI, URI=String("javascript:app.alert('x')")))
+
+
 def _launch(pdf):
     _annotate(pdf, Subtype=Name.Link, A=Dictionary(S=Name.Launch, F=String("cmd.exe"), NewWindow=True))
 
@@ -101,6 +105,7 @@ ACTIVE = {
     "page-actions": (_page_actions, ["JavaScript"]),
     "link-javascript": (_link_javascript, ["JavaScript"]),
     "chained-javascript": (_chained_javascript, ["JavaScript"]),
+    "script-link": (_script_link, ["JavaScript"]),
     "launch": (_launch, ["launch actions"]),
     "embedded-file": (_embedded_file, ["embedded files"]),
     "file-attachment-annotation": (_file_attachment_annotation, ["embedded files"]),

@@ -67,6 +67,8 @@ def _active_in(obj) -> list[str]:
     found = [key for key in ("/JS", "/AA", "/EF") if key in obj]
     if str(obj.get("/S", "")) in RUNS_OR_OPENS:
         found.append(str(obj["/S"]))
+    if str(obj.get("/URI", "")).lower().startswith("javascript:"):
+        found.append("script link")
     if obj.get("/Subtype") == Name.FileAttachment:
         found.append("file attachment annotation")
     for value in obj.values():
@@ -106,6 +108,20 @@ def test_ordinary_links_stay():
     pdf.Root.OpenAction = Array([pdf.pages[0].obj, Name.Fit])  # open at the first page
     original = pdfs.to_bytes(pdf)
     assert pdf_clean.clean_pdf(original) == pdf_clean.Cleaned(original, [])  # nothing to remove: stored as sent
+
+
+def test_a_chain_of_actions_without_end_is_refused_not_a_crash():
+    pdf = pdfs.letter()
+    action = pdf.make_indirect(pdfs.javascript())
+    for _ in range(5000):
+        action = pdf.make_indirect(Dictionary(S=Name.GoTo, D=Array([pdf.pages[0].obj, Name.Fit]), Next=action))
+    pdf.Root.OpenAction = action
+    try:
+        cleaned = pdf_clean.clean_pdf(pdfs.to_bytes(pdf))
+    except pdf_clean.Refused as refused:
+        assert refused.message == pdf_clean.UNREADABLE
+    else:
+        assert cleaned.removed == ["JavaScript"] and active_content(cleaned.content) == []
 
 
 def test_a_plain_pdf_is_stored_exactly_as_sent():
