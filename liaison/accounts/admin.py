@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from liaison.accounts import services
 from liaison.accounts.models import User
 from liaison.accounts.services import sign_in_unlock, user_mfa_reset
 
@@ -15,6 +16,25 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Liaison", {"fields": ("role", "referrer", "practice")}),)
     autocomplete_fields = ("referrer", "practice", "lead")
     actions = ("reset_mfa", "unlock_sign_in")
+
+    def save_model(self, request, obj, form, change):
+        """Role and flags go through the audited services; the rest of the form is saved as usual."""
+        if not change:
+            services.user_create(user=obj, by=request.user)
+            return
+        services.user_role_change(user=obj, role=obj.role, by=request.user)
+        services.user_flags_change(user=obj, by=request.user, **{flag: getattr(obj, flag) for flag in services.FLAGS})
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Groups and permissions through the audited services, not the form's own many-to-many save."""
+        groups = form.cleaned_data.pop("groups", None)
+        permissions = form.cleaned_data.pop("user_permissions", None)
+        super().save_related(request, form, formsets, change)
+        if groups is not None:
+            services.user_groups_change(user=form.instance, groups=groups, by=request.user)
+        if permissions is not None:
+            services.user_permissions_change(user=form.instance, permissions=permissions, by=request.user)
 
     @admin.action(description="Reset the second sign-in step (they set it up again at next sign-in)")
     def reset_mfa(self, request, queryset):

@@ -1,10 +1,14 @@
-"""Writes about accounts' sign-in: resetting someone's second step, lifting a lockout. Each one is audited."""
+"""Writes about accounts: who may do what (role, active, staff and superuser flags, groups, permissions) and
+their sign-in (resetting someone's second step, lifting a lockout). Each one is audited with what it was
+before and what it is after; the Django admin goes through these too (accounts/admin.py)."""
 
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from liaison.accounts.choices import Role
+from liaison.accounts.models import User
 from liaison.core.audit import audit_log
 
 
@@ -40,3 +44,103 @@ def sign_in_unlock(*, by, username: str = "", ip_address: str = "") -> int:
             detail={"username": username, "ip_address": ip_address, "failures_forgotten": failures},
         )
     return removed
+
+
+# ---------------------------------------------------------------- what an account may do
+
+FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+def _locked(user) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _audit_change(*, by, user, action: str, before, after) -> None:
+    audit_log(actor=by, action=action, obj=user, detail={"user": user.get_username(), "before": before, "after": after})
+
+
+def user_create(*, user, by) -> None:
+    """A new account (saved here), on the trail with the role and flags it starts with."""
+    with transaction.atomic():
+        user.full_clean()
+        user.save()
+        after = {"role": user.role, **{flag: getattr(user, flag) for flag in FLAGS}}
+        _audit_change(by=by, user=user, action="user_create", before=None, after=after)
+
+
+def user_role_change(*, user, role: str, by) -> bool:
+    """Give the account another role, at once. False (and no row) when it already had that role. The referrer
+    or practice an outside role needs is saved with it, from the same instance (the admin sets both at once)."""
+    if role not in Role.values:
+        raise ValidationError({"role": [f"{role!r} is not a role."]})
+    with transaction.atomic():
+        before = _locked(user).role
+        if before == role:
+            return False
+        user.role = role
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["role", "referrer", "practice"])
+        _audit_change(by=by, user=user, action="user_role_change", before=before, after=role)
+    return True
+
+
+def user_flags_change(*, user, by, **flags: bool) -> dict:
+    """Change is_active, is_staff or is_superuser; one row with each flag that changed, before and after."""
+    unknown = sorted(set(flags) - set(FLAGS))
+    if unknown:
+        raise ValidationError({name: ["Not a flag this service changes."] for name in unknown})
+    with transaction.atomic():
+        current = _locked(user)
+        changed = {flag: value for flag, value in flags.items() if getattr(current, flag) != bool(value)}
+        if not changed:
+            return {}
+        for flag, value in changed.items():
+            setattr(user, flag, bool(value))
+        User.objects.filter(pk=user.pk).update(**changed)
+        before = {flag: getattr(current, flag) for flag in changed}
+        action = "user_flags_change"
+        if set(changed) == {"is_active"}:
+            action = "user_activate" if changed["is_active"] else "user_deactivate"
+        _audit_change(by=by, user=user, action=action, before=before, after=changed)
+    return changed
+
+
+def user_activate(*, user, by) -> bool:
+    return bool(user_flags_change(user=user, by=by, is_active=True))
+
+
+def user_deactivate(*, user, by) -> bool:
+    """The account can no longer sign in; it keeps its history."""
+    return bool(user_flags_change(user=user, by=by, is_active=False))
+
+
+def user_groups_change(*, user, groups, by) -> bool:
+    """Put the account in exactly these groups. False (and no row) when nothing changed."""
+    with transaction.atomic():
+        _locked(user)
+        before = sorted(user.groups.values_list("name", flat=True))
+        user.groups.set(groups)
+        after = sorted(user.groups.values_list("name", flat=True))
+        if before == after:
+            return False
+        _audit_change(by=by, user=user, action="user_groups_change", before=before, after=after)
+    return True
+
+
+def _permission_names(user) -> list[str]:
+    return sorted(
+        f"{app}.{code}" for app, code in user.user_permissions.values_list("content_type__app_label", "codename")
+    )
+
+
+def user_permissions_change(*, user, permissions, by) -> bool:
+    """Give the account exactly these permissions of its own (beside its groups'). False when nothing changed."""
+    with transaction.atomic():
+        _locked(user)
+        before = _permission_names(user)
+        user.user_permissions.set(permissions)
+        after = _permission_names(user)
+        if before == after:
+            return False
+        _audit_change(by=by, user=user, action="user_permissions_change", before=before, after=after)
+    return True
