@@ -41,6 +41,13 @@ ACTIVE_ANNOTATIONS = {
 ENCRYPTED = "“{name}” is password-protected or encrypted; please send it without a password."
 UNREADABLE = "“{name}” cannot be read as a PDF; it may be damaged. Please save it again and send the new file."
 NO_PAGES = "“{name}” has no pages."
+# A referral letter, a set of notes or a scan has hundreds to a few thousand parts (objects); checking each one
+# takes time, so a file with far more is refused rather than hold the form for many seconds.
+MAX_OBJECTS = 50_000
+TOO_COMPLEX = (
+    "“{name}” is too complex to check (more than 50,000 parts). Please print it to a new PDF, or scan it, and "
+    "send that file."
+)
 
 
 class Refused(Exception):
@@ -77,6 +84,8 @@ def clean_pdf(content: bytes) -> Cleaned:
 def _clean(pdf: pikepdf.Pdf, content: bytes) -> Cleaned:
     if len(pdf.pages) == 0:
         raise Refused(NO_PAGES)
+    if len(pdf.objects) > MAX_OBJECTS:
+        raise Refused(TOO_COMPLEX)
     found: set[str] = set()
     _clean_catalog(pdf.Root, found)
     for page in pdf.pages:

@@ -124,6 +124,14 @@ def test_a_chain_of_actions_without_end_is_refused_not_a_crash():
         assert cleaned.removed == ["JavaScript"] and active_content(cleaned.content) == []
 
 
+def test_a_file_of_too_many_parts_is_refused_quickly():
+    pdf = pdfs.letter()
+    pdf.Root.Parts = Array([pdf.make_indirect(Dictionary(N=i)) for i in range(pdf_clean.MAX_OBJECTS)])
+    with pytest.raises(pdf_clean.Refused) as refused:
+        pdf_clean.clean_pdf(pdfs.to_bytes(pdf))
+    assert refused.value.message == pdf_clean.TOO_COMPLEX
+
+
 def test_a_plain_pdf_is_stored_exactly_as_sent():
     original = pdfs.plain()
     assert pdf_clean.clean_pdf(original) == pdf_clean.Cleaned(original, [])
