@@ -1,7 +1,15 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.urls import include, path
 
 from liaison.accounts.views import AdminSignInView
+
+# allauth's own admin pages would change someone's second step or email records with no trace on the audit trail:
+# a second step is reset through the Users page's audited action, and Liaison keeps no email records of allauth's.
+for model in (Authenticator, EmailAddress):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 admin.site.site_header = "Liaison administration"
 admin.site.site_title = "Liaison"

@@ -2,8 +2,9 @@
 one up before it reaches any other page."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from liaison.accounts.mfa import needs_enrolment
 
@@ -32,6 +33,8 @@ class MFARequiredMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated and not _enrolment_page(request.path_info) and needs_enrolment(request.user):
             messages.info(request, NOTICE, fail_silently=True)
+            if getattr(request, "htmx", False):  # a fragment request: send the whole page there
+                return HttpResponse(status=204, headers={"HX-Redirect": reverse("mfa_index")})
             return redirect("mfa_index")
         return self.get_response(request)
 

@@ -66,6 +66,17 @@ def test_a_first_sign_in_without_a_second_step_is_sent_to_set_one_up(factory, cl
     assert "Set up an authenticator app" in page and "Add a passkey" in page
 
 
+def test_a_page_fragment_sends_the_whole_page_to_enrolment(client, coordinator):
+    sign_in(client, coordinator.username)
+    response = client.get(INBOX, headers={"HX-Request": "true"})
+    assert (response.status_code, response["HX-Redirect"]) == (204, MFA)
+
+
+def test_the_admin_has_no_page_that_removes_a_second_step_untraced(client_for, admin):
+    Authenticator.objects.create(user=admin, type="totp", data={})
+    assert client_for(admin).get("/admin/mfa/authenticator/").status_code == 404
+
+
 def test_enrolling_an_app_then_signing_in_with_its_code(client, coordinator, clock, django_capture_on_commit_callbacks):
     secret = enrolled(client, coordinator, django_capture_on_commit_callbacks)
     assert Authenticator.objects.filter(user=coordinator, type="totp").exists()
