@@ -34,7 +34,7 @@ from liaison.comms.choices import (
 )
 from liaison.comms.models import CommsSettings, DueCommunication, Holiday, HolidayYear, Letter, Outbox, ProtocolRule
 from liaison.core.audit import audit_log
-from liaison.core.validators import control_characters, refuse_control_characters
+from liaison.core.validators import control_characters, flatten_to_one_line, refuse_control_characters
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
 
@@ -203,10 +203,6 @@ SIGNED_BAD_SUBJECT = (
     "This letter was signed with a control character in its subject (from a name entered before names were "
     "checked). A signed letter cannot change, so it cannot go by email or fax; send its PDF by hand."
 )
-BAD_NAME = (
-    "The patient's name holds a line break or another control character, which no email subject may carry. "
-    "Correct the name on the referral, then draft the letter."
-)
 
 
 def letter_draft(*, due: DueCommunication, by) -> Letter:
@@ -222,14 +218,12 @@ def letter_draft(*, due: DueCommunication, by) -> Letter:
     try:
         facts = letters.letter_context(referral, due)
         subject, body = letters.draft_words(due.letter_type, facts)
+        subject = flatten_to_one_line(subject)  # a name stored before names were checked: the signer sees this
         probe = Letter(letter_type=due.letter_type, subject=subject, body=body, facts=facts)
         letters.render_html(probe)
     except letters.LetterTemplateError as exc:
         DueCommunication.objects.filter(pk=due.pk).update(problem=str(exc)[:300])
         raise ValidationError({"template": [str(exc)]}) from None
-    if control_characters(subject):
-        DueCommunication.objects.filter(pk=due.pk).update(problem=BAD_NAME)
-        raise ValidationError({"subject": [BAD_NAME]})
     now = timezone.now()
     try:
         with transaction.atomic():

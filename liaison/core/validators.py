@@ -34,6 +34,15 @@ def control_characters(value: str, *, multiline: bool = False) -> list[str]:
     return list(found)
 
 
+def flatten_to_one_line(value: str) -> str:
+    """`value` with each control character (and the spaces around it) made one space: for text we write
+    ourselves from stored values, such as a letter's draft subject, which a person then reads and signs."""
+    if not control_characters(value):
+        return value
+    marked = "".join("\x00" if unicodedata.category(ch) == "Cc" or ch in LINE_SEPARATORS else ch for ch in value)
+    return " ".join(part.strip() for part in marked.split("\x00") if part.strip())
+
+
 def refuse_control_characters(value, *, multiline: bool = False) -> None:
     """Raise ValidationError (code "control_characters") if `value` carries a control character."""
     if isinstance(value, str) and control_characters(value, multiline=multiline):

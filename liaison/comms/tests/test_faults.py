@@ -377,3 +377,20 @@ def test_smtp_down_then_back_delivers_once_counting_only_real_attempts(clinic, s
     row = Outbox.objects.get(pk=outbox.pk)
     assert (row.status, row.attempts, row.confirmed) == ("sent", 3, True)
     assert len(inbox.messages) == 1
+
+
+def test_a_name_stored_with_a_line_break_makes_a_one_line_draft_subject_that_goes(clinic, smtp_inbox):
+    from liaison.referrals.models import Patient
+
+    seed_protocol()
+    coordinator, clinician = staff()
+    referral = referral_for(coordinator=coordinator, clinician=clinician)
+    Patient.objects.filter(pk=referral.patient_id).update(last_name="Quinn\r\nBcc: everyone@example.test")
+    letter = services.letter_draft(due=keys(referral)["ack"], by=coordinator)
+    assert "\n" not in letter.subject and "Quinn Bcc: everyone@example.test" in letter.subject
+    with pytest.raises(ValidationError) as refused:
+        services.letter_edit(letter=letter, by=coordinator, subject="Hello\nBcc: x@example.test", body=letter.body)
+    assert list(refused.value.message_dict) == ["subject"]
+    services.letter_approve(letter=letter, by=coordinator)
+    assert worker.run_once() == {"sent": 1}
+    assert len(smtp_inbox.messages) == 1

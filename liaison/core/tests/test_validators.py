@@ -66,3 +66,11 @@ def test_the_check_is_added_once_and_only_to_this_form():
     form.is_valid()
     form.full_clean()
     assert len(form.fields["name"].validators) == len(Sample.base_fields["name"].validators) + 1
+
+
+def test_text_we_write_from_stored_values_is_flattened_to_one_line():
+    from liaison.core.validators import flatten_to_one_line
+
+    assert flatten_to_one_line("Acknowledgment: Sam \r\n Quinn") == "Acknowledgment: Sam Quinn"
+    assert flatten_to_one_line("Zoë\u2028Núñez\x00") == "Zoë Núñez"
+    assert flatten_to_one_line("  plain  ") == "  plain  "  # nothing to flatten: left exactly as it was
