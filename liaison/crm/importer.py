@@ -138,12 +138,29 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
         return "", [
             f"The file is not plain text (it holds zero bytes: binary data, or UTF-16 without its mark). {SAVE_AS_CSV}"
         ]
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return raw.decode(encoding), []
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        if _some_lines_are_utf8(raw):  # pasted together from two sources: reading it either way garbles a part
+            line = raw[: exc.start].count(b"\n") + 1
+            return "", [f"Line {line} is in a different text encoding from other lines. {SAVE_AS_CSV}"]
+    try:
+        return raw.decode("cp1252"), []
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), []
+
+
+def _some_lines_are_utf8(raw: bytes) -> bool:
+    """Whether a line with letters beyond plain ASCII reads as UTF-8 (in Windows-1252 text that never happens
+    by chance for real names)."""
+    for line in raw.splitlines():
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
 
 
 def read_upload(raw: bytes) -> tuple[str, Preview]:

@@ -134,6 +134,15 @@ def test_a_latin1_file_from_a_spreadsheet_is_read_with_its_accents(liaison):
     assert Referrer.objects.filter(last_name="O’Brien").exists()
 
 
+def test_a_file_mixing_two_encodings_names_the_first_odd_line(importing):
+    raw = (HEADER + good_line(1, "Nuñez")).encode() + good_line(2, "Muñoz").encode("cp1252")
+    preview, page = importing(raw)
+    assert preview.problems == [
+        "Line 3 is in a different text encoding from other lines. "
+        "Save it from the spreadsheet as “CSV UTF-8” and upload that file."
+    ]
+
+
 def test_a_utf16_file_with_its_mark_is_read_and_one_without_is_refused(importing):
     text = (HEADER + good_line(1)).replace(",", "\t")  # Excel's "Unicode text": UTF-16, tab-separated
     assert importer.read_upload(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))[1].ok
