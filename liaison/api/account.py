@@ -4,6 +4,7 @@ patient data, so it is also the API's own trivial endpoint in the intake benchma
 from ninja import Router, Schema
 
 from liaison.api.api import TokenAuth
+from liaison.api.errors import TOKEN, refuse_unknown_query, responses
 
 router = Router(tags=["account"], auth=TokenAuth())
 
@@ -22,8 +23,9 @@ class ActsForOut(Schema):
     token: TokenOut
 
 
-@router.get("", response=ActsForOut, summary="Who this token sends referrals as")
+@router.get("", response={200: ActsForOut, **responses(*TOKEN)}, summary="Who this token sends referrals as")
 def me(request):
+    refuse_unknown_query(request)
     token, user = request.auth, request.auth.user
     referrer = user.referrer if user.referrer_id else None
     practice = user.practice if user.practice_id else (referrer.practice if referrer and referrer.practice_id else None)

@@ -1,33 +1,69 @@
 """The JSON API, version 1: one NinjaAPI, one router per domain. OpenAPI 3 at /api/v1/openapi.json,
 its docs page at /api/v1/docs (served from django-ninja's own static files, no CDN)."""
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
 
 from liaison.accounts.tokens import api_token_find
+from liaison.api.errors import error_body
+from liaison.core import ratelimit
+from liaison.core.audit import audit_log
+from liaison.core.permissions import may
 
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; the token acts as its referrer's or practice admin's account."""
+    """`Authorization: Bearer <token>`; the token acts as its referrer's or practice admin's account. Each token
+    may make API_RATE_LIMIT requests a minute, counted in the store every web process shares."""
 
     openapi_description = "A token made by the practice for your EHR (liaison api_token USERNAME NAME)."
 
     def authenticate(self, request, token):
-        return api_token_find(token)
+        found = api_token_find(token)
+        if found is None:
+            return None
+        if not may(found.user, "api.token"):
+            audit_log(actor=found.user, action="access_denied", object_type="api", detail={"status": 403})
+            raise AuthorizationError()
+        verdict = ratelimit.hit("api", found.pk, limit=settings.API_RATE_LIMIT, window=60)
+        if not verdict.allowed:
+            raise Throttled(wait=verdict.retry_after)
+        return found
 
 
-api = NinjaAPI(
+class LiaisonAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Ninja's schema, with the headers that go with a 429 (Retry-After) and a 401 (WWW-Authenticate)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, headers in HEADERS.items():
+                    if status in operation.get("responses", {}):
+                        operation["responses"][status]["headers"] = headers
+        return schema
+
+
+HEADERS = {
+    "429": {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}},
+    "401": {"WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}}},
+}
+
+api = LiaisonAPI(
     title="Liaison referral API",
     version="1",
-    description="Send referrals to the practice and follow them: the same fields and rules as the web form.",
+    description="Send referrals to the practice and follow them: the same fields and rules as the web form. "
+    'Every error is JSON of one shape, `{"message": ..., "errors": {field: [problem, ...]}}`; each '
+    "operation lists the statuses it can answer. A request body is at most MAX_REQUEST_BYTES (16 MB unless the "
+    "practice changed it): one 10 MB PDF, base64-encoded, fits.",
     urls_namespace="api",
 )
 
 
 def _field(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "header")]
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "header", "filters", "page")]
     return ".".join(parts) or "request"
 
 
@@ -35,22 +71,35 @@ def _field(loc) -> str:
 def invalid(request, exc):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        errors.setdefault(_field(error.get("loc", ())), []).append(error.get("msg", "is not valid"))
-    return api.create_response(
-        request, {"message": "The request has problems; nothing was written.", "errors": errors}, status=422
-    )
+        message = error.get("msg", "This value is not valid.").removeprefix("Value error, ")
+        errors.setdefault(_field(error.get("loc", ())), []).append(message)
+    return api.create_response(request, error_body(422, errors), status=422)
 
 
-@api.exception_handler(AuthenticationError)
-def unauthorised(request, exc):
-    return api.create_response(
-        request, {"message": "A valid API token is needed (Authorization: Bearer …)."}, status=401
-    )
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """401, 403, 429 and the 400 of a body that is not JSON, in the one error shape."""
+    response = api.create_response(request, error_body(exc.status_code), status=exc.status_code)
+    if isinstance(exc, Throttled) and exc.wait:
+        response["Retry-After"] = str(exc.wait)
+    if isinstance(exc, AuthenticationError):
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, error_body(403), status=403)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"message": "Not found."}, status=404)
+    return api.create_response(request, error_body(404), status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    return api.create_response(request, error_body(413), status=413)
 
 
 def _routers():

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from liaison.accounts.choices import Role
 from liaison.api.api import TokenAuth
-from liaison.api.schemas import ErrorOut, ReferralIn, ReferralOut, ReferralPage
+from liaison.api.errors import TOKEN, error_body, refuse_unknown_query, responses
+from liaison.api.schemas import ReferralIn, ReferralOut, ReferralPage
 from liaison.core.audit import audit_log
 from liaison.directory.models import Referrer
 from liaison.referrals import queries, services
@@ -80,7 +81,7 @@ def _replay(token, key: str, fingerprint: str):
         return None
     if seen.fingerprint != fingerprint:
         message = "This Idempotency-Key was already used with a different request; use a new key for a new referral."
-        return Status(422, {"message": message, "errors": {"Idempotency-Key": [message]}})
+        return Status(422, error_body(422, {"Idempotency-Key": [message]}, message))
     referral = queries.referral_get(user=token.user, pk=seen.referral_id)
     audit_log(actor=token.user, action="view", obj=referral, patient_id=referral.patient_id)
     return Status(200, referral_out(referral))
@@ -88,11 +89,12 @@ def _replay(token, key: str, fingerprint: str):
 
 @router.post(
     "",
-    response={201: ReferralOut, 200: ReferralOut, 422: ErrorOut},
+    response={201: ReferralOut, 200: ReferralOut, **responses(400, *TOKEN, 409, 422)},
     summary="Send a referral",
     description="A retry with the same Idempotency-Key returns the first referral (200) instead of a second one.",
 )
 def create(request, payload: ReferralIn, idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200)):
+    refuse_unknown_query(request)
     token, user = request.auth, request.auth.user
     fingerprint = _fingerprint(payload)
     if idempotency_key and (replayed := _replay(token, idempotency_key, fingerprint)):
@@ -118,13 +120,16 @@ def create(request, payload: ReferralIn, idempotency_key: str = Header("", alias
                 raise ValidationError({})
     except ValidationError as exc:
         found = exc.message_dict if hasattr(exc, "error_dict") else {}
-        errors.update({k: v for k, v in found.items() if not (k == "referral.referrer" and "referrer_npi" in errors)})
+        found = {k.removeprefix("referral."): v for k, v in found.items()}  # the API's own field names
+        errors.update({k: v for k, v in found.items() if not (k == "referrer" and "referrer_npi" in errors)})
     except IntegrityError:
         if idempotency_key and (replayed := _replay(token, idempotency_key, fingerprint)):
             return replayed
+        if idempotency_key:  # the first request with this key has not finished yet
+            return Status(409, error_body(409))
         raise
     if errors:
-        return Status(422, {"message": "The referral was not saved; nothing was written.", "errors": errors})
+        return Status(422, error_body(422, errors, "The referral was not saved; nothing was written."))
     return Status(201, referral_out(referral))  # as written: no second read
 
 
@@ -133,8 +138,9 @@ class Page(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
-@router.get("", response=ReferralPage, summary="Your referrals, newest first")
+@router.get("", response={200: ReferralPage, **responses(*TOKEN, 422)}, summary="Your referrals, newest first")
 def list_referrals(request, page: Query[Page]):
+    refuse_unknown_query(request, "limit", "offset")
     user = request.auth.user
     rows = list(
         queries.referral_scope(user)
@@ -147,8 +153,11 @@ def list_referrals(request, page: Query[Page]):
     return {"items": [referral_out(r) for r in items], "next_offset": page.offset + page.limit if more else None}
 
 
-@router.get("/{referral_id}", response={200: ReferralOut, 404: ErrorOut}, summary="One of your referrals")
+@router.get(
+    "/{referral_id}", response={200: ReferralOut, **responses(*TOKEN, 404, 422)}, summary="One of your referrals"
+)
 def read(request, referral_id: int = Path(..., ge=1, le=MAX_ID)):
+    refuse_unknown_query(request)
     user = request.auth.user
     referral = queries.referral_get(user=user, pk=referral_id)
     audit_log(actor=user, action="view", obj=referral, patient_id=referral.patient_id)

@@ -49,7 +49,19 @@ def Text(max_length: int, *, multiline: bool = False, **kwargs):  # noqa: N802 -
     return Annotated[str, field, AfterValidator(_printable), AfterValidator(check)]
 
 
-Count = Annotated[int, Field(ge=0, le=1000)]
+def _whole(value):
+    """JSON Schema counts 3.0 as the integer 3; so do we (but not "3", nor true)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def Whole(ge: int, le: int):  # noqa: N802 - reads like a type
+    """A whole number from `ge` to `le` (strict otherwise: In)."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_whole)]
+
+
+Count = Whole(0, 1000)
 
 
 # ------------------------------------------------------------------ the rules the services apply, stated here
@@ -216,7 +228,7 @@ class DiagnosisIn(In):
 class TrialIn(In):
     drug: Text(100, min_length=1, examples=["sertraline"])
     daily_dose_mg: Dose | None = None
-    weeks_at_dose: int | None = Field(None, ge=0, le=520)
+    weeks_at_dose: Whole(0, 520) | None = None
     response: Choice(TrialResponse) = TrialResponse.UNKNOWN
     reason_stopped: Choice(StopReason) = StopReason.INEFFICACY
     is_augmentation: bool = False
@@ -265,15 +277,15 @@ class ReferralIn(In):
     pregnancy: bool = False
     seizures: bool = False
     safety_other: Text(2000, multiline=True) = ""
-    phq9_total: int | None = Field(None, ge=0, le=27)
-    phq9_items: list[Annotated[int, Field(ge=0, le=3)] | None] | None = Field(
+    phq9_total: Whole(0, 27) | None = None
+    phq9_items: list[Whole(0, 3) | None] | None = Field(
         None,
         min_length=9,
         max_length=9,
         description="The nine answers in order; null for an item left unanswered (the PHQ-9 is then incomplete, "
         "with no total).",
     )
-    phq9_item9: Annotated[int, Field(ge=0, le=3)] | Literal["not_asked"] | None = Field(
+    phq9_item9: Whole(0, 3) | Literal["not_asked"] | None = Field(
         None,
         description='Item 9 (the safety question) when only the total is known: 0-3, or "not_asked". Left out '
         "with a total alone, it is kept as not asked: a gap the practice's clinician resolves.",
