@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -141,3 +142,10 @@ def test_a_success_forgets_the_earlier_failures(coordinator):
     assert sign_in(Client(), coordinator.username, "a wrong guess").status_code == 200  # not locked
     other = CoordinatorFactory()
     assert sign_in(Client(), other.username, PASSWORD).status_code == 302
+
+
+def test_unlocking_names_what_to_unlock(admin):
+    with pytest.raises(ValidationError) as refused:
+        sign_in_unlock(by=admin)
+    assert "username" in refused.value.message_dict
+    assert not AuditEvent.objects.filter(action="sign_in_unlock").exists()

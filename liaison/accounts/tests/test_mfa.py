@@ -17,7 +17,7 @@ from django.urls import reverse
 from liaison.accounts.checks import mfa_required_in_production
 from liaison.accounts.mfa import DEMO_USERNAMES
 from liaison.accounts.tests.factories import CoordinatorFactory, ReferrerUserFactory
-from liaison.accounts.tests.signin import MFA, MFA_AUTHENTICATE, enrol_totp, sign_in, totp_code
+from liaison.accounts.tests.signin import ACTIVATE_TOTP, MFA, MFA_AUTHENTICATE, enrol_totp, sign_in, totp_code
 from liaison.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,17 @@ def test_enrolling_an_app_then_signing_in_with_its_code(client, coordinator, clo
     ]  # fmt: skip
     added = AuditEvent.objects.filter(action="mfa_added").order_by("id")
     assert [row.detail["type"] for row in added] == ["totp", "recovery_codes"]
+
+
+def test_a_wrong_code_at_set_up_is_refused_on_its_field_and_sets_nothing_up(client, coordinator, clock):
+    sign_in(client, coordinator.username)
+    secret = client.get(ACTIVATE_TOTP).context["form"].secret
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+    for code in (wrong, "", "12ab56"):
+        response = client.post(ACTIVATE_TOTP, {"code": code})
+        assert response.status_code == 200 and "code" in response.context["form"].errors, code
+    assert not Authenticator.objects.filter(user=coordinator).exists()
+    assert client.get(INBOX).url == MFA
 
 
 def test_a_used_code_does_not_sign_in_twice(client, coordinator, clock, django_capture_on_commit_callbacks):
