@@ -7,7 +7,9 @@ import csv
 import io
 import zipfile
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from liaison.core.exports import safe_cell, safe_row
 from liaison.crm import importer
@@ -203,3 +205,20 @@ def test_every_problem_of_a_text_posted_to_the_confirm_step_is_read_not_crashed(
         importer.targets_import(by=liaison, text=text)
     assert "zero bytes" in str(caught.value)
     assert Referrer.objects.count() == 0
+
+
+CSVISH = st.text(
+    alphabet=st.sampled_from(list(',;\t"\n\r xyzé’=+-@0123456789') + ["\x00", "\x85", "\u2028"]), max_size=300
+)
+
+
+@hypothesis.settings(
+    max_examples=150, deadline=None, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(body=st.one_of(st.binary(max_size=400), CSVISH.map(str.encode)))
+def test_no_file_whatever_its_bytes_breaks_the_reader(body):
+    for raw in (body, HEADER.encode() + body, (HEADER + good_line(1)).encode() + body):
+        text, preview = importer.read_upload(raw)
+        assert preview.problems or preview.rows or not text.strip()
+        for row in preview.rows:
+            assert all(isinstance(e, str) for e in row.errors)
