@@ -2,7 +2,7 @@
 
 Every problem is named by the form field that shows it (`phq9_3`, `phq9_total`, `phq9_item9`, ...), all at once.
 
-Three things the safety of a PHQ-9 depends on (decision 0012):
+Three things the safety of a PHQ-9 depends on (decision 0018):
 - a questionnaire with some items unanswered ("don't know") is kept as *incomplete*: every answered item, no
   total, no band;
 - item 9 known only by its total: a total of 25 or more means item 9 is at least 1 (the other eight items add

@@ -1,7 +1,15 @@
+from django import forms
 from django.contrib import admin
 
 from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
 from liaison.core.forms import PlainTextAdmin
+
+
+class _RuleRowForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_safety and "active" in self.fields:
+            self.fields["active"].disabled = True
 
 
 @admin.register(ProtocolRule)
@@ -21,6 +29,20 @@ class ProtocolRuleAdmin(PlainTextAdmin):
     )
     list_filter = ("shared_care_model", "active")
     list_editable = ("deadline_hours", "every_n_sessions", "business_hours", "active")
+
+    # The safety letter cannot be turned off or deleted (decision 0018); its wording and owner can change.
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=_RuleRowForm, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "trigger", "active"] if obj is not None and obj.is_safety else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_safety
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.exclude(trigger="safety"))
 
     def save_model(self, request, obj, form, change):
         from liaison.comms.services import protocol_rule_save

@@ -51,6 +51,8 @@ class ProtocolRule(models.Model):
                 condition=~Q(trigger="acute_sessions") | Q(every_n_sessions__isnull=False, every_n_sessions__gte=1),
                 name="protocol_rule_sessions_need_n",
             ),
+            # The safety letter to the referrer cannot be switched off (decision 0018): its words and owner can.
+            models.CheckConstraint(condition=~Q(trigger="safety") | Q(active=True), name="protocol_rule_safety_on"),
         ]
 
     def __str__(self) -> str:
@@ -61,6 +63,12 @@ class ProtocolRule(models.Model):
     def clean(self):
         if self.trigger == "acute_sessions" and not self.every_n_sessions:
             raise ValidationError({"every_n_sessions": "Say after how many sessions each treatment update is owed."})
+        if self.trigger == "safety" and not self.active:
+            raise ValidationError({"active": "The safety letter to the referrer cannot be turned off."})
+
+    @property
+    def is_safety(self) -> bool:
+        return self.trigger == "safety"
 
 
 class CommsSettings(models.Model):

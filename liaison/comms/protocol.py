@@ -6,14 +6,20 @@ shared-care model and the record of its changes); services.communications_recomp
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
+
+from django.db.models import Q
 
 from liaison.comms import clock, record
 from liaison.comms.choices import DeadlineKind, OwnerRole, Trigger
 from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
 from liaison.core.models import Clinic
+from liaison.directory.choices import SharedCareModel
 from liaison.directory.models import SharedCareChange
 from liaison.referrals.choices import EventKind, Status
 from liaison.referrals.models import Referral, ReferralEvent
+
+SEEDED = import_module("liaison.comms.migrations.0002_seed_protocol_and_freeze").BASE
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,33 @@ class Snapshot:
     @classmethod
     def load(cls) -> "Snapshot":
         rules: dict[str, dict[str, ProtocolRule]] = {}
-        for rule in ProtocolRule.objects.filter(active=True):
+        for rule in ProtocolRule.objects.filter(Q(active=True) | Q(trigger=Trigger.SAFETY)):
             rules.setdefault(rule.shared_care_model, {})[rule.trigger] = rule
+        for model in SharedCareModel.values:
+            if Trigger.SAFETY not in rules.get(model, {}):
+                rules.setdefault(model, {})[Trigger.SAFETY] = safety_rule_restore(model)
         return cls(rules, Calendar.load(), CommsSettings.current())
 
     def rules_for(self, shared_care_model: str) -> dict[str, ProtocolRule]:
         return self.rules.get(shared_care_model, {})
+
+
+def safety_rule_restore(shared_care_model: str) -> ProtocolRule:
+    """The safety letter cannot be switched off (decision 0018): a deleted safety rule comes back as seeded."""
+    letter, owner, kind, hours, business = SEEDED[Trigger.SAFETY]
+    rule, _ = ProtocolRule.objects.get_or_create(
+        trigger=Trigger.SAFETY,
+        shared_care_model=shared_care_model,
+        defaults={
+            "letter_type": letter,
+            "owner_role": owner,
+            "deadline_kind": kind,
+            "deadline_hours": hours,
+            "business_hours": business,
+            "active": True,
+        },
+    )
+    return rule
 
 
 def due_time(rule: ProtocolRule, triggered_at: datetime, cal: Calendar) -> datetime:

@@ -116,6 +116,10 @@ class SafetyReview(models.Model):
     def is_owed(self) -> bool:
         return self.decided_at is None
 
+    @property
+    def decision_choices(self) -> list[tuple[str, str]]:
+        return ReviewDecision.choices
+
 
 class DuplicateFlag(models.Model):
     """A new referral that may be for a patient who already has an open one. Nothing is merged

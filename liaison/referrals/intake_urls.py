@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.referrals import intake_views
+from liaison.referrals import intake_views, review_views
 
 app_name = "intake"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("portal/<int:pk>/", intake_views.portal_detail, name="portal_detail"),
     path("referrals/<int:pk>/attachments/<int:attachment_id>/", intake_views.attachment, name="attachment"),
     path("referrals/<int:pk>/duplicates/<int:flag_id>/", intake_views.duplicate_decide, name="duplicate"),
+    path("referrals/<int:pk>/safety-review/", review_views.safety_review, name="safety_review"),
 ]

@@ -4,9 +4,9 @@ else is a defect: pages, the API and reports come through here."""
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from liaison.accounts.access import out_of_scope
 from liaison.accounts.choices import Role
 from liaison.referrals.models import Diagnosis, MedicationTrial, Referral, ReferralEvent
 
@@ -90,7 +90,9 @@ def referral_get(*, user, pk: int) -> Referral:
             .get(pk=pk)
         )
     except Referral.DoesNotExist:
-        raise Http404("No such referral.") from None
+        raise out_of_scope(
+            user=user, model=Referral, pk=pk, patient_field="patient_id", message="No such referral."
+        ) from None
 
 
 def referral_timeline(referral: Referral) -> list[ReferralEvent]:
@@ -106,8 +108,11 @@ def referral_safety_flags(referral: Referral) -> list[str]:
         flags.append("Suicide attempt within the past year")
     elif referral.suicide_attempt_history == "past":
         flags.append("Past suicide attempt")
-    if referral.phq9_items and referral.phq9_items[8] > 0:
-        flags.append(f"PHQ-9 item 9 answered {referral.phq9_items[8]}")
+    item9 = referral.phq9_item9_known
+    if item9:
+        flags.append(f"PHQ-9 item 9 answered {item9}")
+    elif item9 is None and (referral.phq9_score or 0) >= 25:
+        flags.append(f"PHQ-9 total {referral.phq9_score} with item 9 not asked: item 9 is at least 1")
     checks = [
         ("psychosis_or_mania_history", "History of psychosis or mania"),
         ("uncontrolled_hypertension", "Uncontrolled hypertension"),

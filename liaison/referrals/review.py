@@ -1,4 +1,4 @@
-"""The clinician's review of an urgent referral's safety flags (decisions 0006 and 0012).
+"""The clinician's review of an urgent referral's safety flags (decisions 0006 and 0018).
 
 Owed from intake when screening finds an urgent safety flag; it stays the referral's next action, whatever
 lifecycle step a coordinator takes meanwhile (acknowledging the referral and sending the acknowledgment are

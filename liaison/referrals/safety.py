@@ -5,7 +5,7 @@ Care imports referrals, so referrals cannot write care's SafetyAlert itself with
 calls `findings_raise` once, inside its transaction; the care app registers the handler that writes the alert
 (care/apps.py), so the alert commits with the referral or not at all. With no handler registered, intake
 refuses to run rather than lose a finding. A merge of duplicates tells the same handlers (`merged_tell`), so
-care can move the merged referral's scores and alerts to the kept one (decision 0012)."""
+care can move the merged referral's scores and alerts to the kept one (decision 0018)."""
 
 from collections.abc import Callable
 

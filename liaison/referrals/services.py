@@ -265,7 +265,7 @@ def referral_transition(
 
 def _review_first(referral: Referral, due: Due, *, closing: bool) -> Due:
     """An owed safety review stays the next action through every step but closing: only a clinician's
-    recorded review clears it (review.safety_review_record, decision 0012)."""
+    recorded review clears it (review.safety_review_record, decision 0018)."""
     if closing or referral.next_action != intake.URGENT_REVIEW_TEXT:
         return due
     from liaison.referrals.intake_models import SafetyReview

@@ -177,6 +177,7 @@ def staff_form_post(*, referrer=None, trials: int = 1, **overrides) -> dict:
         "referral-suicide_attempt_history": "none",
         "referral-substance_use": "none",
         "referral-phq9_total": "19",
+        "referral-phq9_item9": "0",
         "referral-phq9_date": "",
         "referral-coordination_name": "Front desk",
         "referral-coordination_phone": "",

@@ -396,7 +396,32 @@ BAD_FORMS = {
     ),
     "bad phone": ({"patient-phone": "12"}, "patient_form", "phone", "wrong number of digits"),
     "bad ICD-10 code": ({"diagnoses-0-code": "F3.2"}, "diagnoses.0", "code", "Enter an ICD-10-CM code"),
-    "some PHQ-9 items": ({"referral-phq9_item_1": "2"}, "referral_form", "phq9_item_1", "Give all nine"),
+    "a total with some PHQ-9 items": (
+        {"referral-phq9_item_1": "2"},
+        "referral_form",
+        "phq9_total",
+        "Some items have no answer, so the questionnaire has no total",
+    ),
+    "a total alone without item 9": (
+        {"referral-phq9_item9": ""},
+        "referral_form",
+        "phq9_item9",
+        "With a total alone, give item 9 (0 to 3) or choose",
+    ),
+    "item 9 below what the total implies": (
+        {"referral-phq9_total": "26", "referral-phq9_item9": "1"},
+        "referral_form",
+        "phq9_item9",
+        "A total of 26 means item 9 is at least 2",
+    ),
+    "item 9 above the total": (
+        {"referral-phq9_total": "1", "referral-phq9_item9": "2"},
+        "referral_form",
+        "phq9_item9",
+        "Item 9 (2) cannot be more than the total (1).",
+    ),
+    "item 9 out of range": ({"referral-phq9_item9": "4"}, "referral_form", "phq9_item9", "Item 9: answer 0, 1, 2"),
+    "a PHQ-9 total out of range": ({"referral-phq9_total": "28"}, "referral_form", "phq9_total", "less than or equal"),
     "PHQ-9 total contradicting the items": (
         {"referral-phq9_total": "5", **{f"referral-phq9_item_{i}": "1" for i in range(1, 10)}},
         "referral_form",
