@@ -1,25 +1,30 @@
-from django import forms
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from liaison.accounts.choices import Role
+from liaison.core import audit_report
+from liaison.core.audit import audit_log
+from liaison.core.audit_report import AuditFilterForm
 from liaison.core.models import AuditEvent
-from liaison.core.permissions import role_required
+from liaison.core.permissions import allowed
 
-AUDIT_PAGE_SIZE = 100
+AUDIT_PAGE_SIZE = audit_report.PAGE_SIZE
 
 
-@login_required
+@allowed("site.home")
 def home(request):
     if request.user.role == Role.LIAISON:
         return redirect("crm:tasks")
+    if request.user.role == Role.ADMIN:
+        return redirect("core:audit")
     if request.user.is_outside:
         return redirect("intake:portal")
     return redirect("referrals:inbox")
 
 
+@allowed("site.health")
 def health(request):
     """One trivial query: for load balancers, and the floor the benchmarks measure against."""
     with connection.cursor() as cursor:
@@ -28,53 +33,54 @@ def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, label="Who (username)")
-    action = forms.CharField(required=False)
-    object_type = forms.CharField(required=False, label="Record type")
-    object_id = forms.CharField(required=False, label="Record id")
-    patient_id = forms.IntegerField(required=False, min_value=1, label="Patient id")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            self.add_error("until", "The end date is before the start date.")
-        return data
-
-
-@role_required(Role.ADMIN)
+@allowed("audit.read")
 def audit(request):
-    """The audit trail, newest first, with filters. Read-only: no page edits or deletes a row."""
+    """The audit report, newest first, with filters. Read-only: no page edits or deletes a row. Opening it is
+    on the trail itself (after the rows are read, so a page never lists its own opening)."""
     form = AuditFilterForm(request.GET or None)
+    context = _audit_page(request, form)
+    _audit_the_report(request, form, "audit_view", shown=len(context["rows"]))
+    return render(request, "core/audit.html", context)
+
+
+@allowed("audit.read")
+def audit_export(request):
+    """The filtered rows as CSV, streamed a chunk at a time. Bad filters: the page with their errors, no file."""
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        _audit_the_report(request, form, "audit_view", shown=0)
+        return render(request, "core/audit.html", _audit_page(request, form), status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    exported = _audit_the_report(request, form, "audit_export")
+    rows = audit_report.audit_rows(data).filter(id__lt=exported.id)
+    response = StreamingHttpResponse(audit_report.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.localdate():%Y-%m-%d}.csv"'
+    return response
+
+
+def _audit_page(request, form: AuditFilterForm) -> dict:
     # A filter that does not make sense shows its error and no rows, never the whole unfiltered trail.
-    rows = AuditEvent.objects.none() if form.is_bound and not form.is_valid() else AuditEvent.objects.all()
-    after = 0
-    if form.is_valid():
-        data = form.cleaned_data
-        exact = {
-            "actor_label": data["actor"],
-            "action": data["action"],
-            "object_type": data["object_type"],
-            "object_id": data["object_id"],
-            "patient_id": data["patient_id"],
-        }
-        rows = rows.filter(**{k: v for k, v in exact.items() if v not in ("", None)})
-        if data["since"]:
-            rows = rows.filter(at__date__gte=data["since"])
-        if data["until"]:
-            rows = rows.filter(at__date__lte=data["until"])
-        after = data["after"] or 0
-    page = list(rows.order_by("-at", "-id")[after : after + AUDIT_PAGE_SIZE + 1])
+    valid = form.is_valid() if form.is_bound else True
+    after = (form.cleaned_data.get("after") or 0) if form.is_bound and valid else 0
+    rows = audit_report.audit_rows(form.cleaned_data if form.is_bound else {}) if valid else AuditEvent.objects.none()
+    page = list(rows[after : after + AUDIT_PAGE_SIZE + 1])
+    for row in page:
+        row.summary = audit_report.summary(row)
     query = request.GET.copy()
     query.pop("after", None)
-    context = {
+    return {
         "form": form,
         "rows": page[:AUDIT_PAGE_SIZE],
         "next_after": after + AUDIT_PAGE_SIZE if len(page) > AUDIT_PAGE_SIZE else None,
         "prev_after": max(after - AUDIT_PAGE_SIZE, 0) if after else None,
         "query": query.urlencode(),
     }
-    return render(request, "core/audit.html", context)
+
+
+def _audit_the_report(request, form: AuditFilterForm, action: str, **detail):
+    filters = form.filters() if form.is_bound else {}
+    errors = sorted(form.errors) if form.is_bound and not form.is_valid() else []
+    extra = {"refused_filters": errors} if errors else {}
+    return audit_log(
+        actor=request.user, action=action, object_type="core.auditevent", detail={"filters": filters, **detail, **extra}
+    )
