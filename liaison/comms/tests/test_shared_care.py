@@ -203,3 +203,16 @@ def test_the_admin_cannot_change_the_model_behind_the_record_of_changes(db, clie
     referrer = ReferrerFactory()
     page = client_for(admin).get(f"/admin/directory/referrer/{referrer.pk}/change/").content.decode()
     assert 'name="shared_care_model"' not in page and "Shared care model" in page
+
+
+def test_letters_owed_before_the_rule_was_kept_get_it_from_the_migration(protocol):
+    import importlib
+
+    from django.apps import apps
+
+    from liaison.comms.models import DueCommunication
+
+    referral = referral_for(model="collaborative")
+    DueCommunication.objects.filter(referral=referral).update(reason="")
+    importlib.import_module("liaison.comms.migrations.0008_due_reason_backfill").backfill(apps, None)
+    assert keys(referral)["ack"].reason == "acknowledgment: within 24 hours of receipt"
