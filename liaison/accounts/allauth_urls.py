@@ -13,5 +13,6 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="account_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
+    path("2fa/authenticate/", views.SecondStepView.as_view(), name="mfa_authenticate"),  # with the lockout
     path("2fa/", include("allauth.mfa.urls")),
 ]

@@ -1,4 +1,6 @@
 from allauth.account import views as allauth_views
+from allauth.mfa.base import views as mfa_views
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
@@ -50,6 +52,26 @@ class AdminSignInView(SignInView):
         if request.user.is_authenticated and not request.user.is_staff:
             raise PermissionDenied("The administration pages are for the practice's administrator.")
         return super().dispatch(request, *args, **kwargs)
+
+
+class SecondStepView(mfa_views.AuthenticateView):
+    """allauth's second step of signing in, under the same lockout as the password: a wrong code counts as a
+    failed sign-in for the account and the address, and while either is locked even a right code is refused."""
+
+    def post(self, request, *args, **kwargs):
+        if not AxesProxyHandler.is_allowed(request, self._credentials()):
+            user = self.stage.login.user
+            detail = {**self._credentials(), "locked_out": True}
+            audit_log(actor=None, action="sign_in_failed", obj=user, detail=detail)
+            return locked_out(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        AxesProxyHandler.user_login_failed(sender=type(self), credentials=self._credentials(), request=self.request)
+        return super().form_invalid(form)
+
+    def _credentials(self) -> dict:
+        return {"username": self.stage.login.user.get_username()}
 
 
 def locked_out(request, original_response=None, credentials=None):

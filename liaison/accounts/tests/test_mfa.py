@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from liaison.accounts.checks import mfa_required_in_production
 from liaison.accounts.mfa import DEMO_USERNAMES
+from liaison.accounts.services import sign_in_unlock
 from liaison.accounts.tests.factories import CoordinatorFactory, ReferrerUserFactory
 from liaison.accounts.tests.signin import ACTIVATE_TOTP, MFA, MFA_AUTHENTICATE, enrol_totp, sign_in, totp_code
 from liaison.core.models import AuditEvent
@@ -109,6 +110,31 @@ def test_a_wrong_code_at_set_up_is_refused_on_its_field_and_sets_nothing_up(clie
         assert response.status_code == 200 and "code" in response.context["form"].errors, code
     assert not Authenticator.objects.filter(user=coordinator).exists()
     assert client.get(INBOX).url == MFA
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(
+    client, coordinator, settings, clock, django_capture_on_commit_callbacks
+):
+    secret = enrolled(client, coordinator, django_capture_on_commit_callbacks)
+    client.post(reverse("accounts:logout"))
+    clock.shift(timedelta(seconds=30))
+    sign_in(client, coordinator.username)
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+    statuses = [client.post(MFA_AUTHENTICATE, {"code": wrong}).status_code for _ in range(settings.AXES_FAILURE_LIMIT)]
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert client.post(MFA_AUTHENTICATE, {"code": totp_code(secret)}).status_code == 429  # even the right code
+    assert client.get(INBOX).status_code == 302
+    assert sign_in(Client(), coordinator.username, REMOTE_ADDR="192.0.2.44").status_code == 429
+    assert AuditEvent.objects.filter(action="sign_in_locked", detail__username=coordinator.username).exists()
+    refused = AuditEvent.objects.filter(action="sign_in_failed", detail__locked_out=True)
+    assert refused.count() == 2 and {row.object_id for row in refused} == {str(coordinator.pk)}  # code, password
+
+    sign_in_unlock(username=coordinator.username, by=None)
+    cache.clear()  # and allauth's own count of wrong codes
+    fresh = Client()
+    sign_in(fresh, coordinator.username)
+    assert fresh.post(MFA_AUTHENTICATE, {"code": totp_code(secret)}).status_code == 302
+    assert fresh.get(INBOX).status_code == 200
 
 
 def test_a_used_code_does_not_sign_in_twice(client, coordinator, clock, django_capture_on_commit_callbacks):
