@@ -70,7 +70,7 @@ def lease_kept(outbox_id: int, *, worker: str, lease_seconds: int):
 
     def beat():
         try:
-            while not stop.wait(lease_seconds / 3):
+            while not stop.wait(max(lease_seconds / 3, 0.5)):
                 if not services.outbox_renew(outbox_id=outbox_id, worker=worker, lease_seconds=lease_seconds):
                     return  # the lease was taken back: the send itself finds out at its next conditional step
         except Exception:

@@ -394,3 +394,10 @@ def test_a_name_stored_with_a_line_break_makes_a_one_line_draft_subject_that_goe
     services.letter_approve(letter=letter, by=coordinator)
     assert worker.run_once() == {"sent": 1}
     assert len(smtp_inbox.messages) == 1
+
+
+def test_a_lease_too_short_to_renew_is_refused(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--lease-seconds: 0 is below 3"):
+        call_command("run_worker", "--lease-seconds", "0")
