@@ -81,6 +81,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+            models.Index(fields=["actor_label", "-at"], name="audit_actor_label_at"),  # the report's "who"
         ]
         constraints = [
             # Partial, so that SQLite adds it as an index instead of rebuilding the table (which drops triggers).

@@ -2,10 +2,13 @@
 groups and permissions, each with a row saying what it was and what it became, the Django admin included
 ("the director finds a liaison's promotion to director in the trail")."""
 
+from io import StringIO
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from liaison.accounts import services
@@ -171,3 +174,24 @@ def test_a_new_account_in_the_admin_is_on_the_trail_with_its_role(admin_client, 
     (row,) = trail("user_create")
     assert row.actor == admin and row.detail["after"]["role"] == "coordinator"
     assert row.object_id == str(User.objects.get(username="newbie").pk)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_the_command_changes_a_role_through_the_service(liaison):
+    out = StringIO()
+    call_command("user_role", "lee", "director", stdout=out)
+    assert out.getvalue().strip() == "lee is now Medical director."
+    (row,) = trail("user_role_change")
+    assert (row.actor, row.actor_label, row.detail["after"]) == (None, "anonymous", "director")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["nobody", "admin"], "username: there is no account called 'nobody'"), (["lee", "king"], "role: 'king'")],
+)
+def test_the_command_refuses_an_unknown_account_or_role(args, message, liaison):
+    with pytest.raises(CommandError, match=message):
+        call_command("user_role", *args)
+    assert not AuditEvent.objects.exists()
