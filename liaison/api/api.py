@@ -47,8 +47,8 @@ class LiaisonAPI(NinjaAPI):
 
 
 HEADERS = {
-    "429": {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}},
-    "401": {"WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}},
+    401: {"WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}}},
 }
 
 api = LiaisonAPI(
