@@ -24,7 +24,3 @@ def mfa_required_for(user) -> bool:
 def second_steps(user):
     """The user's authenticator apps and passkeys (recovery codes are a way back in, not a step of their own)."""
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_STEPS)
-
-
-def needs_enrolment(user) -> bool:
-    return mfa_required_for(user) and not second_steps(user).exists()

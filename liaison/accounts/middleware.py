@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
-from liaison.accounts.mfa import needs_enrolment
+from liaison.accounts.mfa import mfa_required_for, second_steps
 
 # The pages a person without a second step may still open: setting one up, and signing out.
 ENROLMENT_PAGES = frozenset(
@@ -31,7 +31,8 @@ class MFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and not _enrolment_page(request.path_info) and needs_enrolment(request.user):
+        user = request.user
+        if mfa_required_for(user) and not _enrolment_page(request.path_info) and not second_steps(user).exists():
             messages.info(request, NOTICE, fail_silently=True)
             if getattr(request, "htmx", False):  # a fragment request: send the whole page there
                 return HttpResponse(status=204, headers={"HX-Redirect": reverse("mfa_index")})
