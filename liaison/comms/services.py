@@ -356,6 +356,9 @@ class LeaseLost(Exception):
     """Another worker resolved this row's lease: stop before the message is committed."""
 
 
+WORKER_STOPPED = "The worker sending this letter stopped before the mail server took it; it is back in the queue."
+
+
 class Undeliverable(Exception):
     """A reason no retry can fix (a header no email may carry, no or a malformed address): the row fails at
     once, with the reason on the work queue, before any connection is made."""
@@ -409,7 +412,12 @@ def outbox_resolve_stale(*, at: datetime | None = None) -> int:
                 _finish(pk, worker=f"resolver:{holder}"[:100], at=at, confirmed=False)
         else:
             mine.update(
-                status=OutboxStatus.QUEUED, phase=SendPhase.NONE, leased_by="", lease_until=None, next_attempt_at=at
+                status=OutboxStatus.QUEUED,
+                phase=SendPhase.NONE,
+                leased_by="",
+                lease_until=None,
+                next_attempt_at=at,
+                last_error=WORKER_STOPPED,
             )
     return len(stale)
 

@@ -309,6 +309,8 @@ def test_a_killed_worker_holds_one_letter_and_it_goes_within_a_minute_exactly_on
     assert worker.run_once(worker="second") == {"sent": 2}
     assert Outbox.objects.get(pk=held.pk).status == "sending"  # its lease still runs: nothing is sent twice
     with time_machine.travel(killed_at + timedelta(seconds=services.LEASE_SECONDS + 1), tick=False):
+        assert services.outbox_resolve_stale() == 1
+        assert Outbox.objects.get(pk=held.pk).last_error == services.WORKER_STOPPED
         assert worker.run_once(worker="second") == {"sent": 1}
     assert services.LEASE_SECONDS + 1 + worker_interval() < 60
     assert sorted(smtp_inbox.message_ids()) == sorted(r.message_id for r in rows)
