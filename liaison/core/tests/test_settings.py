@@ -101,6 +101,8 @@ def test_a_missing_secret_key_file_is_named(tmp_path):
             "DATABASE_RANDOM_PAGE_COST must be a number, not 'cheap'",
         ),
         ({"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}, "Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both."),
+        ({"CLINIC_STATE": "ZZ"}, "CLINIC_STATE 'ZZ' is not a US state or territory code (e.g. NY)."),
+        ({"CLINIC_STATE": "New York"}, "CLINIC_STATE 'NEW YORK' is not a US state or territory code"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_clear_message(env, message, tmp_path):
