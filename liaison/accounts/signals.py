@@ -17,7 +17,7 @@ def signed_in(sender, request, user, **kwargs):
 
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
-    """The username tried, never the password; whether axes refused it because of a lockout."""
+    """The username tried, never the password; `locked_out`: this try set a lock, or a lock refused it."""
     username = str(credentials.get("username") or "")[:150]
     user = get_user_model().objects.filter(username=username).only("pk").first() if username else None
     detail = {"username": username, "locked_out": bool(getattr(request, "axes_locked_out", False))}
@@ -31,6 +31,9 @@ def signed_out(sender, request, user, **kwargs):
 
 
 def locked_out(sender, request, username, ip_address, **kwargs):
+    """The moment a lock is set (axes also signals each try refused during it: those are failed sign-ins)."""
+    if getattr(request, "axes_failures_since_start", None) is None:  # axes counts the failures only when it locks
+        return
     audit_log(actor=None, action="sign_in_locked", detail={"username": username or "", "ip_address": ip_address})
 
 

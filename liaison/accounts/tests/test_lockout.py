@@ -45,7 +45,9 @@ def assert_every_attempt_audited(username, count):
     rows = AuditEvent.objects.filter(action="sign_in_failed", detail__username=username)
     assert rows.count() == count
     assert all(row.actor is None and "password" not in row.detail for row in rows)
-    assert AuditEvent.objects.filter(action="sign_in_locked", detail__username=username).exists()
+    assert AuditEvent.objects.filter(action="sign_in_locked", detail__username=username).count() == 1
+    # The try that set the lock, and each one refused by it.
+    assert rows.filter(detail__locked_out=True).count() == TRIES - settings.AXES_FAILURE_LIMIT + 1
 
 
 @pytest.mark.parametrize(
