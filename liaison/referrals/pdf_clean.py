@@ -4,10 +4,12 @@ A referral's PDF is opened by coordinators and clinicians on clinic machines. Wh
 something by itself is removed, with pikepdf (qpdf) doing the reading and writing: JavaScript (document-level,
 open actions, page and field events, links), launch actions, form submissions and links into other files,
 embedded files and file-attachment annotations, media annotations, and XFA forms with their scripts. Pages,
-text, images, ordinary links (web addresses, pages in the same file) and form fields stay. A file with nothing
-to remove is stored exactly as sent. An encrypted or unreadable file is refused: we cannot look inside it."""
+text, images, ordinary links (web addresses, pages in the same file) and form fields stay. A sound file with
+nothing to remove is stored exactly as sent; a damaged one is stored as qpdf repaired it. An encrypted or
+unreadable file is refused: we cannot look inside it."""
 
 import io
+import warnings
 from dataclasses import dataclass
 
 import pikepdf
@@ -77,7 +79,9 @@ def clean_pdf(content: bytes) -> Cleaned:
             raise Refused(ENCRYPTED)
         try:
             return _clean(pdf, content)
-        except (pikepdf.PdfError, RuntimeError):  # a damaged object found on the way, or nesting without end
+        except (pikepdf.PdfError, RuntimeError, ValueError, TypeError):
+            # A damaged object found on the way, nesting without end, a name that is not text: whatever we cannot
+            # read we cannot vouch for, so the file is refused rather than stored.
             raise Refused(UNREADABLE) from None
 
 
@@ -92,10 +96,16 @@ def _clean(pdf: pikepdf.Pdf, content: bytes) -> Cleaned:
         _clean_annotations(page.obj, found)
     for obj in pdf.objects:
         _sweep(obj, found)
-    if not found:
+    if not found and not pdf.get_warnings():
         return Cleaned(content, [])
+    # Written again: without what was removed, and for a damaged file, as qpdf repaired it, so that no viewer
+    # repairs it differently and finds something we did not see.
+    if "/Size" not in pdf.trailer:  # a rebuilt trailer lacks it; qpdf writes the true count where the key exists
+        pdf.trailer.Size = 0
     out = io.BytesIO()
-    pdf.save(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pikepdf.PikepdfWarning)  # advice about how Acrobat shows odd forms
+        pdf.save(out)
     return Cleaned(out.getvalue(), sorted(found))
 
 
@@ -158,9 +168,20 @@ def _clean_dictionary(d: Dictionary, found: set[str]) -> None:
     if "/JS" in d:
         found.add("JavaScript")
         del d["/JS"]
+    _disarm(d, found)
     if "/EF" in d and d.get("/Type") in (Name.Filespec, None):  # a file specification holding the file itself
         found.add("embedded files")
         del d["/EF"]
+
+
+def _disarm(d: Dictionary, found: set[str]) -> None:
+    """An action we did not meet under a key we know (a damaged or unusual file) loses its type and target, so that
+    no viewer can run it wherever it hangs."""
+    if kinds := _own_kinds(d):
+        found.update(kinds)
+        for key in ("/S", "/F", "/URI", "/Win", "/Mac", "/Unix"):
+            if key in d:
+                del d[key]
 
 
 def _active_kinds(action, seen: set | None = None) -> set[str]:
@@ -174,11 +195,17 @@ def _active_kinds(action, seen: set | None = None) -> set[str]:
         if action.objgen in seen:
             return set()
         seen.add(action.objgen)
+    kinds = _own_kinds(action)
+    if "/Next" in action:
+        kinds |= _active_kinds(action["/Next"], seen)
+    return kinds
+
+
+def _own_kinds(action: Dictionary) -> set[str]:
+    """What this one action does that we remove (not the actions chained after it)."""
     kinds = {ACTIVE_ACTIONS[str(action["/S"])]} if str(action.get("/S", "")) in ACTIVE_ACTIONS else set()
     if action.get("/S") == Name.URI and str(action.get("/URI", "")).strip().lower().startswith(SCRIPT_LINKS):
         kinds.add("JavaScript")
     if "/JS" in action:
         kinds.add("JavaScript")
-    if "/Next" in action:
-        kinds |= _active_kinds(action["/Next"], seen)
     return kinds

@@ -5,12 +5,14 @@ field named and nothing written. The stored file is inspected with pikepdf, inde
 import hashlib
 import io
 
+import hypothesis
 import pikepdf
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name
 from pypdf import PdfReader
 
@@ -132,6 +134,16 @@ def test_a_file_of_too_many_parts_is_refused_quickly():
     assert refused.value.message == pdf_clean.TOO_COMPLEX
 
 
+def test_a_damaged_pdf_is_stored_as_repaired():
+    original = pdfs.plain()
+    damaged = original.replace(b"trailer", b"trailor")
+    cleaned = pdf_clean.clean_pdf(damaged)
+    assert cleaned.removed == [] and cleaned.content != damaged
+    assert pdfs.PAGE_TEXT in page_text(cleaned.content)
+    with pikepdf.open(io.BytesIO(cleaned.content)) as pdf:
+        assert pdf.get_warnings() == []
+
+
 def test_a_plain_pdf_is_stored_exactly_as_sent():
     original = pdfs.plain()
     assert pdf_clean.clean_pdf(original) == pdf_clean.Cleaned(original, [])
@@ -219,3 +231,27 @@ def test_the_service_names_the_attachment_it_refuses(case):
 def pdf_clean_message(case: str, name: str) -> str:
     template = pdf_clean.UNREADABLE if case == "broken" else pdf_clean.ENCRYPTED
     return template.format(name=name)
+
+
+HOSTILE = pdfs.with_active(*EVERY_KIND)
+
+
+@hypothesis.settings(max_examples=120, deadline=None)
+@hypothesis.given(
+    cut=st.integers(min_value=8, max_value=len(HOSTILE)),
+    changes=st.lists(st.tuples(st.integers(0, len(HOSTILE) - 1), st.integers(0, 255)), max_size=12),
+)
+def test_a_damaged_pdf_is_cleaned_or_refused_never_an_error(cut, changes):
+    damaged = bytearray(HOSTILE[:cut])
+    for at, value in changes:
+        if at < len(damaged):
+            damaged[at] = value
+    try:
+        cleaned = pdf_clean.clean_pdf(bytes(damaged))
+    except pdf_clean.Refused as refused:
+        assert refused.message in (pdf_clean.UNREADABLE, pdf_clean.ENCRYPTED, pdf_clean.NO_PAGES)
+    else:  # whatever qpdf could still read, written again without the active parts
+        assert active_content(cleaned.content) == []
+        if cleaned.content == bytes(damaged):  # kept as sent only when qpdf found nothing to repair
+            with pikepdf.open(io.BytesIO(cleaned.content)) as pdf:
+                assert pdf.get_warnings() == []
