@@ -12,6 +12,7 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.LIAISON, Role.DIRECTOR, Role.ADMIN})
-# Staff who work with patients' records: every referral of the clinic is theirs to see.
-CLINICAL_STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN})
+# Staff who work with patients' records: every referral of the clinic is theirs to see. Not the liaison
+# (relationships and counts) and not the IT administrator (accounts and settings): see accounts/access.py.
+CLINICAL_STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR})
 OUTSIDE_ROLES = frozenset({Role.REFERRER, Role.REFERRER_ADMIN})

@@ -198,8 +198,8 @@ def questionnaire(request, token: str):
     return render(request, "care/questionnaire.html", {"form": form, "first_name": patient.first_name}, status=status)
 
 
-@require_POST
 @allowed("care.item9.record")
+@require_POST
 def item9_record(request, pk: int):
     """Fill the gap of a PHQ-9 whose item 9 was not asked: a score's (`assessment` in the form) or the
     referral's own PHQ-9."""

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q
-from django.http import Http404
 from django.utils import timezone
 
+from liaison.accounts.access import out_of_scope
 from liaison.comms import clock
 from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
 from liaison.comms.models import DueCommunication, Letter
@@ -38,14 +38,22 @@ def letter_get(*, user, pk: int) -> Letter:
     try:
         return letters.get(pk=pk)
     except Letter.DoesNotExist:
-        raise Http404("No such letter.") from None
+        raise out_of_scope(
+            user=user, model=Letter, pk=pk, patient_field="referral__patient_id", message="No such letter."
+        ) from None
 
 
 def due_get(*, user, pk: int) -> DueCommunication:
     try:
         return scoped(DueCommunication.objects.all(), user).select_related("referral").get(pk=pk)
     except DueCommunication.DoesNotExist:
-        raise Http404("No such communication.") from None
+        raise out_of_scope(
+            user=user,
+            model=DueCommunication,
+            pk=pk,
+            patient_field="referral__patient_id",
+            message="No such communication.",
+        ) from None
 
 
 @dataclass

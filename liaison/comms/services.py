@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from liaison.accounts.choices import Role
+from liaison.accounts.access import roles_for
 from liaison.comms import closed_days, delivery, letters, protocol
 from liaison.comms.choices import (
     ADMINISTRATIVE_LETTERS,
@@ -46,8 +46,8 @@ LEASE_SECONDS = 30
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 CHANNEL_PROBLEM_PREFIX = "No usable channel"
-LETTER_WRITERS = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN})
-CLINICAL_SIGNERS = frozenset({Role.CLINICIAN, Role.DIRECTOR})
+LETTER_WRITERS = roles_for("comms.letter.draft")  # the role table: liaison/accounts/access.py
+CLINICAL_SIGNERS = roles_for("comms.letter.sign_clinical")
 
 
 # ---------------------------------------------------------------- what is owed

@@ -5,18 +5,13 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.choices import Role
+from liaison.accounts.access import allowed, out_of_scope
 from liaison.comms import letters, queries, services
 from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
 from liaison.core.audit import audit_log
-from liaison.core.permissions import role_required
 from liaison.referrals.followup import followups_stuck
 from liaison.referrals.queries import referral_get, referral_scope
-
-STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
-READERS = (*STAFF, Role.REFERRER, Role.REFERRER_ADMIN)
-SLA_READERS = (Role.COORDINATOR, Role.DIRECTOR, Role.ADMIN)
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -25,7 +20,7 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-@role_required(*STAFF)
+@allowed("comms.queue")
 def work_queue(request):
     mine = request.GET.get("mine") == "1"
     queue = queries.work_queue(user=request.user, mine=mine)
@@ -37,7 +32,7 @@ def work_queue(request):
     return render(request, "comms/queue.html", context)
 
 
-@role_required(*READERS)
+@allowed("comms.owed")
 def owed(request, pk):
     """The 'owed to the referrer' card of a referral page (loaded by htmx, or opened on its own)."""
     referral = referral_get(user=request.user, pk=pk)
@@ -52,7 +47,7 @@ def owed(request, pk):
     return render(request, "comms/_owed.html" if request.htmx else "comms/owed.html", context)
 
 
-@role_required(*STAFF)
+@allowed("comms.letter.draft")
 @require_POST
 def due_letter(request, pk):
     due = queries.due_get(user=request.user, pk=pk)
@@ -65,7 +60,7 @@ def due_letter(request, pk):
     return redirect("comms:letter", pk=letter.pk)
 
 
-@role_required(*READERS)
+@allowed("comms.letter.draft")
 def letter_detail(request, pk):
     letter = queries.letter_get(user=request.user, pk=pk)
     audit_log(actor=request.user, action="read", obj=letter, patient_id=letter.referral.patient_id)
@@ -92,7 +87,7 @@ def letter_detail(request, pk):
     return render(request, "comms/letter.html", context)
 
 
-@role_required(*READERS)
+@allowed("letter.read")
 def letter_preview(request, pk):
     letter = queries.letter_get(user=request.user, pk=pk)
     audit_log(
@@ -110,7 +105,7 @@ def _template_problem(exc: "letters.LetterTemplateError") -> HttpResponse:
     return HttpResponse(str(exc), status=500, content_type="text/plain; charset=utf-8")
 
 
-@role_required(*READERS)
+@allowed("letter.read")
 def letter_pdf(request, pk):
     letter = queries.letter_get(user=request.user, pk=pk)
     audit_log(
@@ -125,7 +120,7 @@ def letter_pdf(request, pk):
     return response
 
 
-@role_required(*STAFF)
+@allowed("comms.letter.sign")
 @require_POST
 def letter_approve(request, pk):
     letter = queries.letter_get(user=request.user, pk=pk)
@@ -139,13 +134,14 @@ def letter_approve(request, pk):
     return redirect("comms:letter", pk=letter.pk)
 
 
-@role_required(*STAFF)
+@allowed("comms.outbox.retry")
 @require_POST
 def outbox_retry(request, pk):
     try:
         outbox = Outbox.objects.select_related("letter").get(pk=pk, letter__referral__in=referral_scope(request.user))
     except Outbox.DoesNotExist:
-        return HttpResponse("No such delivery.", status=404)
+        patient = "letter__referral__patient_id"
+        raise out_of_scope(user=request.user, model=Outbox, pk=pk, patient_field=patient) from None
     try:
         services.outbox_retry(outbox=outbox, by=request.user)
         messages.success(request, "The letter is back in the outbox.")
@@ -155,7 +151,7 @@ def outbox_retry(request, pk):
     return redirect("comms:letter", pk=outbox.letter_id)
 
 
-@role_required(*SLA_READERS)
+@allowed("comms.sla")
 def sla(request):
     days = request.GET.get("days", "90")
     days = int(days) if days.isdigit() and 1 <= int(days) <= 730 else 90

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from liaison.accounts.choices import STAFF_ROLES, Role
+from liaison.accounts.access import out_of_scope, roles_for
 from liaison.crm import geo
 from liaison.crm.choices import Flag, GrowthPhase, Stage, TaskStatus
 from liaison.crm.models import Health, Meeting, OutreachTemplate, Relationship, SavedList, Task, ZipDistance
@@ -20,8 +20,8 @@ from liaison.directory.choices import SourceType
 from liaison.directory.models import Practice, Referrer
 from liaison.referrals.models import Referral
 
-CRM_READERS = tuple(STAFF_ROLES)
-CRM_WRITERS = (Role.LIAISON, Role.DIRECTOR, Role.ADMIN)
+CRM_READERS = roles_for("crm.read")  # the role table: liaison/accounts/access.py
+CRM_WRITERS = roles_for("crm.write")
 TARGET_PAGE_SIZE = 50
 EXPORT_LIMIT = 20000
 
@@ -86,7 +86,7 @@ def saved_list_get(*, user, pk: int) -> SavedList:
     try:
         return SavedList.objects.get(pk=pk, owner=user)
     except SavedList.DoesNotExist:
-        raise Http404("No such list.") from None
+        raise out_of_scope(user=user, model=SavedList, pk=pk, message="No such list.") from None
 
 
 # ---------------------------------------------------------------- target lists

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from liaison.accounts.access import allowed
 from liaison.core.exports import safe_row
 from liaison.core.models import Clinic
-from liaison.core.permissions import role_required
 from liaison.crm import importer, invites, queries, services
 from liaison.crm.choices import Flag, Stage
 from liaison.crm.forms import (
@@ -34,7 +34,6 @@ from liaison.crm.forms import (
     TaskForm,
 )
 from liaison.crm.models import Concern, OutreachTemplate
-from liaison.crm.queries import CRM_READERS, CRM_WRITERS
 from liaison.directory.choices import PracticeType, SourceType
 from liaison.directory.models import Taxonomy
 
@@ -156,7 +155,7 @@ def target_filters_html(request, form) -> str:
     )
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def targets(request):
     form = TargetFilterForm(request.GET or None)
     filters = form.filters()
@@ -180,7 +179,7 @@ def targets(request):
     return render(request, "crm/targets.html", context)
 
 
-@role_required(*CRM_WRITERS)
+@allowed("crm.write")
 @require_POST
 def targets_save(request):
     form = SaveListForm(request.POST)
@@ -201,7 +200,7 @@ def targets_save(request):
     return redirect(f"{reverse('crm:targets')}?{request.GET.urlencode()}")
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def saved_list(request, pk: int):
     saved = queries.saved_list_get(user=request.user, pk=pk)
     from django.http import QueryDict
@@ -236,7 +235,7 @@ def _export_row(r) -> list:
     ]  # fmt: skip
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def targets_export(request):
     """The whole list as CSV (streamed: memory stays flat however long the list). Names and other text typed by
     people outside (the public referral form, imports) are written through safe_row, so a cell never runs as a
@@ -255,7 +254,7 @@ def targets_export(request):
     return response
 
 
-@role_required(*CRM_WRITERS)
+@allowed("crm.write")
 def targets_import(request):
     """Upload → preview with every row's problems → confirm; nothing is written before the confirm."""
     form, preview, text = ImportForm(), None, ""
@@ -303,7 +302,7 @@ def _referrer_context(request, referrer, forms=None):
     }
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def referrer(request, pk: int):
     item = queries.referrer_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -369,7 +368,7 @@ def _do_task(request, relationship, item, data):
 ACTIONS = {"update": _do_update, "log": _do_log, "concern": _do_concern, "meeting": _do_meeting, "task": _do_task}
 
 
-@role_required(*CRM_WRITERS)
+@allowed("crm.write")
 def draft(request, pk: int):
     item = queries.referrer_get(user=request.user, pk=pk)
     form = DraftForm(request.GET or None)
@@ -393,7 +392,7 @@ def draft(request, pk: int):
 # ---------------------------------------------------------------- practices
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def practice(request, pk: int):
     item = queries.practice_get(user=request.user, pk=pk)
     relationship = services.relationship_ensure(practice=item)
@@ -422,7 +421,7 @@ def practice(request, pk: int):
 # ---------------------------------------------------------------- meetings
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def meeting(request, pk: int):
     item = queries.meeting_get(user=request.user, pk=pk)
     initial = {name: getattr(item, name) for name in services.AGENDA_FIELDS}
@@ -450,7 +449,7 @@ def meeting(request, pk: int):
     return render(request, "crm/meeting.html", context, status=400 if form.errors else 200)
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def meeting_invite(request, pk: int):
     item = queries.meeting_get(user=request.user, pk=pk)
     body = invites.meeting_ics(item, clinic_name=_clinic_name(request), host=request.get_host().split(":")[0])
@@ -462,7 +461,7 @@ def meeting_invite(request, pk: int):
 # ---------------------------------------------------------------- tasks and the network
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def tasks(request):
     who = request.GET.get("who", "me")
     groups = queries.task_list(user=request.user, who="all" if who == "all" else "me")
@@ -470,7 +469,7 @@ def tasks(request):
     return render(request, "crm/tasks.html", context)
 
 
-@role_required(*CRM_WRITERS)
+@allowed("crm.write")
 @require_POST
 def task_done(request, pk: int):
     task = queries.task_get(user=request.user, pk=pk)
@@ -479,6 +478,6 @@ def task_done(request, pk: int):
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/crm/") else "crm:tasks")
 
 
-@role_required(*CRM_READERS)
+@allowed("crm.read")
 def network(request):
     return render(request, "crm/network.html", queries.network_summary(user=request.user))

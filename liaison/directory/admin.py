@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from liaison.core.admin_delete import CountsOnlyOnDelete
 from liaison.core.forms import PlainTextAdmin
 from liaison.directory.models import Practice, Referrer, Taxonomy
 
@@ -11,7 +12,7 @@ class TaxonomyAdmin(PlainTextAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(PlainTextAdmin):
+class PracticeAdmin(CountsOnlyOnDelete, PlainTextAdmin):
     list_display = ("name", "practice_type", "clinician_count", "city", "zip_code")
     list_filter = ("practice_type",)
     search_fields = ("name", "npi", "city", "zip_code")
@@ -20,7 +21,7 @@ class PracticeAdmin(PlainTextAdmin):
 
 
 @admin.register(Referrer)
-class ReferrerAdmin(PlainTextAdmin):
+class ReferrerAdmin(CountsOnlyOnDelete, PlainTextAdmin):
     list_display = ("last_name", "first_name", "credential", "npi", "source_type", "practice", "preferred_channel")
     list_filter = ("source_type", "preferred_channel", "shared_care_model")
     search_fields = ("last_name", "first_name", "npi")

@@ -2,15 +2,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.shortcuts import render
 
-from liaison.accounts.choices import STAFF_ROLES
-from liaison.core.permissions import role_required
+from liaison.accounts.access import allowed
 from liaison.directory.models import Referrer
 from liaison.referrals.models import Referral
 
 PAGE_SIZE = 100
 
 
-@role_required(*STAFF_ROLES)
+@allowed("directory.read")
 def referrers(request):
     """The referring clinicians by name, a page at a time, with their referral counts: no patient data, so
     liaisons see it too. The counts are taken for the page's referrers only (one grouped query on the

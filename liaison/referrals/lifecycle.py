@@ -7,6 +7,7 @@ Services, pages, the API and the tests all read these tables; nothing else decid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from liaison.accounts.access import roles_for
 from liaison.accounts.choices import Role
 from liaison.referrals.choices import Status
 
@@ -15,8 +16,9 @@ S = Status
 # A closing state ends the referral's active life; entering one needs a reason in words.
 CLOSING = frozenset({S.NOT_RECOMMENDED, S.RETURNED, S.CANCELLED, S.NO_SHOW, S.DECLINED_BY_PATIENT, S.LOST_TO_FOLLOW_UP})
 
-ANY_STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN})
-CLINICAL = frozenset({Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN})
+# Who may make which move comes from the role table (liaison/accounts/access.py).
+ANY_STAFF = roles_for("referral.transition")
+CLINICAL = roles_for("referral.decide")
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from liaison.accounts.access import CLINICAL_TEAM, allowed
 from liaison.accounts.choices import Role
 from liaison.core.audit import audit_log
-from liaison.core.permissions import role_required
 from liaison.directory.choices import SourceType
 from liaison.referrals import lifecycle, queries, services
 from liaison.referrals.choices import Status
@@ -22,9 +22,6 @@ from liaison.referrals.forms import (
     put_back,
 )
 
-CLINIC_STAFF = (Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR, Role.ADMIN)
-REFERRAL_READERS = (*CLINIC_STAFF, Role.REFERRER, Role.REFERRER_ADMIN)
-
 STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
 
 
@@ -39,7 +36,7 @@ class InboxFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         owners = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned")]
         if user.sees_all_referrals:
-            owners += [(str(u.pk), str(u)) for u in queries.staff_choices(*CLINIC_STAFF)]
+            owners += [(str(u.pk), str(u)) for u in queries.staff_choices(*CLINICAL_TEAM)]
         self.fields["owner"].choices = owners
 
     def filters(self) -> queries.InboxFilters:
@@ -53,7 +50,7 @@ class InboxFilterForm(forms.Form):
         )
 
 
-@role_required(*REFERRAL_READERS)
+@allowed("referral.list")
 def inbox(request):
     form = InboxFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
@@ -94,15 +91,15 @@ def _detail_context(request, referral, **extra):
     }
 
 
-@role_required(*REFERRAL_READERS)
+@allowed("referral.view")
 def detail(request, pk: int):
     referral = queries.referral_get(user=request.user, pk=pk)
     audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
+@allowed("referral.transition")
 @require_POST
-@role_required(*CLINIC_STAFF)
 def transition(request, pk: int):
     referral = queries.referral_get(user=request.user, pk=pk)
     form = TransitionForm(request.POST)
@@ -131,11 +128,11 @@ def _detail_error(request, referral, errors, *, status, attempted=""):
     return render(request, "referrals/detail.html", context, status=status)
 
 
+@allowed("referral.assign")
 @require_POST
-@role_required(*CLINIC_STAFF)
 def assign(request, pk: int):
     referral = queries.referral_get(user=request.user, pk=pk)
-    staff = {str(u.pk): u for u in queries.staff_choices(*CLINIC_STAFF)}
+    staff = {str(u.pk): u for u in queries.staff_choices(*CLINICAL_TEAM)}
     picks = {}
     for field in ("coordinator", "clinician"):
         value = request.POST.get(field, "")
@@ -150,8 +147,8 @@ def assign(request, pk: int):
     return redirect("referrals:detail", pk=pk)
 
 
+@allowed("referral.note")
 @require_POST
-@role_required(*CLINIC_STAFF)
 def add_note(request, pk: int):
     referral = queries.referral_get(user=request.user, pk=pk)
     form = NoteForm(request.POST)
@@ -162,7 +159,7 @@ def add_note(request, pk: int):
     return redirect("referrals:detail", pk=pk)
 
 
-@role_required(*CLINIC_STAFF)
+@allowed("referral.receive")
 def new(request):
     """The staff form for a referral that came in by phone or fax."""
     data = request.POST if request.method == "POST" else None

@@ -4,10 +4,10 @@ referral views need not know about care. Both read through care.queries, which s
 from django import template
 from django.utils import timezone
 
+from liaison.accounts.access import may
 from liaison.care import queries
 from liaison.care.charts import score_chart
 from liaison.care.forms import AcknowledgeForm
-from liaison.care.views import ACKNOWLEDGERS, CLINICAL
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 
@@ -27,8 +27,8 @@ def care_panel(context, referral):
         "referral": referral,
         "panel": panel,
         "staff": staff,
-        "can_record": user.role in CLINICAL,
-        "can_acknowledge": user.role in ACKNOWLEDGERS,
+        "can_record": may(user, "care.session.record"),
+        "can_acknowledge": may(user, "care.alert.acknowledge"),
         "charts": [score_chart("phq9", panel.series("phq9")), score_chart("gad7", panel.series("gad7"))],
         "offer_complete": staff and referral.status == Status.ACUTE and panel.acute_finished,
         "ack_form": AcknowledgeForm(),

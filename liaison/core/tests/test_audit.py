@@ -42,14 +42,31 @@ def test_viewing_a_referral_is_audited(client_for, coordinator, alices_referral)
 
 
 def test_a_referrer_viewing_their_own_referral_is_audited_too(client_for, alice, alices_referral):
-    client_for(alice).get(reverse("referrals:detail", args=[alices_referral.pk]))
+    client_for(alice).get(reverse("intake:portal_detail", args=[alices_referral.pk]))
     viewed = rows(action="view", object_type="referrals.referral")
     assert [(r.actor, r.object_id) for r in viewed] == [(alice, str(alices_referral.pk))]
 
 
 def test_a_refused_look_leaves_no_view_row(client_for, bob, alices_referral):
-    assert client_for(bob).get(reverse("referrals:detail", args=[alices_referral.pk])).status_code == 404
+    assert client_for(bob).get(reverse("intake:portal_detail", args=[alices_referral.pk])).status_code == 404
     assert rows(action="view") == []
+    (denied,) = rows(action="access_denied")
+    assert (denied.actor, denied.object_type, denied.object_id) == (bob, "referrals.referral", str(alices_referral.pk))
+    assert denied.patient_id == alices_referral.patient_id and denied.detail == {"status": 404}
+
+
+def test_a_referral_that_does_not_exist_leaves_no_denied_row(client_for, bob, alices_referral):
+    assert client_for(bob).get(reverse("intake:portal_detail", args=[alices_referral.pk + 99])).status_code == 404
+    assert rows(action="access_denied") == []
+
+
+def test_a_staff_page_refused_to_a_referrer_is_on_the_trail(client_for, alice, alices_referral):
+    response = client_for(alice).get(reverse("referrals:detail", args=[alices_referral.pk]))
+    assert response.status_code == 403 and b"not part of your role" in response.content
+    (denied,) = rows(action="access_denied")
+    assert (denied.actor, denied.object_type) == (alice, "url:referrals:detail")
+    assert denied.detail["status"] == 403 and denied.detail["url_kwargs"] == {"pk": str(alices_referral.pk)}
+    assert denied.path == reverse("referrals:detail", args=[alices_referral.pk])
 
 
 def test_listing_the_inbox_records_which_referrals_were_shown(client_for, coordinator, alices_referral, bobs_referral):
