@@ -58,13 +58,20 @@ def test_a_patient_fills_in_the_questionnaire_on_a_phone(browser, live_server, a
     assert SafetyAlert.objects.get().referral == accepted
 
 
-def test_an_unanswered_question_is_pointed_out_on_the_phone(browser, live_server, accepted, coordinator):
+def test_a_half_answered_questionnaire_on_the_phone_is_kept_and_alerts(browser, live_server, accepted, coordinator):
     _, token = services.questionnaire_link_create(referral=accepted, by=coordinator)
     page = phone(browser).new_page()
     page.goto(f"{live_server.url}/care/q/{token}/")
     page.get_by_role("button", name="Send my answers").click()
-    page.wait_for_selector("text=Some questions have no answer yet")
-    assert page.locator(".p-has-error").count() == 16 and not Assessment.objects.exists()
+    page.wait_for_selector("text=Some answers need another look")
+    assert page.locator(".p-has-error").count() == 1 and not Assessment.objects.exists()
+    for name, value in {"phq9_1": "2", "phq9_2": "not_sure", "phq9_3": "1", "phq9_9": "3"}.items():
+        page.locator(f"label:has(input[name='{name}'][value='{value}'])").click()
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_selector("text=Thank you")
+    phq9 = Assessment.objects.get()
+    assert phq9.total is None and phq9.items == [2, None, 1, None, None, None, None, None, 3]
+    assert SafetyAlert.objects.get().assessment == phq9
 
 
 def _signed_in(browser, live_server, user, **context):
