@@ -104,11 +104,15 @@ def test_a_service_run_outside_a_request_has_no_address(coordinator):
     assert {(r.ip_address, r.path) for r in AuditEvent.objects.all()} == {(None, "")}
 
 
-def test_the_proxys_address_is_believed_only_behind_a_proxy(client_for, coordinator, alices_referral, settings):
+def test_the_proxys_address_is_believed_only_from_a_trusted_proxy(client_for, coordinator, alices_referral, settings):
+    """More cases in test_client_address.py."""
+    import ipaddress
+
     url = reverse("referrals:detail", args=[alices_referral.pk])
     client = client_for(coordinator)
+    settings.TRUSTED_PROXIES = []
     client.get(url, headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
-    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1"), ipaddress.ip_network("10.0.0.0/8")]
     client.get(url, headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
     views = AuditEvent.objects.filter(action="view", object_type="referrals.referral").order_by("id")
     assert [r.ip_address for r in views] == [
