@@ -222,3 +222,15 @@ def test_no_file_whatever_its_bytes_breaks_the_reader(body):
         assert preview.problems or preview.rows or not text.strip()
         for row in preview.rows:
             assert all(isinstance(e, str) for e in row.errors)
+
+
+def test_a_name_typed_into_the_public_form_is_exported_quoted(client_for, liaison):
+    from django.core.cache import cache
+
+    from liaison.referrals.tests.test_intake_forms import NEW_NPI, form_data
+
+    cache.clear()  # the public form's rate limit
+    response = client_for(None).post("/refer/", form_data(**{"me-first_name": HYPERLINK, "me-last_name": "Hill"}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = next(r for r in exported(client_for(liaison))[1:] if r[0] == NEW_NPI)
+    assert row[1].startswith("'" + HYPERLINK)
