@@ -122,3 +122,13 @@ def test_plain_http_is_redirected_except_the_health_check(client, db, settings):
     assert response.status_code == 301 and response["Location"] == "https://testserver/accounts/login/"
     assert "Strict-Transport-Security" not in response.headers  # only ever sent over HTTPS
     assert client.get("/health/").status_code == 200
+
+
+def test_behind_a_proxy_that_ends_tls_the_forwarded_scheme_counts(client, db, settings):
+    for name, value in PRODUCTION_HTTPS.items():
+        setattr(settings, name, value)
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # LIAISON_BEHIND_PROXY=true
+    response = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert client.get("/accounts/login/", headers={"X-Forwarded-Proto": "http"}).status_code == 301
