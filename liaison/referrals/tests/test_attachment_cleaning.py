@@ -152,12 +152,16 @@ def test_a_plain_pdf_is_stored_exactly_as_sent():
 # ---------------------------------------------------------------- through the public form, the API, the service
 
 
-def test_the_public_form_stores_the_cleaned_file_and_says_what_was_removed(anonymous_client):
+def test_the_public_form_stores_the_cleaned_file_and_says_what_was_removed(anonymous_client, client_for, coordinator):
     upload = SimpleUploadedFile("letter.pdf", pdfs.with_active(*EVERY_KIND), content_type="application/pdf")
     response = anonymous_client.post(reverse("intake:refer"), {**form_data(), "files-files": [upload]})
     assert response.status_code == 302, response.content.decode()[:2000]
     stored = Attachment.objects.get()
     assert_clean_and_recorded(stored)
+    page = client_for(coordinator).get(f"/referrals/{stored.referral_id}/").content.decode()
+    assert "XFA form scripts, embedded files, launch actions removed before the file was stored" in page
+    download = client_for(coordinator).get(reverse("intake:attachment", args=[stored.referral_id, stored.pk]))
+    assert download.status_code == 200 and active_content(download.content) == []
 
 
 def assert_clean_and_recorded(stored: Attachment):
