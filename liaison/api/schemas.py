@@ -252,7 +252,12 @@ class AttachmentIn(In):
 
 class ReferralIn(In):
     """A referral from an EHR. With a practice administrator's token, name the referring clinician
-    by `referrer_npi` (one of the practice's clinicians); with a clinician's token it is them."""
+    by `referrer_npi` (one of the practice's clinicians); with a clinician's token it is them.
+
+    Every rule this schema states is the rule applied. A few no schema can state are answered 422 with the
+    field named: `referrer_npi` that is not one of the practice's clinicians; `phq9_total`, `phq9_items` or
+    `phq9_item9` that contradict each other; an attachment (`attachments.N`) that is not a readable PDF or is
+    encrypted; an `Idempotency-Key` already used for a different referral."""
 
     patient: PatientIn
     referrer_npi: Npi = ""
