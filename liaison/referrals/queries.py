@@ -82,6 +82,8 @@ def referral_get(*, user, pk: int) -> Referral:
                 "assigned_clinician",
                 "next_action_owner",
                 "screening",  # the screening panel (intake)
+                "safety_review",  # the clinician's safety review of an urgent referral
+                "safety_review__decided_by",
             )
             .prefetch_related(
                 Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
