@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from allauth.mfa.models import Authenticator
 
-from liaison.accounts.tests.factories import PASSWORD, ReferrerUserFactory
+from liaison.accounts.tests.factories import PASSWORD, CoordinatorFactory, ReferrerUserFactory
+from liaison.accounts.tests.signin import totp_code
 from liaison.core.models import AuditEvent
 from liaison.core.testing.browser import chromium_available, launch
 
@@ -102,3 +103,23 @@ def test_a_referrer_enrols_a_passkey_and_signs_in_with_it(browser_page, authenti
     assert sign_ins == ["sign_in", "mfa_added", "mfa_added", "sign_out", "mfa_used", "sign_in"]
     refused = [m for m in page.console_messages if "Content Security Policy" in m or "Refused" in m]
     assert refused == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_sets_up_an_authenticator_app_from_the_page(browser_page, live_server, settings, shots):
+    settings.LIAISON_MFA_REQUIRED = True
+    page, base = browser_page, live_server.url
+    cora = CoordinatorFactory(username="cora")
+    sign_in_with_password(page, base, cora.username)
+    page.wait_for_url(f"{base}/accounts/2fa/")
+    page.click("text=Set up an authenticator app")
+    assert page.locator("img[alt^='A QR code']").evaluate("img => img.naturalWidth") > 0  # the data: image shows
+    shots(page, "mfa-totp-setup")
+    secret = page.input_value("#authenticator_secret")
+    page.fill("input[name=code]", totp_code(secret))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/accounts/2fa/recovery-codes/")
+    assert Authenticator.objects.filter(user=cora, type="totp").exists()
+    page.click("text=Done")
+    page.wait_for_url(f"{base}/referrals/")  # the coordinator's home page
+    assert [m for m in page.console_messages if "Content Security Policy" in m] == []
