@@ -43,7 +43,20 @@ class LiaisonAPI(NinjaAPI):
                 for status, headers in HEADERS.items():
                     if status in operation.get("responses", {}):
                         operation["responses"][status]["headers"] = headers
+        _link_created_to_read(schema)
         return schema
+
+
+def _link_created_to_read(schema) -> None:
+    """A created referral is read at /referrals/{id}: an OpenAPI link, which clients and stateful fuzzers follow."""
+    paths = schema["paths"]
+    create = next((ops["post"] for path, ops in paths.items() if path.endswith("/referrals") and "post" in ops), None)
+    read = next((ops["get"] for path, ops in paths.items() if path.endswith("/referrals/{referral_id}")), None)
+    if create is None or read is None:
+        return
+    link = {"ReadReferral": {"operationId": read["operationId"], "parameters": {"referral_id": "$response.body#/id"}}}
+    for status in (200, 201):
+        create["responses"][status]["links"] = link
 
 
 HEADERS = {

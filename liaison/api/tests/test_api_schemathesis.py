@@ -34,6 +34,7 @@ CONFIG = {
 # bench/api_fuzz.py raises both for its 10,000-request run.
 EXAMPLES_PER_OPERATION = int(os.environ.get("LIAISON_API_FUZZ_EXAMPLES", "120"))
 AT_LEAST = int(os.environ.get("LIAISON_API_FUZZ_AT_LEAST", "1000"))
+STATEFUL_SCENARIOS = int(os.environ.get("LIAISON_API_FUZZ_SCENARIOS", "25"))
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", application, config=SchemathesisConfig.from_dict(CONFIG)
 )
@@ -84,3 +85,45 @@ def test_the_run_made_over_a_thousand_requests():
         pytest.skip("run with the schemathesis test above")
     print(f"\nrequests per operation: {calls}")  # noqa: T201
     assert calls["count"] >= AT_LEAST
+
+
+def test_a_created_referral_can_be_read_at_once(bearer):
+    """Stateful: create, then follow the schema's link to read what was made (ensure_resource_availability and
+    the other checks on each step). use_after_free has nothing to test here: the API deletes nothing."""
+
+    from django.db import transaction
+
+    class Workflow(schema.as_state_machine()):
+        def setup(self):
+            """Each scenario starts from the same database (hypothesis replays scenarios; what it draws from
+            GET /referrals must not depend on what an earlier scenario left)."""
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+            super().teardown()
+
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {bearer}"}}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            key = f"{case.operation.label} {response.status_code}"
+            steps[key] = steps.get(key, 0) + 1
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            """As the machine's own, but the checks are told the token is ours (as call_and_validate tells them)."""
+            checks = [*(additional_checks or []), refused_only_by_unstatable_rules]
+            case.validate_response(
+                response,
+                additional_checks=checks,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    steps = {}
+    quick = settings(max_examples=STATEFUL_SCENARIOS, deadline=None, suppress_health_check=list(HealthCheck))
+    Workflow.run(settings=settings(quick, stateful_step_count=4))
+    print(f"\nstateful steps: {steps}")  # noqa: T201
+    assert steps.get("POST /api/v1/referrals 201") and steps.get("GET /api/v1/referrals/{referral_id} 200")
