@@ -28,6 +28,8 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 REQUIRED = ("npi", "first_name", "last_name")
 SOURCE_VALUES = {value for value, _ in REFERRER_SOURCE_TYPES}
+# What the directory can hold; a longer value is refused by name rather than cut short.
+LONGEST = {"first_name": 100, "last_name": 100, "credential": 40, "practice_name": 200, "city": 100, "email": 254}
 
 NPPES = {
     "npi": "NPI",
@@ -321,6 +323,9 @@ def _check_contact(d: dict, errors: list[str]) -> None:
             validate_email(d["email"])
         except ValidationError:
             errors.append(f"email: {d['email']!r} is not an email address.")
+    for name, most in LONGEST.items():
+        if len(d.get(name) or "") > most:
+            errors.append(f"{name}: at most {most} characters ({len(d[name])} given).")
 
 
 def targets_import(*, by, text: str) -> int:

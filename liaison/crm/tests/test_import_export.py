@@ -127,6 +127,15 @@ def test_a_name_with_a_line_break_is_refused_by_column(importing):
     ]
 
 
+def test_a_value_longer_than_the_directory_holds_is_named_not_cut_or_crashed(importing):
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".org"  # a valid address of 308 characters
+    line = f"{npi_from('155500002')},{'Ann' * 40},Cho,MD,2084P0800X,,Cho,10011,1,{email}\n"
+    preview, _ = importing((HEADER.rstrip() + ",email\n" + good_line(1).rstrip() + ",\n" + line).encode())
+    assert [(r.line, r.errors) for r in preview.bad_rows] == [
+        (3, ["first_name: at most 100 characters (120 given).", "email: at most 254 characters (308 given)."]),
+    ]
+
+
 def test_a_latin1_file_from_a_spreadsheet_is_read_with_its_accents(liaison):
     text = HEADER + good_line(1, "Nuñez") + good_line(2, "O’Brien")
     preview = importer.read_upload(text.encode("cp1252"))[1]
