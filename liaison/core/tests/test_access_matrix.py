@@ -195,6 +195,8 @@ class World:
         self.practices = {"a": practice_a, "b": practice_b}
         self.tokens = {f"{who}_token": api_token_create(user=u[who], name="EHR")[1] for who in ("alice", "pam", "bob")}
         self.clients = {"patient": Client(), "anonymous": Client()}
+        # The patient has the link and nothing else: opening it leaves them no session to use elsewhere.
+        self.clients["patient"].get(f"/care/q/{self.a.questionnaire_token}/")
         for who, user in u.items():
             self.clients[who] = Client()
             self.clients[who].force_login(user)
