@@ -94,3 +94,7 @@ def test_the_referrer_sees_their_referral_in_the_portal(page, live_server, shots
     page.click(f"text={alices_referral.reference}")
     page.wait_for_selector("text=Next step at the practice")
     shots(page, "6-portal-detail")
+    page.goto(f"{live_server.url}/referrals/{alices_referral.pk}/")  # the practice's own page of it
+    assert "This page is not part of your role" in page.content()
+    assert page.get_by_role("link", name="Referrals", exact=True).count() == 0  # the inbox is not in its menu
+    shots(page, "7-staff-page-refused")
