@@ -367,6 +367,11 @@ def _footprint() -> dict:
 # ------------------------------------------------------------------ the matrix
 
 
+def _posted(route: Route) -> bool:
+    """Every URL is posted to, but of the admin's per-record pages only those that change or delete."""
+    return route.namespace != "admin" or not route.keys or route.name.endswith(("_change", "_delete"))
+
+
 def test_the_role_table_names_real_roles_and_kinds():
     from liaison.accounts.choices import Role
 
@@ -443,8 +448,8 @@ class TestEveryUrlAsEveryone:
             return "404 on a record this role may see"
         return None
 
-    @pytest.mark.parametrize("route", [r for r in ROUTES if r.namespace != "admin" or r.keys == ()], ids=[
-        i for r, i in zip(ROUTES, IDS, strict=True) if r.namespace != "admin" or r.keys == ()
+    @pytest.mark.parametrize("route", [r for r in ROUTES if _posted(r)], ids=[
+        i for r, i in zip(ROUTES, IDS, strict=True) if _posted(r)
     ])  # fmt: skip
     def test_post_by_those_who_may_not_changes_nothing(self, route, world):
         capability = url_capability(route.callback, route.namespace, route.name)
