@@ -2,7 +2,8 @@
 
 Every page, action and API endpoint names one capability from TABLE; the table says which roles hold it and
 whether it reads, does or records something. Views declare theirs with `@allowed("referral.view")`; the few views
-that are not ours to decorate (Django's admin, the JSON API, the sign-in and sign-out pages) are classified in URLS.
+that are not ours to decorate (Django's admin, the JSON API, allauth's sign-in and second-step pages) are classified
+in URLS. Services that check a role take their sets from here too (`roles_for`), and templates ask `user|may:"…"`.
 A test walks every URL of the site and fails on one that is in neither (liaison/core/tests/test_access_matrix.py).
 
 Which *records* a role sees within a capability (a referrer their own referrals, a practice administrator their
@@ -11,7 +12,7 @@ goes on the audit trail (`out_of_scope`).
 
 The shape, in words:
 - the clinical team (coordinator, clinician, director) works with patients' records; the director holds every
-  capability the clinical team holds, and the outcomes, service figures and audit report besides;
+  capability the clinical team holds, and the on-time figures, the relationships and the audit report besides;
 - the liaison sees relationships, referrers and counts, never a patient's record;
 - the IT administrator manages accounts, settings, reference data and the audit trail, never clinical data;
 - referring clinicians and practice administrators reach the portal, the public forms, their account and
