@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 from liaison.core import chain
@@ -108,6 +108,10 @@ class AuditEvent(models.Model):
         return {name: getattr(self, name) for name in chain.FIELDS}
 
 
+HEAD = 'SELECT "seq", "hash" FROM "core_auditchainhead" WHERE "id" = 1'
+HEAD_FOR_UPDATE = HEAD + " FOR UPDATE"
+
+
 class AuditChainHead(models.Model):
     """The end of the audit chain: the number and hash of the last row. One row, locked (SELECT ... FOR
     UPDATE) by every append until its transaction ends, so appends take their turn; SQLite's writers take
@@ -124,12 +128,18 @@ class AuditChainHead(models.Model):
 
     @classmethod
     def locked(cls, *, using: str) -> "AuditChainHead":
-        """The head, locked until the transaction ends (an empty table, after a flush, starts a new chain)."""
-        head = cls.objects.using(using).select_for_update().filter(pk=1).first()
-        if head is None:
+        """The head, locked until the transaction ends (an empty table, after a flush, starts a new chain).
+        Plain SQL: this runs with every audit row, and the ORM's query building cost more than the query."""
+        connection = connections[using]
+        sql = HEAD_FOR_UPDATE if connection.features.has_select_for_update else HEAD
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            found = cursor.fetchone()
+        if found is None:
             head = cls(pk=1)
             head._adding_to_db = True
-        return head
+            return head
+        return cls(pk=1, seq=found[0], hash=found[1])
 
     def link(self, event: AuditEvent) -> None:
         """Give the next row its number and hash, and move the head onto it."""
@@ -141,5 +151,8 @@ class AuditChainHead(models.Model):
     def store(self, *, using: str) -> None:
         if getattr(self, "_adding_to_db", False):
             self.save(using=using, force_insert=True)
-        else:
-            type(self).objects.using(using).filter(pk=1).update(seq=self.seq, hash=self.hash)
+            return
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                'UPDATE "core_auditchainhead" SET "seq" = %s, "hash" = %s WHERE "id" = 1', [self.seq, self.hash]
+            )
