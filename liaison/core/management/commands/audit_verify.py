@@ -24,16 +24,17 @@ class Walk:
     row_id: int | None = None
     count: int = 0
 
-    def step(self, row: AuditEvent) -> None:
+    def step(self, row: dict) -> None:
+        row_id, seq = row["id"], row["seq"]
         after = f"after row {self.row_id}" if self.row_id else "at the start of the trail"
-        if row.seq <= self.seq:
-            raise Broken(f"row {row.id} was inserted: it repeats number {row.seq} of the chain, {after}.")
-        if row.seq > self.seq + 1:
-            missing = _numbers(self.seq + 1, row.seq - 1)
-            raise Broken(f"row {row.id} follows a gap: {missing} removed {after}.")
-        if not chain.matches(self.hash, row.chained_fields(), row.hash):
-            raise Broken(f"row {row.id} (number {row.seq}) was changed: its contents no longer match its hash.")
-        self.seq, self.hash, self.row_id = row.seq, row.hash, row.id
+        if seq <= self.seq:
+            raise Broken(f"row {row_id} was inserted: it repeats number {seq} of the chain, {after}.")
+        if seq > self.seq + 1:
+            missing = _numbers(self.seq + 1, seq - 1)
+            raise Broken(f"row {row_id} follows a gap: {missing} removed {after}.")
+        if not chain.matches(self.hash, row, row["hash"]):
+            raise Broken(f"row {row_id} (number {seq}) was changed: its contents no longer match its hash.")
+        self.seq, self.hash, self.row_id = seq, row["hash"], row_id
         self.count += 1
 
 
@@ -52,7 +53,8 @@ def verify(*, chunk: int = 2000) -> int:
     while True:
         # Keyset on (number, id): a repeated number is met, not skipped, wherever the chunks break.
         after = Q(seq__gt=walk.seq) | Q(seq=walk.seq, id__gt=walk.row_id or 0)
-        rows = list(AuditEvent.objects.filter(after, seq__lte=end.seq).order_by("seq", "id")[:chunk])
+        rows = AuditEvent.objects.filter(after, seq__lte=end.seq).order_by("seq", "id")
+        rows = list(rows.values("id", "hash", *chain.FIELDS)[:chunk])  # plain dicts: a third of the time
         for row in rows:
             walk.step(row)
         if len(rows) < chunk:
