@@ -1,7 +1,9 @@
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
 from liaison.accounts import services
 from liaison.accounts.models import User
@@ -47,6 +49,20 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset:
             sign_in_unlock(username=user.get_username(), by=request.user)
         self.message_user(request, f"Sign-in unlocked for {_names(queryset)}.", messages.SUCCESS)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """A group's permissions are its members' permissions: they change through an audited service."""
+
+    def save_related(self, request, form, formsets, change):
+        permissions = form.cleaned_data.pop("permissions", None)
+        super().save_related(request, form, formsets, change)
+        if permissions is not None:
+            services.group_permissions_change(group=form.instance, permissions=permissions, by=request.user)
 
 
 def _names(users) -> str:

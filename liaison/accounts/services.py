@@ -128,9 +128,7 @@ def user_groups_change(*, user, groups, by) -> bool:
 
 
 def _permission_names(user) -> list[str]:
-    return sorted(
-        f"{app}.{code}" for app, code in user.user_permissions.values_list("content_type__app_label", "codename")
-    )
+    return _names(user.user_permissions)
 
 
 def user_permissions_change(*, user, permissions, by) -> bool:
@@ -144,3 +142,21 @@ def user_permissions_change(*, user, permissions, by) -> bool:
             return False
         _audit_change(by=by, user=user, action="user_permissions_change", before=before, after=after)
     return True
+
+
+def group_permissions_change(*, group, permissions, by) -> bool:
+    """Give a group exactly these permissions, which every member then has. False when nothing changed."""
+    with transaction.atomic():
+        before = _names(group.permissions)
+        group.permissions.set(permissions)
+        after = _names(group.permissions)
+        if before == after:
+            return False
+        members = sorted(group.user_set.values_list("username", flat=True))
+        detail = {"group": group.name, "members": members, "before": before, "after": after}
+        audit_log(actor=by, action="group_permissions_change", obj=group, detail=detail)
+    return True
+
+
+def _names(permissions) -> list[str]:
+    return sorted(f"{app}.{code}" for app, code in permissions.values_list("content_type__app_label", "codename"))

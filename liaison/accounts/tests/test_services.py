@@ -195,3 +195,22 @@ def test_the_command_refuses_an_unknown_account_or_role(args, message, liaison):
     with pytest.raises(CommandError, match=message):
         call_command("user_role", *args)
     assert not AuditEvent.objects.exists()
+
+
+def test_a_groups_permissions_changed_in_the_admin_are_on_the_trail(admin_client, admin, coordinator):
+    group = Group.objects.create(name="Night shift")
+    coordinator.groups.add(group)
+    permission = Permission.objects.get(codename="change_user")
+    response = admin_client.post(
+        reverse("admin:auth_group_change", args=[group.pk]), {"name": "Night shift", "permissions": [permission.pk]}
+    )
+    assert response.status_code == 302
+    (row,) = trail("group_permissions_change")
+    assert (row.actor, row.object_type, row.object_id) == (admin, "auth.group", str(group.pk))
+    assert row.detail == {
+        "group": "Night shift",
+        "members": ["cora"],
+        "before": [],
+        "after": ["accounts.change_user"],
+    }
+    assert list(group.permissions.all()) == [permission]
