@@ -1,7 +1,9 @@
 """The audit trail: one append-only row for every look at, or change to, patient data.
 
 Views and services call `audit_log`; the address comes from the request being served
-(RequestContextMiddleware), so services need not carry the request around.
+(RequestContextMiddleware), so services need not carry the request around. Each row is numbered and
+hash-chained to the one before as it is inserted (AuditEvent.save, decision 0017); `liaison audit_verify`
+checks the chain.
 """
 
 from contextvars import ContextVar
