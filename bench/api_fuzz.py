@@ -24,7 +24,7 @@ TEST = "liaison/api/tests/test_api_schemathesis.py"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=1900, help="generated examples per operation")
+    parser.add_argument("--examples", type=int, default=2000, help="generated examples per operation")
     parser.add_argument("--at-least", type=int, default=10_000, help="fail below this many requests in all")
     args = parser.parse_args()
     env = {

@@ -41,6 +41,14 @@ schema = schemathesis.openapi.from_wsgi(
 calls = {"count": 0}
 
 
+@schema.hook
+def filter_query(ctx, query):
+    """Not a check turned off: a query parameter whose value is an empty list is not sent at all (a URL cannot
+    carry a list of nothing), so a "negative" case whose only fault is such a parameter reaches the API as a valid
+    request, and accepting it is right. Those cases are not generated."""
+    return not query or all(value != [] for value in query.values())
+
+
 def refused_only_by_unstatable_rules(ctx, response, case):
     """Valid data refused with a 422 names only rules the schema cannot state."""
     if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 422:
