@@ -80,6 +80,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(url, client):
     assert response.status_code == 302 and "login" in response.url
 
 
+@pytest.mark.parametrize(("role", "linked"), [("director", True), ("admin", True), ("coordinator", False)])
+def test_the_navigation_links_the_report_for_those_who_may_open_it(role, linked, request, client_for):
+    user = request.getfixturevalue(role)
+    page = client_for(user).get(reverse("accounts:account")).content.decode()
+    assert (f'href="{REPORT}"' in page) is linked
+
+
 # ---------------------------------------------------------------- filters
 
 
