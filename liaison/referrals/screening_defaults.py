@@ -1,6 +1,7 @@
 """The screening rules and adequate doses Liaison starts with. The migration copies them into the
 database, where the practice reads and adjusts them (Reference data → Screening rules / Adequate doses).
-A rule whose row has been deleted falls back to the default below; to turn a rule off, untick "enabled".
+A rule whose row has been deleted falls back to the default below; to turn a rule off, untick "enabled" —
+except the safety-critical ones (referrals.safety.SAFETY_CRITICAL), which are always on and urgent (decision 0018).
 
 Doses: the lowest daily dose we treat as adequate for an adult, in the spirit of the Antidepressant
 Treatment History Form (ATHF-SF2). They are a starting point for the practice's own clinicians to check.
