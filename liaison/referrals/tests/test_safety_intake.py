@@ -65,7 +65,11 @@ def self_referral(client, **flags):
 
 
 def staff(client, referrer, **phq9):
-    fields = {"referral-phq9_item9": "", "referral-phq9_total": "", **{f"referral-{k}": str(v) for k, v in phq9.items()}}
+    fields = {
+        "referral-phq9_item9": "",
+        "referral-phq9_total": "",
+        **{f"referral-{k}": str(v) for k, v in phq9.items()},
+    }
     return client.post(reverse("referrals:new"), staff_form_post(referrer=referrer, **fields))
 
 
@@ -342,3 +346,16 @@ def test_the_admin_cannot_turn_a_safety_critical_rule_off(client_for, admin):
     assert (
         client.post(reverse("admin:referrals_screeningrule_delete", args=[rule.pk]), {"post": "yes"}).status_code == 403
     )
+
+
+@pytest.mark.django_db
+def test_comms_owes_the_safety_letter_for_an_alert_raised_at_intake(anonymous_client):
+    from liaison.comms.models import DueCommunication
+    from liaison.comms.seed import seed_protocol
+
+    seed_protocol()
+    assert public(anonymous_client, phq9_total=12, phq9_item9=2).status_code == 302
+    referral = Referral.objects.latest("id")
+    (alert,) = open_alerts(referral)
+    owed = DueCommunication.objects.get(referral=referral, letter_type="safety_alert")
+    assert owed.key == f"alert:{alert.pk}"
