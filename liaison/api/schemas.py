@@ -66,7 +66,7 @@ Count = Whole(0, 1000)
 
 # ------------------------------------------------------------------ the rules the services apply, stated here
 # Every rule the intake service would otherwise find on its own is written into the schema below, so that what the
-# OpenAPI document allows is what the API accepts (liaison/api/tests/test_api_contract.py runs schemathesis on it).
+# OpenAPI document allows is what the API accepts (liaison/api/tests/test_api_schemathesis.py runs schemathesis on it).
 # The rules no schema can state are listed in ReferralIn's description.
 
 
