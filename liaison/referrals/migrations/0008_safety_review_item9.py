@@ -6,7 +6,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 CRITICAL = ("suicidal-ideation", "recent-attempt", "phq9-item9")
 
 
