@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from liaison.core import chain
@@ -94,7 +94,7 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("The audit trail is append-only.")
-        using = kwargs.get("using") or "default"
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using, savepoint=False):
             head = AuditChainHead.locked(using=using)
             head.link(self)
