@@ -50,12 +50,11 @@ TOKEN = (401, 403, 413, 429)
 
 
 def refuse_unknown_query(request, *known: str) -> None:
-    """A query parameter the operation does not have is a mistake to be told, not ignored."""
-    unknown = sorted(set(request.GET) - set(known))
-    if unknown:
-        raise ValidationError(
-            [{"loc": ("query", name), "msg": "This operation has no such parameter."} for name in unknown]
-        )
+    """A query parameter the operation does not have, or one given twice, is a mistake to be told, not ignored."""
+    problems = [(name, "This operation has no such parameter.") for name in sorted(set(request.GET) - set(known))]
+    problems += [(name, "Give this parameter once.") for name in known if len(request.GET.getlist(name)) > 1]
+    if problems:
+        raise ValidationError([{"loc": ("query", name), "msg": message} for name, message in problems])
 
 
 class ApiErrorsMiddleware:

@@ -111,8 +111,11 @@ def test_413_from_django_itself_is_json_too(rf, settings):
 def test_422_names_each_field(client_of):
     data = assert_error_shape(client_of.get("/api/v1/referrals?limit=0&offset=x"), 422)
     assert set(data["errors"]) == {"limit", "offset"}
-    data = assert_error_shape(client_of.get("/api/v1/referrals?limit=5&colour=red"), 422)
-    assert data["errors"] == {"colour": ["This operation has no such parameter."]}
+    data = assert_error_shape(client_of.get("/api/v1/referrals?limit=5&colour=red&offset=1&offset=2"), 422)
+    assert data["errors"] == {
+        "colour": ["This operation has no such parameter."],
+        "offset": ["Give this parameter once."],
+    }
 
 
 def test_429_per_token_with_retry_after(client_of, api_client, token_for, alice, settings):
