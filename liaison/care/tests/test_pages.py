@@ -101,17 +101,17 @@ def test_a_clinician_records_a_session_from_the_form(client_for, clinician, acce
 
 
 def test_the_session_form_names_every_bad_field_and_writes_nothing(client_for, clinician, accepted):
-    client_for(clinician)  # signed in first: the sign-in's own session row is not the form's doing
+    client = client_for(clinician)  # signed in first: the sign-in's own rows are not the form's doing
     before = row_counts()
     bad = session_post(held_on="2025-01-01", phq9_3="4", phq9_total="3", bp_before_diastolic="")
-    response = client_for(clinician).post(reverse("care:session_new", args=[accepted.pk]), bad)
+    response = client.post(reverse("care:session_new", args=[accepted.pk]), bad)
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert "phq9_3" in errors and "answer 0, 1, 2 or 3" in errors["phq9_3"][0]
     body = response.content.decode()
     assert "Nothing was saved" in body
     # form-level errors first; then the service's date, blood pressure and total checks on a clean form
-    response = client_for(clinician).post(
+    response = client.post(
         reverse("care:session_new", args=[accepted.pk]),
         session_post(held_on="2025-01-01", phq9_total="3", bp_before_diastolic=""),
     )

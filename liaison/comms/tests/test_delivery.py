@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from liaison.accounts.tests.factories import ReferrerUserFactory
@@ -128,9 +129,11 @@ def test_portal_delivery_needs_no_server_and_the_referrer_sees_the_letter(protoc
     account = ReferrerUserFactory(referrer=referral.referrer)
     letter = services.letter_draft(due=keys(referral)["ack"], by=coordinator)
     client.force_login(account)
-    assert client.get(f"/comms/letters/{letter.pk}/").status_code == 404  # a draft is not theirs to see
+    preview = reverse("comms:letter_preview", args=[letter.pk])
+    assert client.get(preview).status_code == 404  # a draft is not theirs to see
+    assert client.get(f"/comms/letters/{letter.pk}/").status_code == 403  # the staff page never is
     services.letter_approve(letter=letter, by=coordinator)
     assert worker.run_once() == {"sent": 1}
-    page = client.get(f"/comms/letters/{letter.pk}/")
+    page = client.get(preview)
     assert page.status_code == 200 and b"Sign and send" not in page.content
     assert client.get(f"/comms/letters/{letter.pk}/pdf/")["Content-Type"] == "application/pdf"

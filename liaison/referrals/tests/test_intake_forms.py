@@ -21,7 +21,7 @@ NEW_NPI = npi_from("199999999")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit():
+def _fresh_rate_limit(db):  # the shared counters live in the database cache
     cache.clear()
 
 
@@ -162,7 +162,9 @@ def test_the_public_form_is_rate_limited(anonymous_client, settings):
     responses = [anonymous_client.post(reverse("intake:refer"), {"x": "1"}) for _ in range(4)]
     assert [r.status_code for r in responses] == [400, 400, 400, 429]
     assert 1 <= int(responses[-1]["Retry-After"]) <= settings.FORM_RATE_WINDOW
-    assert anonymous_client.post(reverse("intake:self_refer"), {"x": "1"}).status_code == 429  # one count for both forms
+    assert (
+        anonymous_client.post(reverse("intake:self_refer"), {"x": "1"}).status_code == 429
+    )  # one count for both forms
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ INBOX_QUERIES = [
     "care_safetyalert",  # open safety alerts, shown above the list
     *SESSION_SAVED,
 ]
-# A referrer's inbox: no staff list for the owner filter, no safety alerts.
+# A referrer's list is the portal (the staff inbox refuses them): no staff list, no safety alerts.
 OUTSIDER_INBOX_QUERIES = [*SIGNED_IN, "referrals_referral", *AUDIT_ROW, "core_clinic", *SESSION_SAVED]
 
 DETAIL_QUERIES = [
@@ -86,10 +86,10 @@ def test_the_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, coordi
 
 
 @pytest.mark.parametrize("rows", [5, 40])
-def test_a_referrers_inbox_costs_the_same_for_5_or_40_referrals(rows, client_for, alice, alice_referrer):
+def test_a_referrers_portal_costs_the_same_for_5_or_40_referrals(rows, client_for, alice, alice_referrer):
     for _ in range(rows):
         ReferralFactory(referrer=alice_referrer)
-    queries = queries_of(client_for(alice), reverse("referrals:inbox"))
+    queries = queries_of(client_for(alice), reverse("intake:portal"))
     assert queries == OUTSIDER_INBOX_QUERIES  # on failure, the diff names the query that came or went
     assert len(queries) == 10  # two of them the audit chain's end
 
