@@ -20,3 +20,15 @@ def forbidden(request, exception=None):
         },
     )
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A post without a valid CSRF token is refused like any other request and recorded the same way, with
+    Django's reason (e.g. "CSRF token missing") — a forged form is exactly what the trail should show."""
+    audit_log(
+        actor=getattr(request, "user", None),
+        action="access_denied",
+        object_type="csrf",
+        detail={"status": 403, "method": request.method, "reason": reason},
+    )
+    return render(request, "403.html", {"reason": "The form had expired or did not come from this site."}, status=403)

@@ -2,7 +2,7 @@
 
 import pytest
 from django.template import loader
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from liaison.core.models import AuditEvent
@@ -30,3 +30,13 @@ def test_a_refusal_gets_the_styled_403_and_an_audit_row(client_for, liaison):
     assert "This page is not part of your role" in body and 'class="topbar"' in body
     row = AuditEvent.objects.get(action="access_denied")
     assert (row.actor, row.object_type, row.detail["status"]) == (liaison, "url:referrals:inbox", 403)
+
+
+@pytest.mark.django_db
+def test_a_forged_form_post_is_refused_and_on_the_trail(coordinator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+    response = client.post("/accounts/me/password/", {"old_password": "x"})
+    assert response.status_code == 403 and "This form was not accepted" in response.content.decode()
+    row = AuditEvent.objects.filter(action="access_denied", object_type="csrf").get()
+    assert row.actor == coordinator and row.detail["method"] == "POST" and "CSRF" in row.detail["reason"]
