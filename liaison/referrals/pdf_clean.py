@@ -143,6 +143,12 @@ def _active_annotation(annot, found: set[str]) -> bool:
 
 def _sweep(obj, found: set[str]) -> None:
     """Clean one object and the dictionaries written inside it (indirect ones are swept on their own)."""
+    if isinstance(obj, pikepdf.Stream):
+        if obj.stream_dict.get("/Type") == Name.EmbeddedFile:  # a file inside the file, wherever it hangs
+            found.add("embedded files")
+            obj.write(b"")
+            del obj.stream_dict["/Type"]
+        return
     if isinstance(obj, Dictionary):
         _clean_dictionary(obj, found)
         children = list(obj.values())
@@ -169,7 +175,8 @@ def _clean_dictionary(d: Dictionary, found: set[str]) -> None:
         found.add("JavaScript")
         del d["/JS"]
     _disarm(d, found)
-    if "/EF" in d and d.get("/Type") in (Name.Filespec, None):  # a file specification holding the file itself
+    _disarm_annotation(d, found)
+    if "/EF" in d:  # a file specification holding the file itself (whatever a damaged /Type says)
         found.add("embedded files")
         del d["/EF"]
 
@@ -182,6 +189,19 @@ def _disarm(d: Dictionary, found: set[str]) -> None:
         for key in ("/S", "/F", "/URI", "/Win", "/Mac", "/Unix"):
             if key in d:
                 del d[key]
+
+
+def _disarm_annotation(d: Dictionary, found: set[str]) -> None:
+    """An attachment or player annotation that no page lists (a damaged file can hang one anywhere) loses what it
+    carries and becomes a hidden note, so that no viewer can open it."""
+    kind = ACTIVE_ANNOTATIONS.get(str(d.get("/Subtype", "")))
+    if not kind or d.get("/Type", Name.Annot) != Name.Annot:
+        return
+    found.add(kind)
+    for key in ("/FS", "/Sound", "/Movie", "/RichMediaContent", "/RichMediaSettings", "/3DD", "/3DA", "/RD"):
+        if key in d:
+            del d[key]
+    d.Subtype, d.F = Name.Text, 2  # 2: hidden
 
 
 def _active_kinds(action, seen: set | None = None) -> set[str]:
@@ -204,7 +224,8 @@ def _active_kinds(action, seen: set | None = None) -> set[str]:
 def _own_kinds(action: Dictionary) -> set[str]:
     """What this one action does that we remove (not the actions chained after it)."""
     kinds = {ACTIVE_ACTIONS[str(action["/S"])]} if str(action.get("/S", "")) in ACTIVE_ACTIONS else set()
-    if action.get("/S") == Name.URI and str(action.get("/URI", "")).strip().lower().startswith(SCRIPT_LINKS):
+    # Whatever /S says (a damaged file may have lost it), an address that is a script is removed.
+    if str(action.get("/URI", "")).strip().lower().startswith(SCRIPT_LINKS):
         kinds.add("JavaScript")
     if "/JS" in action:
         kinds.add("JavaScript")
