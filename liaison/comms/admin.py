@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib import admin
 
-from liaison.comms.models import CommsSettings, Holiday, ProtocolRule
+from liaison.comms.models import SAFETY_RULE_LOCKED, CommsSettings, Holiday, ProtocolRule
 from liaison.core.forms import PlainTextAdmin
 
 
 class _RuleRowForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.is_safety and "active" in self.fields:
-            self.fields["active"].disabled = True
+        if self.instance.is_safety:
+            for name in SAFETY_RULE_LOCKED:
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
 
 @admin.register(ProtocolRule)
@@ -30,13 +32,14 @@ class ProtocolRuleAdmin(PlainTextAdmin):
     list_filter = ("shared_care_model", "active")
     list_editable = ("deadline_hours", "every_n_sessions", "business_hours", "active")
 
-    # The safety letter cannot be turned off or deleted (decision 0018); its wording and owner can change.
+    # The safety letter cannot be turned off, changed in effect or deleted (decisions 0018, 0021): only its wording
+    # (the recipient line) can change.
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=_RuleRowForm, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "trigger", "active"] if obj is not None and obj.is_safety else fields
+        return [*fields, *SAFETY_RULE_LOCKED] if obj is not None and obj.is_safety else fields
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.is_safety

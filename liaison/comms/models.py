@@ -19,6 +19,22 @@ from liaison.directory.choices import SharedCareModel
 
 MAX_EVERY_N_SESSIONS = 20
 
+# The safety letter's effect, as seeded (decision 0018, 0021): only its wording (the recipient line) is the
+# practice's. Every other field holds this value; the admin, the service, clean() and a constraint keep it so.
+SAFETY_RULE_EFFECT = {
+    "letter_type": LetterType.SAFETY_ALERT,
+    "owner_role": OwnerRole.CLINICIAN,
+    "deadline_kind": DeadlineKind.IMMEDIATE,
+    "deadline_hours": 0,
+    "every_n_sessions": None,
+    "business_hours": False,
+    "active": True,
+}
+SAFETY_RULE_LOCKED = ("trigger", "shared_care_model", *SAFETY_RULE_EFFECT)
+
+
+SAFETY_RULE_FIXED = "The safety letter to the referrer keeps this setting: only its wording can be changed."
+
 
 class ProtocolRule(models.Model):
     """One line of the communication protocol for one shared-care model: when a letter is owed,
@@ -51,8 +67,20 @@ class ProtocolRule(models.Model):
                 condition=~Q(trigger="acute_sessions") | Q(every_n_sessions__isnull=False, every_n_sessions__gte=1),
                 name="protocol_rule_sessions_need_n",
             ),
-            # The safety letter to the referrer cannot be switched off (decision 0018): its words and owner can.
-            models.CheckConstraint(condition=~Q(trigger="safety") | Q(active=True), name="protocol_rule_safety_on"),
+            # The safety letter to the referrer keeps its seeded effect (decisions 0018, 0021): only its words change.
+            models.CheckConstraint(
+                condition=~Q(trigger="safety")
+                | Q(
+                    letter_type="safety_alert",
+                    owner_role="clinician",
+                    deadline_kind="immediate",
+                    deadline_hours=0,
+                    every_n_sessions__isnull=True,
+                    business_hours=False,
+                    active=True,
+                ),
+                name="protocol_rule_safety_fixed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,8 +91,10 @@ class ProtocolRule(models.Model):
     def clean(self):
         if self.trigger == "acute_sessions" and not self.every_n_sessions:
             raise ValidationError({"every_n_sessions": "Say after how many sessions each treatment update is owed."})
-        if self.trigger == "safety" and not self.active:
-            raise ValidationError({"active": "The safety letter to the referrer cannot be turned off."})
+        if self.trigger == "safety":
+            wrong = {f for f, v in SAFETY_RULE_EFFECT.items() if getattr(self, f) != v}
+            if wrong:
+                raise ValidationError({f: SAFETY_RULE_FIXED for f in sorted(wrong)})
 
     @property
     def is_safety(self) -> bool:

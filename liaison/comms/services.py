@@ -32,7 +32,17 @@ from liaison.comms.choices import (
     SendPhase,
     Trigger,
 )
-from liaison.comms.models import CommsSettings, DueCommunication, Holiday, HolidayYear, Letter, Outbox, ProtocolRule
+from liaison.comms.models import (
+    SAFETY_RULE_FIXED,
+    SAFETY_RULE_LOCKED,
+    CommsSettings,
+    DueCommunication,
+    Holiday,
+    HolidayYear,
+    Letter,
+    Outbox,
+    ProtocolRule,
+)
 from liaison.core.audit import audit_log
 from liaison.core.validators import control_characters, flatten_to_one_line, refuse_control_characters
 from liaison.referrals.choices import EventKind, Status
@@ -56,8 +66,9 @@ CLINICAL_SIGNERS = roles_for("comms.letter.sign_clinical")
 def communications_recompute(
     *, referral: Referral, at: datetime | None = None, snapshot: protocol.Snapshot | None = None
 ) -> list[DueCommunication]:
-    """Bring the referral's owed letters in line with its history: add what became owed, move due times
-    and owners of letters not yet approved, and cancel those no longer owed. Safe to run twice.
+    """Bring the referral's owed letters in line with its history: add what became owed, follow the owner and
+    wording of letters not yet approved (their due time stays as set when they became owed, unless what
+    triggered them moved), and cancel those no longer owed. Safe to run twice.
 
     Derived data only: the step that caused it (intake, transition, session, alert) wrote the audit row,
     in the same transaction."""
@@ -100,7 +111,11 @@ def _refresh(due: DueCommunication, e: protocol.Expected | None, problem: str) -
     if e is None:
         due.status = DueStatus.CANCELLED
     else:
-        due.due_at, due.owner_id, due.triggered_at = e.due_at, e.owner_id, e.triggered_at
+        # The due time is fixed when the letter becomes owed: a later change to the rule (or the calendar) does
+        # not move it. Only a new triggering moment (e.g. a later request for the same information) does.
+        if e.triggered_at != due.triggered_at:
+            due.due_at, due.triggered_at = e.due_at, e.triggered_at
+        due.owner_id = e.owner_id
         due.reason = protocol.reason(e.rule)
         if not due.problem or due.problem.startswith(CHANNEL_PROBLEM_PREFIX) or "self-referral" in due.problem:
             due.problem = problem
@@ -109,17 +124,24 @@ def _refresh(due: DueCommunication, e: protocol.Expected | None, problem: str) -
 
 def protocol_rule_save(*, rule: ProtocolRule, by) -> ProtocolRule:
     """The practice's change to one line of the protocol (how often updates go out, a deadline, on or off),
-    checked field by field first. Letters already owed keep their rule; recomputed ones follow the new one."""
+    checked field by field first. The safety letter's rule keeps its effect: only its wording changes (decision
+    0021). Letters already owed keep their due time; the audit row names each changed field, before and after."""
+    before = ProtocolRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    if before is not None and before.is_safety:
+        locked = [f for f in SAFETY_RULE_LOCKED if getattr(before, f) != getattr(rule, f)]
+        if locked:
+            raise ValidationError({f: SAFETY_RULE_FIXED for f in locked})
     rule.full_clean()
     with transaction.atomic():
         rule.save()
-        audit_log(
-            actor=by,
-            action="comms_protocol_rule_save",
-            obj=rule,
-            detail={"every_n_sessions": rule.every_n_sessions, "deadline_hours": rule.deadline_hours},
-        )
+        audit_log(actor=by, action="comms_protocol_rule_save", obj=rule, detail={"changed": _rule_diff(before, rule)})
     return rule
+
+
+def _rule_diff(before: ProtocolRule | None, after: ProtocolRule) -> dict:
+    names = [f.attname for f in ProtocolRule._meta.concrete_fields if f.attname != "id"]
+    old = {n: getattr(before, n) for n in names} if before is not None else dict.fromkeys(names)
+    return {n: {"before": old[n], "after": getattr(after, n)} for n in names if old[n] != getattr(after, n)}
 
 
 def communications_sweep(*, at: datetime | None = None) -> dict:
