@@ -24,6 +24,7 @@ from liaison.care.scoring import CleanScore, ScoreInput, alerts, check_score, mi
 from liaison.comms import services as comms_services
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
+from liaison.referrals.intake_choices import ReviewDecision
 from liaison.referrals.models import Referral
 from liaison.referrals.services import referral_transition
 
@@ -434,6 +435,29 @@ def referral_findings_alert(*, referral: Referral, findings: list[dict], by, at:
     )
 
 
+def referral_review_acknowledge(*, referral: Referral, by, decision: str, note: str, at: datetime) -> int:
+    """The review handler: the clinician's recorded safety review acknowledges the referral's open alerts raised
+    from its intake findings (not those raised later by sessions or questionnaires), with the review's decision
+    and note, by the same person, in the review's transaction. Returns how many it acknowledged."""
+    words = f"Safety review: {ReviewDecision(decision).label}. {note}"
+    alerts = list(SafetyAlert.objects.filter(referral=referral, kind=AlertKind.REFERRAL, acknowledged_at__isnull=True))
+    done = 0
+    for alert in alerts:
+        if not SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=at, acknowledged_by=by, acknowledgement=words
+        ):
+            continue
+        done += 1
+        audit_log(
+            actor=by,
+            action="alert_acknowledged",
+            obj=alert,
+            patient_id=referral.patient_id,
+            detail={"by": "safety_review", "decision": decision},
+        )
+    return done
+
+
 def referral_merged_keep(*, kept: Referral, merged: Referral, by, at: datetime) -> None:
     """The merge handler: the merged referral's scores taken outside sessions, and its safety alerts (open or
     acknowledged), move to the kept referral, so nothing found on either is lost."""
@@ -473,9 +497,7 @@ def assessment_item9_record(*, assessment: Assessment, by, item9: int, at: datet
         already = SafetyAlert.objects.filter(assessment=assessment).exists()
         if item9 > 0 and not already:
             summary = item9_summary(item9=item9, total=assessment.total, on=assessment.taken_on)
-            _raise_alert(
-                referral=referral, kind=AlertKind.ITEM9, summary=summary, at=at, by=by, assessment=assessment
-            )
+            _raise_alert(referral=referral, kind=AlertKind.ITEM9, summary=summary, at=at, by=by, assessment=assessment)
             comms_services.communications_recompute(referral=referral, at=at)
     return assessment
 

@@ -16,6 +16,14 @@ S = Status
 # A closing state ends the referral's active life; entering one needs a reason in words.
 CLOSING = frozenset({S.NOT_RECOMMENDED, S.RETURNED, S.CANCELLED, S.NO_SHOW, S.DECLINED_BY_PATIENT, S.LOST_TO_FOLLOW_UP})
 
+# The moves that take a patient into care: refused while an urgent referral's safety review is owed
+# (services.referral_transition, decision 0021).
+INTO_CARE = frozenset({S.ACCEPTED, S.ACUTE, S.MAINTENANCE})
+REVIEW_FIRST = (
+    "Record the clinician's safety review first: an urgent referral cannot be accepted for treatment or start "
+    "a series until a clinician or the medical director has reviewed its safety flags."
+)
+
 # Who may make which move comes from the role table (liaison/accounts/access.py).
 ANY_STAFF = roles_for("referral.transition")
 CLINICAL = roles_for("referral.decide")

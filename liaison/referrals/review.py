@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from liaison.accounts.access import roles_for
 from liaison.core.audit import audit_log
-from liaison.referrals import services
+from liaison.referrals import safety, services
 from liaison.referrals.choices import EventKind
 from liaison.referrals.intake import URGENT_REVIEW_TEXT, URGENT_REVIEW_WITHIN
 from liaison.referrals.intake_choices import ReviewDecision
@@ -70,6 +70,7 @@ def safety_review_record(
             reason=note,
             detail={"decision": decision, "decision_label": ReviewDecision(decision).label},
         )
+        safety.reviewed_tell(referral=referral, by=by, decision=decision, note=note, at=at)
         audit_log(
             actor=by,
             action="safety_review",

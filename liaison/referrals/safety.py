@@ -5,7 +5,9 @@ Care imports referrals, so referrals cannot write care's SafetyAlert itself with
 calls `findings_raise` once, inside its transaction; the care app registers the handler that writes the alert
 (care/apps.py), so the alert commits with the referral or not at all. With no handler registered, intake
 refuses to run rather than lose a finding. A merge of duplicates tells the same handlers (`merged_tell`), so
-care can move the merged referral's scores and alerts to the kept one (decision 0018)."""
+care can move the merged referral's scores and alerts to the kept one (decision 0018). A clinician's recorded
+safety review tells them too (`reviewed_tell`), so care acknowledges the alert intake raised with the review's
+decision and note, rather than asking the clinician for the same finding twice (decision 0021)."""
 
 from collections.abc import Callable
 
@@ -13,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 # The rules whose effect nobody can switch off (ScreeningRule's constraint, the admin and load_rules enforce it).
 SAFETY_CRITICAL = ("suicidal-ideation", "recent-attempt", "phq9-item9")
-FINDINGS, MERGED = "findings", "merged"
-_HANDLERS: dict[str, dict[str, Callable]] = {FINDINGS: {}, MERGED: {}}
+FINDINGS, MERGED, REVIEWED = "findings", "merged", "reviewed"
+_HANDLERS: dict[str, dict[str, Callable]] = {FINDINGS: {}, MERGED: {}, REVIEWED: {}}
 
 
 def register(event: str, name: str, handler: Callable) -> None:
@@ -41,3 +43,10 @@ def findings_raise(*, referral, findings: list[dict], by, at) -> None:
 def merged_tell(*, kept, merged, by, at) -> None:
     for handler in _HANDLERS[MERGED].values():
         handler(kept=kept, merged=merged, by=by, at=at)
+
+
+def reviewed_tell(*, referral, by, decision: str, note: str, at) -> None:
+    """The clinician's safety review is recorded (in the review's transaction): the intake findings it covers
+    are dealt with."""
+    for handler in _HANDLERS[REVIEWED].values():
+        handler(referral=referral, by=by, decision=decision, note=note, at=at)

@@ -219,6 +219,8 @@ def referral_transition(
         raise TransitionNotAllowed({"to": f"“{move.label}” is not a step your role can take."})
     if move.needs_reason and not reason:
         raise ValidationError({"reason": f"Say why the referral is “{Status(to).label}”."})
+    if to in lifecycle.INTO_CARE and safety_review_owed(referral):
+        raise TransitionNotAllowed({"to": lifecycle.REVIEW_FIRST})
 
     closing = to in lifecycle.TERMINAL
     due = _review_first(referral, next_action_for(referral, status=to, at=at), closing=closing)
@@ -261,6 +263,13 @@ def referral_transition(
         referral.refresh_from_db(fields=["next_action_owner", "assigned_coordinator", "assigned_clinician"])
         comms_services.communications_recompute(referral=referral, at=at)
     return referral
+
+
+def safety_review_owed(referral: Referral) -> bool:
+    """An urgent finding's clinician review not yet recorded (review.safety_review_record)."""
+    from liaison.referrals.intake_models import SafetyReview
+
+    return SafetyReview.objects.filter(referral_id=referral.pk, decided_at__isnull=True).exists()
 
 
 def _review_first(referral: Referral, due: Due, *, closing: bool) -> Due:

@@ -84,6 +84,8 @@ def _detail_context(request, referral, **extra):
         "timeline": queries.referral_timeline(referral),
         "flags": queries.referral_safety_flags(referral),
         "moves": moves,
+        "into_care": lifecycle.INTO_CARE,
+        "review_first": lifecycle.REVIEW_FIRST if moves and services.safety_review_owed(referral) else "",
         "note_form": NoteForm(),
         "coordinators": queries.staff_choices(Role.COORDINATOR) if request.user.sees_all_referrals else (),
         "clinicians": queries.staff_choices(Role.CLINICIAN, Role.DIRECTOR) if request.user.sees_all_referrals else (),
