@@ -24,8 +24,8 @@ def _printable(value: str) -> str:
 
 
 # The same rule as the validators, written for the OpenAPI schema (so that clients and fuzzers know it).
-ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
-MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]*$"
+MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]*$"
 
 
 def _one_line(value: str) -> str:
@@ -144,8 +144,9 @@ def Matching(max_length: int, pattern: str, message: str, **kwargs):  # noqa: N8
 
 
 # Names: at least one character that is not a space (the service strips them), and no control characters.
-_PLAIN = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
-NAME_PATTERN = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]{_PLAIN}*$"
+_HIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+_PLAIN = rf"[^{_HIDDEN}]"
+NAME_PATTERN = rf"^{_PLAIN}*[^\s{_HIDDEN}]{_PLAIN}*$"
 # A US or Canadian number as people write it; every one of these is a number the intake service accepts.
 PHONE_PATTERN = r"^((\+1 ?)?(\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-]?)[2-9][0-9]{2}[ .-]?[0-9]{4})?$"
 ZIP_PATTERN = r"^([0-9]{5})?$"

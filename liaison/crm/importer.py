@@ -279,7 +279,7 @@ def _check_row(row: Row, taxonomies: set[str]) -> None:
         return
     for name, value in d.items():
         if control_characters(value):
-            errors.append(f"{name}: remove the line break, tab or other invisible control character.")
+            errors.append(f"{name}: remove the line break, tab or other invisible character.")
     for name in REQUIRED:
         if not d.get(name):
             errors.append(f"{name}: this column is empty.")

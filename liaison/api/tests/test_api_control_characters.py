@@ -23,7 +23,7 @@ def test_a_control_character_is_a_422_naming_the_field(api_client, token_for, al
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert any(key.endswith(field) for key in errors), errors
-    assert "control character" in " ".join(m for msgs in errors.values() for m in msgs)
+    assert "invisible character" in " ".join(m for msgs in errors.values() for m in msgs)
     assert counts() == before
 
 

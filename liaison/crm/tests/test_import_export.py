@@ -123,7 +123,7 @@ def test_a_name_with_a_line_break_is_refused_by_column(importing):
     raw = (HEADER + good_line(1) + f'{npi_from("155500002")},"Ben\nJamin",Cho,MD,2084P0800X,,Cho,10011,1\n').encode()
     preview, _ = importing(raw)
     assert [(r.line, r.errors) for r in preview.bad_rows] == [
-        (3, ["first_name: remove the line break, tab or other invisible control character."]),
+        (3, ["first_name: remove the line break, tab or other invisible character."]),
     ]
 
 
