@@ -296,8 +296,14 @@ if AXES_COOLOFF_MINUTES < 0:
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES else None
 # Tries during a lock are refused and audited but do not restart it: it lifts a set time after it was set.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Per account and, separately, per address: either one reaching the limit locks.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per account (from any address) at AXES_FAILURE_LIMIT; per address only at its own, much higher limit (someone
+# trying many accounts), so one person's wrong passwords do not lock a practice sharing one address out.
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", "50")
+if AXES_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_ADDRESS_FAILURE_LIMIT ({AXES_ADDRESS_FAILURE_LIMIT}) must be at least AXES_FAILURE_LIMIT ({AXES_FAILURE_LIMIT})"
+    )
+AXES_LOCKOUT_PARAMETERS = "liaison.accounts.lockout.lockout_parameters"
 AXES_CLIENT_IP_CALLABLE = "liaison.core.audit.client_address"
 AXES_LOCKOUT_CALLABLE = "liaison.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True

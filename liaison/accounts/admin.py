@@ -1,23 +1,29 @@
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 
-from liaison.accounts import services
+from liaison.accounts import lockout, services
 from liaison.accounts.models import User
 from liaison.accounts.services import sign_in_unlock, user_mfa_reset
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "is_active")
+    list_display = ("username", "first_name", "last_name", "role", "is_active", "sign_in_locked")
     list_filter = ("role", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (("Liaison", {"fields": ("role", "referrer", "practice", "lead")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Liaison", {"fields": ("role", "referrer", "practice")}),)
     autocomplete_fields = ("referrer", "practice", "lead")
     actions = ("reset_mfa", "unlock_sign_in")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(sign_in_failures=lockout.failures_of("username"))
+
+    @admin.display(boolean=True, description="Sign-in locked")
+    def sign_in_locked(self, user) -> bool:
+        return lockout.locked_account(user.sign_in_failures)
 
     def save_model(self, request, obj, form, change):
         """Role and flags go through the audited services; the rest of the form is saved as usual."""
@@ -74,15 +80,36 @@ class FailedSignInAdmin(admin.ModelAdmin):
     """Failed sign-ins that still count towards a lockout (axes keeps them; a cool-off or an unlock clears them).
     Read-only: lifting a lock goes through `sign_in_unlock`, which is audited."""
 
-    list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "locked")
+    list_display = (
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "attempt_time",
+        "account_locked",
+        "address_locked",
+    )
     search_fields = ("username", "ip_address")
     fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time")
     readonly_fields = fields
     actions = ("unlock",)
 
-    @admin.display(boolean=True, description="Counts to a lock")
-    def locked(self, attempt) -> bool:
-        return attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+    def get_queryset(self, request):
+        """Each row with its account's and its address's counting failures (liaison.accounts.lockout)."""
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                account_failures=lockout.failures_of("username"), address_failures=lockout.failures_of("ip_address")
+            )
+        )
+
+    @admin.display(boolean=True, description="Account locked")
+    def account_locked(self, attempt) -> bool:
+        return bool(attempt.username) and lockout.locked_account(attempt.account_failures)
+
+    @admin.display(boolean=True, description="Address locked")
+    def address_locked(self, attempt) -> bool:
+        return lockout.locked_address(attempt.address_failures)
 
     @admin.action(description="Unlock these accounts and addresses")
     def unlock(self, request, queryset):

@@ -22,6 +22,12 @@ def user_mfa_reset(*, user, by) -> int:
     return len(removed)
 
 
+def account_named(username: str) -> dict:
+    """The record an event about a username is filed under: that account, when one has this username."""
+    user = User.objects.filter(username=username).only("pk").first() if username else None
+    return {"object_type": "accounts.user", "object_id": user.pk} if user else {"object_type": "", "object_id": ""}
+
+
 def sign_in_unlock(*, by, username: str = "", ip_address: str = "") -> int:
     """Lift the lockout of an account (by username) or of an address, or both: their failed attempts are
     forgotten. Returns how many records of attempts were removed."""
@@ -40,7 +46,7 @@ def sign_in_unlock(*, by, username: str = "", ip_address: str = "") -> int:
         audit_log(
             actor=by,
             action="sign_in_unlock",
-            object_type="accounts.user" if username else "",
+            **account_named(username),
             detail={"username": username, "ip_address": ip_address, "failures_forgotten": failures},
         )
     return removed

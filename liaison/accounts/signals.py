@@ -5,9 +5,9 @@ from allauth.account.signals import user_logged_in
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from axes.signals import user_locked_out
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 
+from liaison.accounts.services import account_named
 from liaison.core.audit import audit_log
 
 
@@ -19,10 +19,8 @@ def signed_in(sender, request, user, **kwargs):
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     """The username tried, never the password; `locked_out`: this try set a lock, or a lock refused it."""
     username = str(credentials.get("username") or "")[:150]
-    user = get_user_model().objects.filter(username=username).only("pk").first() if username else None
     detail = {"username": username, "locked_out": bool(getattr(request, "axes_locked_out", False))}
-    audit_log(actor=None, action="sign_in_failed", object_type="accounts.user" if user else "",
-              object_id=user.pk if user else "", detail=detail)  # fmt: skip
+    audit_log(actor=None, action="sign_in_failed", **account_named(username), detail=detail)
 
 
 def signed_out(sender, request, user, **kwargs):
@@ -34,7 +32,8 @@ def locked_out(sender, request, username, ip_address, **kwargs):
     """The moment a lock is set (axes also signals each try refused during it: those are failed sign-ins)."""
     if getattr(request, "axes_failures_since_start", None) is None:  # axes counts the failures only when it locks
         return
-    audit_log(actor=None, action="sign_in_locked", detail={"username": username or "", "ip_address": ip_address})
+    detail = {"username": username or "", "ip_address": ip_address}
+    audit_log(actor=None, action="sign_in_locked", **account_named(username or ""), detail=detail)
 
 
 def _mfa_event(action):

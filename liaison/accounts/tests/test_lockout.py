@@ -89,11 +89,49 @@ def test_a_lock_lifts_by_itself_after_the_cool_off(coordinator):
 
 
 def test_an_address_that_guessed_many_accounts_is_locked_for_all_of_them(coordinator):
-    for n in range(settings.AXES_FAILURE_LIMIT):
+    assert settings.AXES_ADDRESS_FAILURE_LIMIT == TRIES
+    for n in range(TRIES - 1):
         sign_in(Client(), f"nobody{n}", "a wrong guess", **from_address("203.0.113.9"))
+    assert not AuditEvent.objects.filter(action="sign_in_locked").exists()  # one short of the address's limit
+    sign_in(Client(), "nobody-last", "a wrong guess", **from_address("203.0.113.9"))
+    assert AuditEvent.objects.get(action="sign_in_locked").detail["ip_address"] == "203.0.113.9"
     client = Client()
     assert sign_in(client, coordinator.username, **from_address("203.0.113.9")).status_code == 429
     assert sign_in(client, coordinator.username, **from_address("203.0.113.10")).status_code == 302
+
+
+def test_one_persons_wrong_passwords_do_not_lock_out_a_colleague_at_the_same_office(coordinator):
+    colleague = CoordinatorFactory()
+    office = from_address("203.0.113.20")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(), coordinator.username, "a wrong guess", **office)
+    assert sign_in(Client(), coordinator.username, **office).status_code == 429  # their own account is locked
+    client = Client()
+    assert sign_in(client, colleague.username, **office).status_code == 302 and signed_in(client)
+    assert sign_in(Client(), coordinator.username, **office).status_code == 429  # and stays so
+
+
+def test_the_admin_shows_which_accounts_and_addresses_are_locked(client_for, admin, coordinator):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(), coordinator.username, "a wrong guess", **from_address(f"198.51.100.{n + 1}"))
+    for n in range(TRIES):
+        sign_in(Client(), f"nobody{n}", "a wrong guess", **from_address("203.0.113.30"))
+    admin_client = client_for(admin)
+    changelist = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
+    listing = changelist.context["cl"]
+    rows = {
+        (row.username, row.ip_address): (
+            listing.model_admin.account_locked(row),
+            listing.model_admin.address_locked(row),
+        )
+        for row in listing.result_list
+    }
+    assert rows[(coordinator.username, "198.51.100.1")] == (True, False)
+    assert rows[("nobody0", "203.0.113.30")] == (False, True)
+    users = admin_client.get(reverse("admin:accounts_user_changelist")).context["cl"].result_list
+    locked = {user.username for user in users if user.sign_in_failures >= settings.AXES_FAILURE_LIMIT}
+    assert locked == {coordinator.username}
+    assert ">Account locked<" in changelist.content.decode() and ">Address locked<" in changelist.content.decode()
 
 
 def test_the_admin_sign_in_is_the_same_sign_in_and_locks_the_same_way(admin):
@@ -113,17 +151,27 @@ def test_the_admin_sign_in_is_the_same_sign_in_and_locks_the_same_way(admin):
 
 
 def test_the_admin_lists_failed_sign_ins_and_unlocks_an_address(client_for, admin, coordinator):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(Client(), "ghost", "a wrong guess", **from_address("203.0.113.11"))
+    for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        sign_in(Client(), f"ghost{n}", "a wrong guess", **from_address("203.0.113.11"))
+    assert sign_in(Client(), coordinator.username, **from_address("203.0.113.11")).status_code == 429
     changelist = reverse("admin:axes_accessattempt_changelist")
     admin_client = client_for(admin)
     assert "203.0.113.11" in admin_client.get(changelist).content.decode()
-    attempt = AccessAttempt.objects.get(ip_address="203.0.113.11")
+    attempt = AccessAttempt.objects.get(username="ghost0")
     response = admin_client.post(changelist, {"action": "unlock", "_selected_action": [attempt.pk]})
     assert response.status_code == 302 and not AccessAttempt.objects.exists()
     row = AuditEvent.objects.get(action="sign_in_unlock")
-    assert row.detail == {"username": "ghost", "ip_address": "203.0.113.11", "failures_forgotten": 10}
+    assert row.detail == {"username": "ghost0", "ip_address": "203.0.113.11", "failures_forgotten": 50}
     assert sign_in(Client(), coordinator.username, **from_address("203.0.113.11")).status_code == 302
+
+
+def test_the_lock_and_the_unlock_name_the_account(admin, coordinator):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(), coordinator.username, "a wrong guess", **from_address("203.0.113.12"))
+    sign_in_unlock(username=coordinator.username, by=admin)
+    for action in ("sign_in_locked", "sign_in_unlock"):
+        row = AuditEvent.objects.get(action=action)
+        assert (row.object_type, row.object_id) == ("accounts.user", str(coordinator.pk))
 
 
 def test_signing_out_and_a_failed_sign_in_are_audited(client, coordinator):
