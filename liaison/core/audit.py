@@ -44,7 +44,8 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def audit_log(*, actor, action: str, obj=None, object_type: str = "", object_id="", patient_id=None, detail=None):
-    """Append one row. `obj` names the record; `patient_id` ties it to a patient for reports."""
+    """Append one row. `obj` names the record; `patient_id` ties it to a patient for reports. With no actor the
+    row reads "anonymous" when a request is being served, "system" otherwise (a worker, a command)."""
     request = current_request.get()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -52,7 +53,7 @@ def audit_log(*, actor, action: str, obj=None, object_type: str = "", object_id=
     actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
         actor=actor,
-        actor_label=actor.get_username() if actor else "anonymous",
+        actor_label=actor.get_username() if actor else ("anonymous" if request else "system"),
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),

@@ -184,7 +184,7 @@ def test_the_command_changes_a_role_through_the_service(liaison):
     call_command("user_role", "lee", "director", stdout=out)
     assert out.getvalue().strip() == "lee is now Medical director."
     (row,) = trail("user_role_change")
-    assert (row.actor, row.actor_label, row.detail["after"]) == (None, "anonymous", "director")
+    assert (row.actor, row.actor_label, row.detail["after"]) == (None, "system", "director")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from liaison.core.audit import audit_log
+from liaison.core.audit import audit_log, current_request
 from liaison.core.models import AuditEvent
 from liaison.referrals import services
 from liaison.referrals.choices import Status
@@ -121,9 +121,15 @@ def test_the_proxys_address_is_believed_only_from_a_trusted_proxy(client_for, co
     ]
 
 
-def test_signed_out_actors_are_recorded_as_anonymous():
-    row = audit_log(actor=None, action="export", object_type="reports.report", object_id=7)
+def test_signed_out_actors_are_recorded_as_anonymous_and_work_with_no_request_as_the_system(rf):
+    token = current_request.set(rf.get("/"))
+    try:
+        row = audit_log(actor=None, action="export", object_type="reports.report", object_id=7)
+    finally:
+        current_request.reset(token)
     assert (row.actor, row.actor_label, row.object_id) == (None, "anonymous", "7")
+    row = audit_log(actor=None, action="letter_sent", object_type="comms.letter", object_id=8)  # a worker
+    assert (row.actor, row.actor_label) == (None, "system")
 
 
 # ---------------------------------------------------------------- append-only
