@@ -3,6 +3,7 @@ read and adjust), each referral's stored screening result, possible duplicates, 
 API idempotency keys. Imported at the end of referrals/models.py so Django registers them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,8 @@ from liaison.referrals.intake_choices import (
     SafetyLevel,
 )
 from liaison.referrals.safety import SAFETY_CRITICAL
+
+SAFETY_CRITICAL_FIXED = "A safety-critical rule keeps this setting: only its title and message can be changed."
 
 
 class ScreeningRule(models.Model):
@@ -41,10 +44,22 @@ class ScreeningRule(models.Model):
                 condition=~Q(key__in=SAFETY_CRITICAL) | Q(enabled=True, effect="urgent", category="safety"),
                 name="screening_rule_safety_critical_on",
             ),
+            models.CheckConstraint(
+                condition=~Q(key__in=SAFETY_CRITICAL) | Q(number__isnull=True),
+                name="screening_rule_safety_critical_no_number",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title}"
+
+    def clean(self):
+        if not self.is_safety_critical:
+            return
+        fixed = {"category": RuleCategory.SAFETY, "effect": RuleEffect.URGENT, "enabled": True, "number": None}
+        wrong = sorted(f for f, v in fixed.items() if getattr(self, f) != v)
+        if wrong:
+            raise ValidationError({f: SAFETY_CRITICAL_FIXED for f in wrong})
 
     @property
     def is_safety_critical(self) -> bool:
