@@ -6,13 +6,16 @@ import csv
 import json
 
 from django import forms
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from liaison.core.exports import safe_row
 from liaison.core.models import AuditEvent
 
 PAGE_SIZE = 100
+USER_RECORD = "accounts.user"
 CSV_COLUMNS = [
     "When",
     "Who",
@@ -28,8 +31,18 @@ CSV_COLUMNS = [
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label="Who (username)")
-    action = forms.CharField(required=False, max_length=40, help_text="e.g. view, user_role_change, sign_in_failed")
+    actor = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Who (username)",
+        help_text="Rows this person did, and rows about their account (failed sign-ins, locks, role changes).",
+    )
+    action = forms.CharField(
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
+        help_text="Pick from the list or type one, e.g. sign_in_failed.",
+    )
     patient_id = forms.IntegerField(required=False, min_value=1, label="Patient id")
     referral = forms.IntegerField(required=False, min_value=1, label="Referral id")
     object_type = forms.CharField(required=False, max_length=60, label="Record type")
@@ -52,9 +65,10 @@ class AuditFilterForm(forms.Form):
 
 
 def audit_rows(data: dict) -> QuerySet:
-    """The rows that match valid filters (a form's cleaned_data), newest first."""
+    """The rows that match valid filters (a form's cleaned_data), newest first. The person ("actor") matches the
+    rows they did (actor_label) and the rows about their account (record accounts.user with their id), so a
+    failed sign-in against an account, filed under no actor, is found under the account's username."""
     exact = {
-        "actor_label": data.get("actor"),
         "action": data.get("action"),
         "patient_id": data.get("patient_id"),
         "object_type": data.get("object_type"),
@@ -63,11 +77,35 @@ def audit_rows(data: dict) -> QuerySet:
     if data.get("referral"):
         exact |= {"object_type": "referrals.referral", "object_id": str(data["referral"])}
     rows = AuditEvent.objects.filter(**{k: v for k, v in exact.items() if v not in ("", None)})
+    if data.get("actor"):
+        rows = rows.filter(Q(actor_label=data["actor"]) | _about_account(data["actor"]))
     if data.get("since"):
         rows = rows.filter(at__date__gte=data["since"])
     if data.get("until"):
         rows = rows.filter(at__date__lte=data["until"])
     return rows.order_by("-at", "-id")
+
+
+def _about_account(username: str) -> Q:
+    account = get_user_model().objects.filter(username=username).annotate(text=Cast("pk", CharField()))
+    return Q(object_type=USER_RECORD, object_id__in=account.values("text"))
+
+
+def actions_present() -> list[str]:
+    """Every action on the trail, for the filter's list (one query on the action index)."""
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def name_accounts(rows: list[AuditEvent]) -> None:
+    """Set `record_name` (the person's name) on each row about an account, with one query for the whole page."""
+    ids = {row.object_id for row in rows if row.object_type == USER_RECORD and row.object_id.isdigit()}
+    if not ids:
+        return
+    users = get_user_model().objects.filter(pk__in=ids).only("username", "first_name", "last_name")
+    names = {str(user.pk): user.get_full_name() or user.get_username() for user in users}
+    for row in rows:
+        if row.object_type == USER_RECORD:
+            row.record_name = names.get(row.object_id, "")
 
 
 def summary(row: AuditEvent) -> str:

@@ -66,6 +66,7 @@ def _audit_page(request, form: AuditFilterForm) -> dict:
     page = list(rows[after : after + AUDIT_PAGE_SIZE + 1])
     for row in page:
         row.summary = audit_report.summary(row)
+    audit_report.name_accounts(page)
     query = request.GET.copy()
     query.pop("after", None)
     return {
@@ -74,6 +75,7 @@ def _audit_page(request, form: AuditFilterForm) -> dict:
         "next_after": after + AUDIT_PAGE_SIZE if len(page) > AUDIT_PAGE_SIZE else None,
         "prev_after": max(after - AUDIT_PAGE_SIZE, 0) if after else None,
         "query": query.urlencode(),
+        "actions": audit_report.actions_present(),
     }
 
 

@@ -213,6 +213,8 @@ REPORT_QUERIES = [
     "django_session",  # the session
     "accounts_user",  # request.user
     "core_auditevent",  # one page of rows (+1 to know whether there is another)
+    # (the page's accounts, for their names, are one more query, only when a row is about an account)
+    "core_auditevent",  # added on purpose: the actions on the trail, for the Action filter's list
     "core_auditchainhead",  # the report's own row: lock the chain's end ...
     "core_auditevent",  # ... INSERT ...
     "core_auditchainhead",  # ... and move the end
@@ -235,3 +237,46 @@ def test_the_report_costs_the_same_for_5_or_60_rows(rows, admin, coordinator, cl
         match = TABLE.match(query["sql"])
         names.append(match.group(1) if match else query["sql"].split()[0])
     assert names == REPORT_QUERIES
+
+
+def test_a_page_of_rows_about_accounts_names_them_with_one_query(admin, client_for):
+    people = CoordinatorFactory.create_batch(3, first_name="Marcus", last_name="Bell")
+    for person in people * 2:
+        audit_log(actor=None, action="sign_in_failed", object_type="accounts.user", object_id=person.pk)
+    client = client_for(admin)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(REPORT, {"action": "sign_in_failed"})
+    tables = [match[1] for query in captured.captured_queries if (match := TABLE.match(query["sql"]))]
+    assert tables.count("accounts_user") == 2  # request.user, then the page's accounts at once
+    assert f"accounts.user #{people[0].pk} (Marcus Bell)" in page.content.decode()
+
+
+# ---------------------------------------------------------------- an investigation
+
+
+def test_a_person_filter_finds_the_failed_sign_ins_the_lock_and_the_unlock_of_their_account(
+    admin, coordinator, client_for
+):
+    from django.test import Client
+
+    from liaison.accounts.services import sign_in_unlock
+    from liaison.accounts.tests.signin import sign_in
+
+    for _ in range(10):
+        sign_in(Client(), coordinator.username, "a wrong guess", REMOTE_ADDR="203.0.113.40")
+    sign_in_unlock(username=coordinator.username, by=admin)
+    client = client_for(admin)
+    by_person = client.get(REPORT, {"actor": coordinator.username}).context["rows"]
+    assert {row.action for row in by_person} == {"sign_in_failed", "sign_in_locked", "sign_in_unlock"}
+    assert len([row for row in by_person if row.action == "sign_in_failed"]) == 10
+    by_record = client.get(REPORT, {"object_type": "accounts.user", "object_id": str(coordinator.pk)})
+    assert {row.action for row in by_record.context["rows"]} == {"sign_in_failed", "sign_in_locked", "sign_in_unlock"}
+    # The administrator's own unlock is also theirs.
+    assert "sign_in_unlock" in {row.action for row in client.get(REPORT, {"actor": admin.username}).context["rows"]}
+
+
+def test_the_action_filter_lists_the_actions_on_the_trail_and_times_show_their_zone(history, admin, client_for):
+    page = client_for(admin).get(REPORT).content.decode()
+    assert 'list="audit-actions"' in page
+    assert '<option value="list"></option><option value="transition"></option><option value="view"></option>' in page
+    assert "Mar 4, 2026 12:00:00 EST" in page
