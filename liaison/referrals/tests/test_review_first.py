@@ -74,6 +74,22 @@ def test_the_first_acute_session_cannot_start_the_series_while_the_review_is_owe
 
 
 @pytest.mark.django_db
+def test_the_session_form_says_the_review_comes_first(client_for, clinician):
+    from liaison.care.tests.test_pages import session_post
+
+    referral = _owed("accepted", clinician)
+    client = client_for(clinician)
+    before = _written()
+    data = session_post(held_on=timezone.localdate().isoformat())
+    page = client.post(reverse("care:session_new", args=[referral.pk]), data)
+    assert page.status_code == 400 and "Record the clinician&#x27;s safety review first" in page.content.decode()
+    assert Session.objects.count() == before[2] and Referral.objects.get(pk=referral.pk).status == "accepted"
+    review.safety_review_record(referral=referral, by=clinician, decision="continue", note=NOTE)
+    assert client.post(reverse("care:session_new", args=[referral.pk]), data).status_code == 302
+    assert Referral.objects.get(pk=referral.pk).status == "acute"
+
+
+@pytest.mark.django_db
 def test_the_referral_page_names_the_review_and_the_move_is_refused(client_for, clinician):
     referral = _owed("evaluated", clinician)
     url = reverse("referrals:detail", args=[referral.pk])
