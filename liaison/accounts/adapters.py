@@ -30,6 +30,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def add_message(self, request, level, message_template=None, message_context=None, **kwargs) -> None:
+        """The recovery codes' message says the old codes stop working only when there were old codes: when they
+        were made anew (allauth uses the same message for the first ones, made with the first second step)."""
+        if message_template == "mfa/messages/recovery_codes_generated.txt":
+            match = getattr(request, "resolver_match", None)
+            replaced = bool(match) and match.url_name == "mfa_generate_recovery_codes"
+            message_context = {**(message_context or {}), "replaced": replaced}
+        super().add_message(request, level, message_template, message_context, **kwargs)
+
     def pre_authenticate(self, request, **credentials) -> None:
         """Password attempts are counted and refused by axes (AUTHENTICATION_BACKENDS), in the database that
         every web process shares; allauth's per-process count would refuse attempts before they reach it."""

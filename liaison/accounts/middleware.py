@@ -1,7 +1,6 @@
 """Enrolment at first sign-in: a signed-in account that must have a second step and has none is sent to set
 one up before it reaches any other page."""
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -31,12 +30,16 @@ class MFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        """Other pages send the person to enrolment; the enrolment pages show the notice once, at the top (base.html
+        reads `request.second_step_notice`), however many pages sent them there."""
         user = request.user
-        if mfa_required_for(user) and not _enrolment_page(request.path_info) and not second_steps(user).exists():
-            messages.info(request, NOTICE, fail_silently=True)
-            if getattr(request, "htmx", False):  # a fragment request: send the whole page there
+        if mfa_required_for(user) and not second_steps(user).exists():
+            if _enrolment_page(request.path_info):
+                request.second_step_notice = NOTICE
+            elif getattr(request, "htmx", False):  # a fragment request: send the whole page there
                 return HttpResponse(status=204, headers={"HX-Redirect": reverse("mfa_index")})
-            return redirect("mfa_index")
+            else:
+                return redirect("mfa_index")
         return self.get_response(request)
 
 

@@ -74,6 +74,15 @@ class SecondStepView(mfa_views.AuthenticateView):
         return {"username": self.stage.login.user.get_username()}
 
 
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out (POST only), then the sign-in page says it is done."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You are signed out.", fail_silently=True)
+        return response
+
+
 def locked_out(request, original_response=None, credentials=None):
     """What axes shows when an account or an address is locked (AXES_LOCKOUT_CALLABLE)."""
     context = {"cooloff_minutes": settings.AXES_COOLOFF_MINUTES}
