@@ -51,3 +51,10 @@ def test_bad_values_are_refused_by_name(tmp_path):
     assert refused(tmp_path, **base, CACHE_URL="memcached://x").startswith("CACHE_URL must be a redis://")
     assert refused(tmp_path, **base, FORM_RATE_LIMIT="0") == "FORM_RATE_LIMIT must be at least 1, not 0"
     assert refused(tmp_path, **base, API_RATE_LIMIT="many") == "API_RATE_LIMIT must be a whole number, not 'many'"
+
+
+def test_the_address_lockout_limit_is_not_below_the_account_limit(tmp_path):
+    base = {"LIAISON_MODE": "test"}
+    message = refused(tmp_path, **base, AXES_FAILURE_LIMIT="10", AXES_ADDRESS_FAILURE_LIMIT="5")
+    assert message.startswith("AXES_ADDRESS_FAILURE_LIMIT (5) must be at least AXES_FAILURE_LIMIT (10)")
+    assert refused(tmp_path, **base, AXES_ADDRESS_FAILURE_LIMIT="lots").startswith("AXES_ADDRESS_FAILURE_LIMIT must be")
