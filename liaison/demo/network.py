@@ -36,8 +36,9 @@ from liaison.demo.clinical import Clinical, clinical_fields, coordination_fields
 from liaison.demo.directory import allocate, demo_practices, demo_referrers, ensure_taxonomy
 from liaison.directory.choices import SourceType
 from liaison.directory.models import Practice, Referrer
-from liaison.referrals import lifecycle, services
+from liaison.referrals import lifecycle, review, services
 from liaison.referrals.choices import IntakeChannel, Status
+from liaison.referrals.intake_choices import ReviewDecision
 from liaison.referrals.models import Referral
 
 __all__ = ["DemoRefused", "NetworkExists", "build_demo_network", "build_large_network", "demo_logins"]
@@ -210,11 +211,24 @@ def _write(plan: ReferralPlan, users: dict[str, User]) -> Referral:
         at=plan.received_at,
         followup_mode="inline",  # history as it happened: each referral's letters and tasks at its own time
     )
+    if plan.steps and services.safety_review_owed(referral):
+        _review(referral, by=users[plan.clinician], at=min(plan.received_at + REVIEWED_WITHIN, plan.times[0]))
     for step, at in zip(plan.steps, plan.times, strict=True):
         move = lifecycle.find_move(referral.status, step.status)
         by = users["coordinator"] if Role.COORDINATOR in move.roles else users[plan.clinician]
         services.referral_transition(referral=referral, to=step.status, by=by, reason=step.reason, at=at)
     return referral
+
+
+REVIEWED_WITHIN = timedelta(minutes=40)
+REVIEW_NOTE = "Called the patient: no plan or intent today; C-SSRS screen done, safety plan confirmed."
+
+
+def _review(referral: Referral, *, by: User, at: datetime) -> None:
+    """A referral someone worked on had its urgent safety review recorded first, within the hour (it comes
+    before care, decision 0021); one nobody has touched yet still owes it."""
+    review.safety_review_record(referral=referral, by=by, decision=ReviewDecision.SAFETY_PLAN, note=REVIEW_NOTE, at=at)
+    referral.refresh_from_db()
 
 
 def _referral_fields(plan: ReferralPlan, users: dict[str, User]) -> dict:
