@@ -98,3 +98,5 @@ def test_an_item9_referral_alerts_and_only_a_clinician_clears_its_review(
     shots(staff, "safety-4-review-recorded")
     review = SafetyReview.objects.get()
     assert review.decided_by == clinician and not review.is_owed
+    staff.goto(f"{live_server.url}/referrals/")  # the review acknowledged the intake alert: off the open list
+    assert staff.locator(".inbox-alerts").locator(f"text={referral.reference}").count() == 0
