@@ -150,3 +150,21 @@ def test_the_audit_row_names_every_changed_field(protocol, admin):
         "business_hours": {"before": False, "after": True},
         "recipient": {"before": "Referring clinician", "after": "The GP"},
     }
+
+
+def test_the_migration_puts_back_a_safety_letter_the_changed_rule_had_bent(protocol):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    referral = _urgent_referral()
+    owed = DueCommunication.objects.get(referral=referral, letter_type="safety_alert", status="owed")
+    ack = DueCommunication.objects.get(referral=referral, key="ack")
+    bent = owed.due_at + timedelta(hours=8760)
+    DueCommunication.objects.filter(pk=owed.pk).update(
+        letter_type="first_referral_thanks", owner_role="coordinator", due_at=bent
+    )
+    import_module("liaison.comms.migrations.0010_safety_letters_owed_put_back").safety_letters_back(apps, None)
+    owed.refresh_from_db()
+    assert (owed.letter_type, owed.owner_role, owed.due_at) == ("safety_alert", "clinician", owed.triggered_at)
+    assert DueCommunication.objects.get(pk=ack.pk).due_at == ack.due_at  # other letters untouched
