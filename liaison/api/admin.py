@@ -12,13 +12,15 @@ from liaison.referrals.safety import SAFETY_CRITICAL
 
 
 class _RuleRowForm(forms.ModelForm):
-    """A row of the rules list: a safety-critical rule's "enabled" cannot be unticked (it is shown, disabled)."""
+    """A row of the rules list: a safety-critical rule's "enabled" cannot be unticked nor its number set (both are
+    shown, disabled)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.is_safety_critical and "enabled" in self.fields:
-            self.fields["enabled"].disabled = True
-            self.fields["enabled"].help_text = SAFETY_CRITICAL_HELP
+        for name in ("enabled", "number"):  # the number of a safety-critical rule stays empty (migration 0010)
+            if self.instance.is_safety_critical and name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = SAFETY_CRITICAL_HELP
 
 
 SAFETY_CRITICAL_HELP = "A safety-critical rule: its words can be edited, but it cannot be turned off."
@@ -40,7 +42,7 @@ class ScreeningRuleAdmin(PlainTextAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "enabled"] if obj is not None and obj.is_safety_critical else fields
+        return [*fields, "enabled", "number"] if obj is not None and obj.is_safety_critical else fields
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.is_safety_critical
