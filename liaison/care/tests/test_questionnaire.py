@@ -62,7 +62,9 @@ def test_the_patient_sees_a_first_name_the_crisis_line_and_the_questions(client,
     assert response.status_code == 200
     assert f"Hello {accepted.patient.first_name}" in body and "988" in body
     assert accepted.patient.last_name not in body and str(accepted.patient.date_of_birth.year) not in body
-    assert "better off dead" in body and body.count('type="radio"') == 9 * 5 + 4 + 7 * 5  # each question has "I'm not sure" too
+    assert (
+        "better off dead" in body and body.count('type="radio"') == 9 * 5 + 4 + 7 * 5
+    )  # each question has "I'm not sure" too
     assert AuditEvent.objects.filter(action="questionnaire_opened", actor=None).exists()
 
 
