@@ -70,9 +70,7 @@ def write(referral, prepared: Prepared, *, attachments=(), idempotency=None, at,
     out = prepared.outcome
     if out.urgent:
         urgent = [f["rule"] for f in out.findings if f["outcome"] == "urgent"]
-        SafetyReview.objects.create(
-            referral=referral, owed_since=at, due_at=at + URGENT_REVIEW_WITHIN, rules=urgent
-        )
+        SafetyReview.objects.create(referral=referral, owed_since=at, due_at=at + URGENT_REVIEW_WITHIN, rules=urgent)
     safety.findings_raise(referral=referral, findings=out.findings, by=by, at=at)
     if prepared.candidates:
         duplicates.flags_write(referral=referral, candidates=prepared.candidates)
