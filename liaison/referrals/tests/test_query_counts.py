@@ -40,6 +40,7 @@ DETAIL_QUERIES = [
     "referrals_medicationtrial",  # prefetched
     *AUDIT_ROW,  # who looked
     "referrals_referralevent",  # the timeline, joined to each event's actor
+    "referrals_safetyreview",  # is a clinician's safety review still owed? (moves into care wait for it)
     "core_clinic",  # the header
     "care_session",  # the care panel: sessions with their clinician
     "care_assessment",  # ... PHQ-9 and GAD-7 scores
@@ -103,7 +104,7 @@ def test_the_referral_page_costs_the_same_for_1_or_10_trials_and_events(rows, cl
         services.referral_add_note(referral=referral, by=(coordinator, clinician)[i % 2], text=f"Note {i}")
     queries = queries_of(client_for(coordinator), reverse("referrals:detail", args=[referral.pk]))
     assert queries == DETAIL_QUERIES  # on failure, the diff names the query that came or went
-    assert len(queries) == 22  # four of them the audit chain's end
+    assert len(queries) == 23  # four of them the audit chain's end
 
 
 @pytest.mark.parametrize("rows", [5, 40])
