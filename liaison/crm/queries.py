@@ -271,7 +271,7 @@ def measured_outcomes(*, user, referrer: Referrer):
 def outcome_aggregates_for(*, referrer_ids: list[int]) -> dict:
     """Outcomes in aggregate for these referrers: referrals counted by where they got to in the lifecycle.
     Response and remission come from measurement-based care: see measured_outcomes."""
-    from liaison.crm.health import ACCEPTED, DISAPPOINTING, TREATED
+    from liaison.crm.health.scoring import ACCEPTED, DISAPPOINTING, TREATED
     from liaison.referrals.choices import Status
 
     return Referral.objects.filter(referrer_id__in=referrer_ids).aggregate(
