@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed
 from liaison.core.models import Clinic
-from liaison.crm import invites, queries, services
+from liaison.crm import invites, meetings, queries, services
 from liaison.crm.forms import (
     ConcernForm,
     DraftForm,
@@ -119,7 +119,7 @@ def _do_concern(request, relationship, item, data):
 
 
 def _do_meeting(request, relationship, item, data):
-    meeting = services.meeting_schedule(relationship=relationship, by=request.user, **data)
+    meeting = meetings.meeting_schedule(relationship=relationship, by=request.user, **data)
     return f"Meeting arranged; the thank-you is due {timezone.localtime(meeting.ends_at):%b %-d} + 48 hours."
 
 
@@ -187,13 +187,13 @@ def practice(request, pk: int):
 @allowed("crm.read")
 def meeting(request, pk: int):
     item = queries.meeting_get(user=request.user, pk=pk)
-    initial = {name: getattr(item, name) for name in services.AGENDA_FIELDS}
+    initial = {name: getattr(item, name) for name in meetings.AGENDA_FIELDS}
     form = MeetingNotesForm(initial={**initial, "next_step": item.next_step, "held": True})
     if request.method == "POST":
         if not queries.can_write(request.user):
             raise PermissionDenied("Your role may read this page but not change it.")
         if "cancel" in request.POST:
-            services.meeting_cancel(meeting=item, by=request.user)
+            meetings.meeting_cancel(meeting=item, by=request.user)
             messages.success(request, "Meeting cancelled; its thank-you task too.")
             return redirect("crm:meeting", pk=item.pk)
         form = MeetingNotesForm(request.POST)
@@ -201,7 +201,7 @@ def meeting(request, pk: int):
             data = form.cleaned_data
             concerns = [(tag, data["concern_note"]) for tag in data["concerns"]]
             try:
-                services.meeting_record(meeting=item, by=request.user, notes=form.notes(), next_step=data["next_step"],
+                meetings.meeting_record(meeting=item, by=request.user, notes=form.notes(), next_step=data["next_step"],
                                         concerns=concerns, held=data["held"])  # fmt: skip
             except ValidationError as exc:
                 _errors_into(form, exc)
