@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed
 from liaison.core.models import Clinic
-from liaison.crm import invites, meetings, queries, services
+from liaison.crm import invites, meetings, network_queries, queries, services
 from liaison.crm.forms import (
     ConcernForm,
     DraftForm,
@@ -243,4 +243,4 @@ def task_done(request, pk: int):
 
 @allowed("crm.read")
 def network(request):
-    return render(request, "crm/network.html", queries.network_summary(user=request.user))
+    return render(request, "crm/network.html", network_queries.network_summary(user=request.user))
