@@ -16,12 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liaison.accounts.access import roles_for
-from liaison.care.choices import AdverseEffect, AlertKind, ScoreSource, SessionKind
+from liaison.care.choices import AdverseEffect, AlertKind, Published, ScoreSource, SessionKind
 from liaison.care.instruments import spec
 from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
 from liaison.care.queries import care_settings
 from liaison.care.scoring import CleanScore, ScoreInput, alerts, check_score, minimum_item9
-from liaison.comms import services as comms_services
+from liaison.core import events
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 from liaison.referrals.models import Referral
@@ -73,9 +73,14 @@ def _date_errors(referral: Referral, on: date | None, field: str, at: datetime) 
 # ---------------------------------------------------------------- scores and alerts
 
 
+def _publish(kind: str, referral: Referral, **payload) -> None:
+    """Tell the event registry what care wrote (comms makes the letters it owes, in this transaction)."""
+    events.publish(kind, referral_id=referral.pk, context={"referral": referral}, **payload)
+
+
 def _raise_alert(*, referral: Referral, kind: str, summary: str, at: datetime, by=None, **links) -> SafetyAlert:
-    """The alert and its audit row. The safety letter it makes owed comes from the one recompute each public
-    service runs at its end (assessment_record, session_record, questionnaire_submit)."""
+    """The alert and its audit row. The safety letter it makes owed follows from the one event each public
+    service publishes at its end (assessment_record, session_record, questionnaire_submit...)."""
     alert = SafetyAlert.objects.create(referral=referral, kind=kind, summary=summary, raised_at=at, **links)
     audit_log(actor=by, action="alert_raised", obj=alert, patient_id=referral.patient_id, detail={"kind": kind})
     return alert
@@ -147,7 +152,7 @@ def assessment_record(
         raise ValidationError(errors)
     with transaction.atomic():
         assessment = _save_score(referral=referral, clean=clean, taken_on=taken_on, source=source, by=by, at=at)
-        comms_services.communications_recompute(referral=referral, at=at)
+        _publish(Published.SCORE_RECORDED, referral, at=at, assessment_id=assessment.pk)
     return assessment
 
 
@@ -318,7 +323,7 @@ def _session_write(*, referral, by, data: SessionInput, clean: dict, at) -> Sess
             by=by,
             session=session,
         )
-    comms_services.communications_recompute(referral=referral, at=at)
+    _publish(Published.SESSION_RECORDED, referral, at=at, session_id=session.pk)
     return session
 
 
@@ -413,35 +418,11 @@ def questionnaire_submit(
             )
             for c in clean
         ]
-        comms_services.communications_recompute(referral=referral, at=at)
+        _publish(Published.SCORE_RECORDED, referral, at=at, assessment_ids=[a.pk for a in saved])
     return saved
 
 
-# ---------------------------------------------------------------- safety found at intake, and item 9 gaps
-
-
-def referral_findings_alert(*, referral: Referral, findings: list[dict], by, at: datetime) -> SafetyAlert:
-    """The intake handler (registered in care/apps.py with referrals.safety): one alert for the referral's
-    safety-critical findings (item 9 above 0, current ideation, a recent attempt), in the intake transaction,
-    on the same open-alert list as the alerts care raises."""
-    words = "; ".join(f["text"].rstrip(".") for f in findings)
-    return _raise_alert(
-        referral=referral,
-        kind=AlertKind.REFERRAL,
-        summary=f"At referral ({referral.reference}): {words}."[:300],
-        at=at,
-        by=by,
-    )
-
-
-def referral_merged_keep(*, kept: Referral, merged: Referral, by, at: datetime) -> None:
-    """The merge handler: the merged referral's scores taken outside sessions, and its safety alerts (open or
-    acknowledged), move to the kept referral, so nothing found on either is lost."""
-    moved = {
-        "assessments": Assessment.objects.filter(referral=merged, session__isnull=True).update(referral=kept),
-        "alerts": SafetyAlert.objects.filter(referral=merged).update(referral=kept),
-    }
-    audit_log(actor=by, action="merge_care", obj=kept, patient_id=kept.patient_id, detail={"from": merged.pk, **moved})
+# ---------------------------------------------------------------- item 9 gaps
 
 
 def _item9_errors(item9, *, total: int | None) -> dict:
@@ -473,10 +454,10 @@ def assessment_item9_record(*, assessment: Assessment, by, item9: int, at: datet
         already = SafetyAlert.objects.filter(assessment=assessment).exists()
         if item9 > 0 and not already:
             summary = item9_summary(item9=item9, total=assessment.total, on=assessment.taken_on)
-            _raise_alert(
+            alert = _raise_alert(
                 referral=referral, kind=AlertKind.ITEM9, summary=summary, at=at, by=by, assessment=assessment
             )
-            comms_services.communications_recompute(referral=referral, at=at)
+            _publish(Published.SAFETY_ALERT_RAISED, referral, at=at, alert_id=alert.pk)
     return assessment
 
 
@@ -512,6 +493,6 @@ def referral_item9_record(*, referral: Referral, by, item9: int, at: datetime | 
             answered = sum(v is not None for v in referral.phq9_items or ())
             words = item9_summary(item9=item9, total=total, on=when, answered=answered)
             summary = f"At referral ({referral.reference}): {words}"
-            _raise_alert(referral=referral, kind=AlertKind.REFERRAL, summary=summary[:300], at=at, by=by)
-            comms_services.communications_recompute(referral=referral, at=at)
+            alert = _raise_alert(referral=referral, kind=AlertKind.REFERRAL, summary=summary[:300], at=at, by=by)
+            _publish(Published.SAFETY_ALERT_RAISED, referral, at=at, alert_id=alert.pk)
     return referral

@@ -1,0 +1,38 @@
+"""What care does when something happens to a referral in referrals: intake's safety findings become the
+practice's safety alert, and a merge moves the merged referral's scores and alerts. Subscribed in
+care/apps.py through the event registry (liaison.core.events), in the publisher's transaction (decision 0018:
+a finding commits with its referral or not at all)."""
+
+from liaison.care.choices import AlertKind
+from liaison.care.models import Assessment, SafetyAlert
+from liaison.care.services import _raise_alert
+from liaison.core.audit import audit_log
+from liaison.core.events import Event
+from liaison.referrals.models import Referral
+from liaison.referrals.queries import referral_of
+
+
+def findings_alert(event: Event) -> SafetyAlert | None:
+    """One alert for the referral's safety-critical findings (item 9 above 0, current ideation, a recent
+    attempt), on the same open-alert list as the alerts care raises. Run twice, the second finds the first."""
+    referral = referral_of(event)
+    words = "; ".join(f["text"].rstrip(".") for f in event.payload["findings"])
+    summary = f"At referral ({referral.reference}): {words}."[:300]
+    if SafetyAlert.objects.filter(referral=referral, kind=AlertKind.REFERRAL, summary=summary).exists():
+        return None
+    return _raise_alert(
+        referral=referral, kind=AlertKind.REFERRAL, summary=summary, at=event.at, by=event.context.get("by")
+    )
+
+
+def merged_keep(event: Event) -> None:
+    """The merged referral's scores taken outside sessions, and its safety alerts (open or acknowledged), move
+    to the kept referral, so nothing found on either is lost. A second run finds nothing left to move."""
+    kept = referral_of(event)
+    merged = event.context.get("merged") or Referral.objects.get(pk=event.payload["merged_id"])
+    moved = {
+        "assessments": Assessment.objects.filter(referral=merged, session__isnull=True).update(referral=kept),
+        "alerts": SafetyAlert.objects.filter(referral=merged).update(referral=kept),
+    }
+    by = event.context.get("by")
+    audit_log(actor=by, action="merge_care", obj=kept, patient_id=kept.patient_id, detail={"from": merged.pk, **moved})
