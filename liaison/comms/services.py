@@ -33,6 +33,7 @@ from liaison.comms.choices import (
     Trigger,
 )
 from liaison.comms.models import CommsSettings, DueCommunication, Holiday, HolidayYear, Letter, Outbox, ProtocolRule
+from liaison.core import events
 from liaison.core.audit import audit_log
 from liaison.core.validators import control_characters, flatten_to_one_line, refuse_control_characters
 from liaison.referrals.choices import EventKind, Status
@@ -339,9 +340,9 @@ def letter_approve(*, letter: Letter, by, at: datetime | None = None) -> Outbox:
 
 
 def _notify(outbox_id: int) -> None:
-    from liaison.comms import worker
-
-    worker.notify(outbox_id)
+    """Wake the worker (comms' tasks.wake, registered with core.events: the Celery task or the built-in
+    thread); the outbox row is the record, so a wake-up that fails only delays the letter to the next drain."""
+    events.wake()
 
 
 def _mail_domain() -> str:
