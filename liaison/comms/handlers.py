@@ -2,7 +2,7 @@
 comms/apps.py through the event registry (liaison.core.events); `liaison events` lists every reaction."""
 
 from liaison.comms.protocol import Snapshot
-from liaison.comms.services import communications_recompute
+from liaison.comms.owed import communications_recompute
 from liaison.core.events import Event
 from liaison.referrals.queries import referral_of
 
