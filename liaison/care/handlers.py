@@ -3,9 +3,9 @@ practice's safety alert, and a merge moves the merged referral's scores and aler
 care/apps.py through the event registry (liaison.core.events), in the publisher's transaction (decision 0018:
 a finding commits with its referral or not at all)."""
 
+from liaison.care.alerts import _raise_alert
 from liaison.care.choices import AlertKind
 from liaison.care.models import Assessment, SafetyAlert
-from liaison.care.services import _raise_alert
 from liaison.core.audit import audit_log
 from liaison.core.events import Event
 from liaison.referrals.models import Referral
