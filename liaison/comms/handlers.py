@@ -1,8 +1,8 @@
 """What comms does when something happens to a referral: bring the letters it owes up to date. Subscribed in
 comms/apps.py through the event registry (liaison.core.events); `liaison events` lists every reaction."""
 
-from liaison.comms.protocol import Snapshot
 from liaison.comms.owed import communications_recompute
+from liaison.comms.protocol import Snapshot
 from liaison.core.events import Event
 from liaison.referrals.queries import referral_of
 
@@ -19,4 +19,6 @@ def letters_owed(event: Event) -> None:
         if "comms.snapshot" not in event.shared:
             event.shared["comms.snapshot"] = Snapshot.load()
         snapshot = event.shared["comms.snapshot"]
-    communications_recompute(referral=referral, at=event.at, snapshot=snapshot)
+    # In the publisher's transaction, as of its step; in the worker, as of now (the referral may have moved on).
+    at = event.at if event.context else None
+    communications_recompute(referral=referral, at=at, snapshot=snapshot)
