@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.db import close_old_connections, connection
@@ -18,11 +19,17 @@ from liaison.core import events
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
-HEALTH_EVERY_SECONDS = 24 * 60 * 60  # the CRM's relationship-health refresh, daily
 
 _wake = threading.Event()
 _started: threading.Thread | None = None
 _lock = threading.Lock()
+_periodic: dict[str, tuple[float, Callable[[], object]]] = {}  # name -> (every seconds, job): apps above comms
+
+
+def periodic_add(name: str, every_seconds: float, job: Callable[[], object]) -> None:
+    """An app above comms (the CRM's daily health refresh) hands the built-in worker a job to run every
+    `every_seconds`, first after one interval; registered in its apps.py, so comms imports nothing of it."""
+    _periodic[name] = (every_seconds, job)
 
 
 def worker_name() -> str:
@@ -95,7 +102,8 @@ def wake() -> None:
 
 def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = services.LEASE_SECONDS) -> None:
     """Run until `stop` is set: deliver every `interval` seconds (sooner when woken), sweep every minute."""
-    worker, last_sweep, last_health = worker_name(), 0.0, time.monotonic()
+    worker, last_sweep = worker_name(), 0.0
+    last_run = dict.fromkeys(_periodic, time.monotonic())
     while not stop.is_set():
         close_old_connections()
         try:
@@ -103,11 +111,10 @@ def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = s
             if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 services.communications_sweep()
                 last_sweep = time.monotonic()
-            if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
-                from liaison.crm.health import health_refresh
-
-                health_refresh()
-                last_health = time.monotonic()
+            for name, (every, job) in list(_periodic.items()):
+                if time.monotonic() - last_run.setdefault(name, time.monotonic()) >= every:
+                    job()
+                    last_run[name] = time.monotonic()
         except Exception:
             log.exception("comms worker pass failed; trying again shortly")
         _wake.wait(interval)

@@ -17,3 +17,9 @@ class CrmConfig(AppConfig):
 
         events.subscribe(Published.RECEIVED, handlers.relationship, when=events.AFTER_COMMIT, name="crm.relationship")
         events.subscribe(Published.RECEIVED, handlers.health, when=events.AFTER_COMMIT, name="crm.health", batch=True)
+
+        # The built-in worker refreshes every relationship's health daily (Celery beat's crm.health_refresh).
+        from liaison.comms import worker
+        from liaison.crm.health import health_refresh
+
+        worker.periodic_add("crm.health_refresh", 24 * 60 * 60, health_refresh)
