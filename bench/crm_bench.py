@@ -168,13 +168,13 @@ FLOOR = "/accounts/me/"
 
 def parts(user, repeat: int) -> None:
     """Where the page's time goes, in-process: the list's two queries (ORM and all), the rows' markup."""
-    from liaison.crm import queries, views
+    from liaison.crm import queries, target_views
 
     filters = queries.TargetFilters(source_type="psychiatry", within_miles=10, sort="distance")
     rows = queries.target_list(user=user, filters=filters)
     ms = {
         "list queries (ORM)": timed(lambda: queries.target_list(user=user, filters=filters), repeat),
-        "rows markup": timed(lambda: views.target_rows_html(rows[:50], {}), repeat),
+        "rows markup": timed(lambda: target_views.target_rows_html(rows[:50], {}), repeat),
     }
     print("; ".join(f"{k}: {v * 1000:.1f} ms" for k, v in ms.items()))
 

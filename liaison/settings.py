@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "ninja",
     "liaison.api",
     "liaison.comms",
+    "liaison.demo",
     # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0016).
     # After our apps, so that our templates for their pages come first.
     "allauth",

@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("accounts/", include("liaison.accounts.allauth_urls")),
     path("referrals/", include("liaison.referrals.urls")),
-    path("directory/", include("liaison.directory.urls")),
+    path("directory/", include("liaison.crm.referrer_list_urls")),
     path("crm/", include("liaison.crm.urls")),
     path("care/", include("liaison.care.urls")),
     path("", include("liaison.referrals.intake_urls")),

@@ -52,6 +52,15 @@ class User(AbstractUser):
     def is_outside(self) -> bool:
         return self.role in OUTSIDE_ROLES
 
+    @property
+    def home_page(self) -> str:
+        """The URL name of the page this person lands on after signing in (the site's root sends them there)."""
+        if self.role == Role.LIAISON:
+            return "crm:tasks"
+        if self.role == Role.ADMIN:
+            return "core:audit"
+        return "intake:portal" if self.is_outside else "referrals:inbox"
+
 
 class ApiToken(models.Model):
     """A bearer token for an EHR integration. It acts as its user (a referring clinician or a

@@ -3,7 +3,7 @@ patient data, so it is also the API's own trivial endpoint in the intake benchma
 
 from ninja import Router, Schema
 
-from liaison.api.api import TokenAuth
+from liaison.api.auth import TokenAuth
 from liaison.api.errors import TOKEN, refuse_unknown_query, responses
 
 router = Router(tags=["account"], auth=TokenAuth())

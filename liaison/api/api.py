@@ -1,37 +1,15 @@
 """The JSON API, version 1: one NinjaAPI, one router per domain. OpenAPI 3 at /api/v1/openapi.json,
 its docs page at /api/v1/docs (served from django-ninja's own static files, no CDN)."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
-from ninja.security import HttpBearer
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from liaison.accounts.tokens import api_token_find
+from liaison.api.account import router as account_router
 from liaison.api.errors import error_body
-from liaison.core import ratelimit
-from liaison.core.audit import audit_log
-from liaison.core.permissions import may
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; the token acts as its referrer's or practice admin's account. Each token
-    may make API_RATE_LIMIT requests a minute, counted in the store every web process shares."""
-
-    openapi_description = "A token made by the practice for your EHR (liaison api_token USERNAME NAME)."
-
-    def authenticate(self, request, token):
-        found = api_token_find(token)
-        if found is None:
-            return None
-        if not may(found.user, "api.token"):
-            audit_log(actor=found.user, action="access_denied", object_type="api", detail={"status": 403})
-            raise AuthorizationError()
-        verdict = ratelimit.hit("api", found.pk, limit=settings.API_RATE_LIMIT, window=60)
-        if not verdict.allowed:
-            raise Throttled(wait=verdict.retry_after)
-        return found
+from liaison.api.reference import router as reference_router
+from liaison.api.referrals import router as referrals_router
 
 
 class LiaisonAPI(NinjaAPI):
@@ -115,14 +93,6 @@ def too_big(request, exc):
     return api.create_response(request, error_body(413), status=413)
 
 
-def _routers():
-    from liaison.api.account import router as account_router
-    from liaison.api.reference import router as reference_router
-    from liaison.api.referrals import router as referrals_router
-
-    api.add_router("/referrals", referrals_router)
-    api.add_router("/reference", reference_router)
-    api.add_router("/me", account_router)
-
-
-_routers()
+api.add_router("/referrals", referrals_router)
+api.add_router("/reference", reference_router)
+api.add_router("/me", account_router)

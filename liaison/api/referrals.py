@@ -11,7 +11,7 @@ from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from liaison.accounts.choices import Role
-from liaison.api.api import TokenAuth
+from liaison.api.auth import TokenAuth
 from liaison.api.errors import TOKEN, error_body, refuse_unknown_query, responses
 from liaison.api.schemas import ReferralIn, ReferralOut, ReferralPage
 from liaison.core.audit import audit_log

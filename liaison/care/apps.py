@@ -7,11 +7,17 @@ class CareConfig(AppConfig):
     verbose_name = "Measurement-based care"
 
     def ready(self):
-        # Safety found at intake becomes care's alert; a merge moves scores and alerts; the
-        # clinician's safety review acknowledges the intake alert (referrals.safety).
-        from liaison.care import services
-        from liaison.referrals import safety
+        # Safety found at intake becomes care's alert; a merge moves scores and alerts; the clinician's safety
+        # review acknowledges the intake alert (liaison.core.events; `liaison events` lists every reaction).
+        # All in the publisher's transaction (decisions 0018 and 0021).
+        from liaison.care import handlers
+        from liaison.core import events
+        from liaison.referrals.choices import Published
 
-        safety.register(safety.FINDINGS, "care.alert", services.referral_findings_alert)
-        safety.register(safety.MERGED, "care.merge", services.referral_merged_keep)
-        safety.register(safety.REVIEWED, "care.review", services.referral_review_acknowledge)
+        events.subscribe(
+            Published.SAFETY_FINDINGS, handlers.findings_alert, when=events.IN_TRANSACTION, name="care.safety_alert"
+        )
+        events.subscribe(Published.MERGED, handlers.merged_keep, when=events.IN_TRANSACTION, name="care.merge")
+        events.subscribe(
+            Published.SAFETY_REVIEWED, handlers.review_acknowledge, when=events.IN_TRANSACTION, name="care.review"
+        )

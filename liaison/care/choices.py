@@ -44,3 +44,12 @@ class AlertKind(models.TextChoices):
     ITEM9 = "item9", "PHQ-9 item 9 answered above 0"
     REFERRAL = "referral", "Suicide risk reported with the referral"
     BLOOD_PRESSURE = "blood_pressure", "Blood pressure above the threshold"
+
+
+class Published:
+    """What care publishes to the event registry (liaison.core.events) after writing its own rows. Care imports
+    nothing of comms: the letters these make owed follow from comms' subscriptions (liaison/comms/apps.py)."""
+
+    SESSION_RECORDED = "care.session_recorded"  # a session with its scores and alerts
+    SCORE_RECORDED = "care.score_recorded"  # a PHQ-9 or GAD-7 outside a session (staff, import, patient's link)
+    SAFETY_ALERT_RAISED = "care.safety_alert_raised"  # an alert raised on its own (a missing item 9 recorded > 0)

@@ -5,3 +5,22 @@ class CommsConfig(AppConfig):
     name = "liaison.comms"
     label = "comms"
     verbose_name = "Communications"
+
+    def ready(self):
+        # What each referral event makes owed (liaison.core.events; `liaison events` lists every reaction).
+        from liaison.care.choices import Published as care
+        from liaison.comms import handlers, tasks
+        from liaison.core import events
+        from liaison.referrals.choices import Published as referrals
+
+        events.waker_add(tasks.wake)
+        events.subscribe(referrals.RECEIVED, handlers.letters_owed, when=events.AFTER_COMMIT, name="comms.letters_owed")
+        for kind in (
+            referrals.TRANSITIONED,
+            referrals.ASSIGNED,
+            care.SESSION_RECORDED,
+            care.SCORE_RECORDED,
+            care.SAFETY_ALERT_RAISED,
+        ):
+            # In the step's transaction: a letter owed (the urgent safety letter above all) commits with the step.
+            events.subscribe(kind, handlers.letters_owed, when=events.IN_TRANSACTION, name="comms.letters_owed")

@@ -12,7 +12,7 @@ from liaison.accounts.access import out_of_scope
 from liaison.comms import clock
 from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
 from liaison.comms.models import DueCommunication, Letter
-from liaison.referrals.models import IntakeFollowUp
+from liaison.core.models import PendingReaction
 from liaison.referrals.queries import referral_scope
 
 QUEUE_HORIZON_DAYS = 7
@@ -154,7 +154,7 @@ def owed_for(*, user, referral, at: datetime | None = None) -> Owed:
         delivered=done,
         on_time=sum(1 for d in done if d.delivered_at <= d.due_at),
         due_so_far=len(past_due),
-        working_out=IntakeFollowUp.objects.filter(referral_id=referral.pk).exists(),
+        working_out=PendingReaction.objects.filter(referral_id=referral.pk).exists(),
     )
 
 

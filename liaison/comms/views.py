@@ -9,8 +9,8 @@ from liaison.accounts.access import allowed, out_of_scope
 from liaison.comms import letters, queries, services
 from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
+from liaison.core import events
 from liaison.core.audit import audit_log
-from liaison.referrals.followup import followups_stuck
 from liaison.referrals.queries import referral_get, referral_scope
 
 
@@ -28,7 +28,7 @@ def work_queue(request):
     audit_log(
         actor=request.user, action="list", object_type="comms.duecommunication", detail={"referrals": shown[:500]}
     )
-    context = {"queue": queue, "mine": mine, "followups_stuck": followups_stuck()}
+    context = {"queue": queue, "mine": mine, "followups_stuck": events.pending_stuck()}
     return render(request, "comms/queue.html", context)
 
 

@@ -1,27 +1,35 @@
-"""The background worker: runs new referrals' follow-ups (referrals.followup), claims due outbox rows and
-sends them, resolves stale leases, and every minute runs the sweep (maintenance months, escalations).
-The same functions run three ways: the built-in thread of `liaison demo`, `liaison run_worker --loop`,
-and Celery tasks (liaison/comms/tasks.py, liaison/referrals/tasks.py)."""
+"""The background worker: runs the reactions events left pending (liaison.core.events: a new referral's
+letters owed, relationship and health), claims due outbox rows and sends them, resolves stale leases, and
+every minute runs the sweep (maintenance months, escalations). The same functions run three ways: the
+built-in thread of `liaison demo`, `liaison run_worker --loop`, and Celery tasks (liaison/comms/tasks.py,
+whose `wake` core.events calls when work is waiting)."""
 
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import close_old_connections, connection
 
 from liaison.comms import services
+from liaison.core import events
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
-HEALTH_EVERY_SECONDS = 24 * 60 * 60  # the CRM's relationship-health refresh, daily
 
 _wake = threading.Event()
 _started: threading.Thread | None = None
 _lock = threading.Lock()
+_periodic: dict[str, tuple[float, Callable[[], object]]] = {}  # name -> (every seconds, job): apps above comms
+
+
+def periodic_add(name: str, every_seconds: float, job: Callable[[], object]) -> None:
+    """An app above comms (the CRM's daily health refresh) hands the built-in worker a job to run every
+    `every_seconds`, first after one interval; registered in its apps.py, so comms imports nothing of it."""
+    _periodic[name] = (every_seconds, job)
 
 
 def worker_name() -> str:
@@ -29,15 +37,15 @@ def worker_name() -> str:
 
 
 def run_once(*, worker: str | None = None, lease_seconds: int = services.LEASE_SECONDS, limit: int = 20) -> dict:
-    """One pass: new referrals' follow-ups (they make letters owed), then resolve stale leases, then deliver
+    """One pass: pending reactions (a new referral's make letters owed), then resolve stale leases, then deliver
     up to `limit` due letters. Letters are claimed one at a time, so a worker that dies holds one letter at
     most, and each is delivered on its own: what goes wrong with one never holds back the next.
     Returns counts by outcome."""
     worker = worker or worker_name()
     try:
-        followups_run_all()
-    except Exception:  # letters are delivered whatever happens to the follow-ups; they are retried next pass
-        log.exception("new referrals' follow-ups failed this pass")
+        events.pending_run_all()
+    except Exception:  # letters are delivered whatever happens to the reactions; they are retried next pass
+        log.exception("pending reactions failed this pass")
     services.outbox_resolve_stale()
     results: dict[str, int] = {}
     for _ in range(limit):
@@ -87,38 +95,15 @@ def lease_kept(outbox_id: int, *, worker: str, lease_seconds: int):
         thread.join()
 
 
-def followups_run_all(*, batch: int = 200, batches: int = 5) -> int:
-    """Owed follow-ups, a batch at a time, until none is left that this pass can take or `batches` have run
-    (so that a backlog does not hold up the letters; the next pass goes on)."""
-    from liaison.referrals.followup import followup_run
-
-    total = 0
-    for _ in range(batches):
-        ran = followup_run(limit=batch)
-        total += ran["done"]
-        if ran["done"] + ran["failed"] < batch or ran["done"] == 0:
-            break
-    return total
-
-
 def wake() -> None:
     """Make the built-in worker take its next pass now rather than at its interval."""
     _wake.set()
 
 
-def notify(outbox_id: int | None = None) -> None:
-    """A letter was approved: wake the built-in worker, or hand the row to Celery when that is the mode."""
-    if settings.WORKER == "celery":
-        from liaison.comms.tasks import deliver_outbox
-
-        deliver_outbox.delay(outbox_id)
-    else:
-        _wake.set()
-
-
 def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = services.LEASE_SECONDS) -> None:
     """Run until `stop` is set: deliver every `interval` seconds (sooner when woken), sweep every minute."""
-    worker, last_sweep, last_health = worker_name(), 0.0, time.monotonic()
+    worker, last_sweep = worker_name(), 0.0
+    last_run = dict.fromkeys(_periodic, time.monotonic())
     while not stop.is_set():
         close_old_connections()
         try:
@@ -126,11 +111,10 @@ def loop(*, stop: threading.Event, interval: float = 5.0, lease_seconds: int = s
             if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS:
                 services.communications_sweep()
                 last_sweep = time.monotonic()
-            if time.monotonic() - last_health >= HEALTH_EVERY_SECONDS:
-                from liaison.crm.health import health_refresh
-
-                health_refresh()
-                last_health = time.monotonic()
+            for name, (every, job) in list(_periodic.items()):
+                if time.monotonic() - last_run.setdefault(name, time.monotonic()) >= every:
+                    job()
+                    last_run[name] = time.monotonic()
         except Exception:
             log.exception("comms worker pass failed; trying again shortly")
         _wake.wait(interval)

@@ -156,3 +156,26 @@ class AuditChainHead(models.Model):
             cursor.execute(
                 'UPDATE "core_auditchainhead" SET "seq" = %s, "hash" = %s WHERE "id" = 1', [self.seq, self.hash]
             )
+
+
+class PendingReaction(models.Model):
+    """Work an event makes owed in another app, run after commit by the worker (liaison.core.events): written
+    in the transaction that records the event, deleted once the handler has run, so a process that dies in
+    between loses nothing (decisions 0010 and 0021). A failure stays here with its error and retry time."""
+
+    kind = models.CharField(max_length=60)
+    handler = models.CharField(max_length=100)
+    referral_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    event_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    run_after = models.DateTimeField(null=True, blank=True, help_text="After a failure: not before this time.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["attempts", "created_at"], name="core_pending_order")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} for {self.kind} (referral {self.referral_id})"

@@ -3,7 +3,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from liaison.accounts.choices import Role
 from liaison.core import audit_report
 from liaison.core.audit import audit_log
 from liaison.core.audit_report import AuditFilterForm
@@ -15,13 +14,7 @@ AUDIT_PAGE_SIZE = audit_report.PAGE_SIZE
 
 @allowed("site.home")
 def home(request):
-    if request.user.role == Role.LIAISON:
-        return redirect("crm:tasks")
-    if request.user.role == Role.ADMIN:
-        return redirect("core:audit")
-    if request.user.is_outside:
-        return redirect("intake:portal")
-    return redirect("referrals:inbox")
+    return redirect(request.user.home_page)  # each role's landing page is the accounts app's to say
 
 
 @allowed("site.health")

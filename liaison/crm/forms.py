@@ -5,9 +5,9 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.core.forms import Form, ModelForm
 from liaison.crm.choices import HAND_KINDS, LOGGABLE_KINDS, ConcernTag, MeetingKind, Outcome, Stage, Strategy, TaskKind
+from liaison.crm.meetings import AGENDA_FIELDS
 from liaison.crm.models import OutreachTemplate, Relationship
 from liaison.crm.queries import CRM_WRITERS, TargetFilters
-from liaison.crm.services import AGENDA_FIELDS
 from liaison.directory.choices import PracticeType, SharedCareModel, SourceType
 from liaison.directory.models import Referrer, Taxonomy
 

@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope, roles_for
 from liaison.crm import geo
-from liaison.crm.choices import Flag, GrowthPhase, Stage, TaskStatus
-from liaison.crm.models import Health, Meeting, OutreachTemplate, Relationship, SavedList, Task, ZipDistance
-from liaison.directory.choices import SourceType
+from liaison.crm.choices import Flag, TaskStatus
+from liaison.crm.models import Meeting, OutreachTemplate, Relationship, SavedList, Task, ZipDistance
 from liaison.directory.models import Practice, Referrer
 from liaison.referrals.models import Referral
 
@@ -34,7 +33,7 @@ def can_write(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in CRM_WRITERS
 
 
-def _check(user) -> None:
+def check_can_read(user) -> None:
     if not can_read(user):
         raise Http404("Not found.")
 
@@ -44,7 +43,7 @@ def relationship_scope(user) -> QuerySet[Relationship]:
 
 
 def referrer_get(*, user, pk: int) -> Referrer:
-    _check(user)
+    check_can_read(user)
     try:
         return Referrer.objects.select_related("practice", "taxonomy").get(pk=pk)
     except Referrer.DoesNotExist:
@@ -52,7 +51,7 @@ def referrer_get(*, user, pk: int) -> Referrer:
 
 
 def practice_get(*, user, pk: int) -> Practice:
-    _check(user)
+    check_can_read(user)
     try:
         return Practice.objects.get(pk=pk)
     except Practice.DoesNotExist:
@@ -60,7 +59,7 @@ def practice_get(*, user, pk: int) -> Practice:
 
 
 def meeting_get(*, user, pk: int) -> Meeting:
-    _check(user)
+    check_can_read(user)
     try:
         return Meeting.objects.select_related("relationship__referrer", "relationship__practice", "organizer").get(
             pk=pk
@@ -70,7 +69,7 @@ def meeting_get(*, user, pk: int) -> Meeting:
 
 
 def task_get(*, user, pk: int) -> Task:
-    _check(user)
+    check_can_read(user)
     try:
         return Task.objects.select_related("relationship").get(pk=pk)
     except Task.DoesNotExist:
@@ -242,7 +241,7 @@ def practice_targets(*, user, filters: TargetFilters) -> list[Practice]:
 
 def referral_summary(*, user, referrer: Referrer, now: datetime | None = None) -> dict:
     """What a liaison may know of a referrer's referrals: counts by month and by outcome. No patients."""
-    _check(user)
+    check_can_read(user)
     now = now or timezone.now()
     base = Referral.objects.filter(referrer=referrer)
     months = (
@@ -271,7 +270,7 @@ def measured_outcomes(*, user, referrer: Referrer):
 def outcome_aggregates_for(*, referrer_ids: list[int]) -> dict:
     """Outcomes in aggregate for these referrers: referrals counted by where they got to in the lifecycle.
     Response and remission come from measurement-based care: see measured_outcomes."""
-    from liaison.crm.health import ACCEPTED, DISAPPOINTING, TREATED
+    from liaison.crm.health.scoring import ACCEPTED, DISAPPOINTING, TREATED
     from liaison.referrals.choices import Status
 
     return Referral.objects.filter(referrer_id__in=referrer_ids).aggregate(
@@ -323,83 +322,4 @@ def task_list(*, user, who: str = "me", now: datetime | None = None) -> dict[str
         "overdue": list(qs.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
         "week": list(qs.filter(due_at__gte=now, due_at__lt=week).order_by("due_at", "id")[:200]),
         "later": list(qs.filter(due_at__gte=week, due_at__lt=now + timedelta(days=60)).order_by("due_at", "id")[:100]),
-    }
-
-
-# ---------------------------------------------------------------- the network
-
-
-BENCHMARK = {
-    SourceType.PSYCHIATRY: (40, 60),
-    SourceType.PRIMARY_CARE: (20, 30),
-    SourceType.THERAPY: (10, 20),
-    SourceType.SELF: (10, 20),
-}
-FOUNDATION_GOAL = (5, 10)
-KEY_STAGES = (Stage.ACTIVE, Stage.CHAMPION)
-
-
-@dataclass(frozen=True)
-class MixRow:
-    label: str
-    count: int
-    percent: int
-    low: int | None
-    high: int | None
-
-    @property
-    def verdict(self) -> str:
-        if self.low is None:
-            return ""
-        if self.percent < self.low:
-            return "below"
-        return "above" if self.percent > self.high else "within"
-
-
-def source_mix(*, now: datetime) -> list[MixRow]:
-    """Referrals of the last 12 months by source, against the usual mix; secondary sources together."""
-    rows = dict(
-        Referral.objects.filter(received_at__gt=now - timedelta(days=365))
-        .values_list("source_type")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    total = sum(rows.values()) or 1
-    out = [
-        MixRow(SourceType(s).label, rows.get(s, 0), round(100 * rows.get(s, 0) / total), lo, hi)
-        for s, (lo, hi) in BENCHMARK.items()
-    ]
-    other = sum(n for s, n in rows.items() if s not in BENCHMARK)
-    out.append(MixRow("Secondary sources", other, round(100 * other / total), None, None))
-    return out
-
-
-def growth_phase(*, now: datetime, key_count: int) -> dict:
-    """Foundation (0-6 months), expansion (6-18), maturation (18+), counted from the first referral."""
-    first = Referral.objects.order_by("received_at").values_list("received_at", flat=True).first()
-    months = 0 if first is None else max(0, (now - first).days * 12 // 365)
-    phase = GrowthPhase.FOUNDATION if months < 6 else GrowthPhase.EXPANSION if months < 18 else GrowthPhase.MATURATION
-    low, high = FOUNDATION_GOAL
-    return {"phase": phase, "label": GrowthPhase(phase).label, "months": months, "key": key_count,
-            "goal_low": low, "goal_high": high, "goal_met": key_count >= low}  # fmt: skip
-
-
-def network_summary(*, user, now: datetime | None = None) -> dict:
-    _check(user)
-    now = now or timezone.now()
-    health = Health.objects.select_related("referrer__practice", "referrer__relationship__owner")
-    key = health.filter(referrer__relationship__stage__in=KEY_STAGES).order_by("-score", "referrer_id")
-    at_risk = health.filter(flag__in=(Flag.COOLING, Flag.DORMANT), total_referrals__gte=2).order_by(
-        "flag", "-prior_90", "-total_referrals", "referrer_id"
-    )
-    stages = dict(Relationship.objects.values_list("stage").annotate(n=Count("id")).order_by())
-    key_count = key.count()
-    return {
-        "mix": source_mix(now=now),
-        "phase": growth_phase(now=now, key_count=key_count),
-        "key": list(key[:15]),
-        "at_risk": list(at_risk[:25]),
-        "at_risk_count": at_risk.count(),
-        "stages": [(Stage(s).label, stages.get(s, 0)) for s in Stage.values],
-        "computed_at": Health.objects.order_by("-computed_at").values_list("computed_at", flat=True).first(),
     }

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from liaison.crm import views
+from liaison.crm import target_views, views
 
 app_name = "crm"
 
 urlpatterns = [
     path("", views.tasks, name="tasks"),
-    path("targets/", views.targets, name="targets"),
-    path("targets/save/", views.targets_save, name="targets_save"),
-    path("targets/export.csv", views.targets_export, name="targets_export"),
-    path("targets/import/", views.targets_import, name="targets_import"),
-    path("lists/<int:pk>/", views.saved_list, name="saved_list"),
+    path("targets/", target_views.targets, name="targets"),
+    path("targets/save/", target_views.targets_save, name="targets_save"),
+    path("targets/export.csv", target_views.targets_export, name="targets_export"),
+    path("targets/import/", target_views.targets_import, name="targets_import"),
+    path("lists/<int:pk>/", target_views.saved_list, name="saved_list"),
     path("referrers/<int:pk>/", views.referrer, name="referrer"),
     path("referrers/<int:pk>/draft/", views.draft, name="draft"),
     path("practices/<int:pk>/", views.practice, name="practice"),

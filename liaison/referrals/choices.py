@@ -79,3 +79,15 @@ class EventKind(models.TextChoices):
     NOTE = "note", "Note"
     SAFETY_REVIEW = "safety_review", "Safety review"
     PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9 recorded"
+
+
+class Published:
+    """What referrals publishes to the event registry (liaison.core.events) after writing its own rows and its
+    ReferralEvent. Who reacts is in each app's apps.py; `liaison events` lists them all."""
+
+    RECEIVED = "referral.received"  # a new referral, whatever the path (form, self-referral, staff, API)
+    TRANSITIONED = "referral.transitioned"  # a lifecycle step
+    ASSIGNED = "referral.assigned"  # its coordinator or clinician changed
+    SAFETY_FINDINGS = "referrals.safety_findings"  # intake found safety-critical answers (decision 0018)
+    MERGED = "referral.merged"  # a duplicate was merged into the kept referral
+    SAFETY_REVIEWED = "referral.safety_reviewed"  # a clinician recorded the urgent safety review (decision 0021)

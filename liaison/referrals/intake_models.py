@@ -199,23 +199,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class IntakeFollowUp(models.Model):
-    """A new referral's work outside its intake request: the referrer's relationship (first-referral
-    protocol, health) and the letters the referral makes owed. Written in the intake transaction and
-    deleted by the worker once done, so a process that dies in between loses nothing (decision 0010)."""
-
-    referral = models.OneToOneField(
-        "referrals.Referral", on_delete=models.CASCADE, primary_key=True, related_name="followup"
-    )
-    created_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="After a failure: not before this time.")
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return f"follow-up of referral {self.referral_id}"

@@ -1,6 +1,7 @@
 """What merging a duplicate keeps on the kept referral (decision 0018): every safety finding and screening
 result of both, the merged referral's PHQ-9, the higher urgency, an owed safety review, and (through the
-handlers care registers with referrals.safety) the merged referral's scores and safety alerts."""
+`referral.merged` event care subscribes to, liaison.core.events) the merged referral's scores and safety
+alerts."""
 
 from datetime import datetime
 

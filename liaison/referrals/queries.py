@@ -3,7 +3,7 @@ else is a defect: pages, the API and reports come through here."""
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
@@ -97,6 +97,19 @@ def referral_get(*, user, pk: int) -> Referral:
         ) from None
 
 
+def referral_counts_by_referrer(referrer_ids: list[int]) -> dict[int, tuple[int, object]]:
+    """How many referrals each of these referrers made, and when their latest arrived: counts only, no patient
+    data, so the pages that show them need no clinical role. One grouped query on the referrer index; a referrer
+    with no referrals is absent."""
+    rows = (
+        Referral.objects.filter(referrer_id__in=referrer_ids)
+        .values("referrer_id")
+        .annotate(n=Count("id"), last=Max("received_at"))
+        .order_by()
+    )
+    return {row["referrer_id"]: (row["n"], row["last"]) for row in rows}
+
+
 def referral_timeline(referral: Referral) -> list[ReferralEvent]:
     return list(ReferralEvent.objects.filter(referral_id=referral.pk).select_related("actor").order_by("at", "id"))
 
@@ -134,3 +147,17 @@ def staff_choices(*roles: str):
     from liaison.accounts.models import User
 
     return User.objects.filter(role__in=roles, is_active=True).order_by("first_name", "last_name")
+
+
+def referral_of(event):
+    """The referral an event (liaison.core.events) is about, for the apps that react: the publisher's own
+    object when the handler runs in its transaction, else loaded once for the worker's whole batch (with its
+    referrer). None when it has since been deleted."""
+    if "referral" in event.context:
+        return event.context["referral"]
+    cache = event.shared.setdefault("referrals", {})
+    if event.referral_id not in cache:
+        ids = (set(event.shared.get("referral_ids", ())) | {event.referral_id}) - set(cache)
+        found = Referral.objects.select_related("referrer").in_bulk(ids)
+        cache.update({pk: found.get(pk) for pk in ids})
+    return cache.get(event.referral_id)

@@ -5,18 +5,17 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from liaison.comms import services as comms_services
+from liaison.core import events
 from liaison.core.audit import audit_log
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
-from liaison.referrals import followup, intake, lifecycle, screening
-from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Status
+from liaison.referrals import intake, lifecycle, screening
+from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Published, Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
 
@@ -96,9 +95,9 @@ def referral_receive(
 ) -> Referral:
     """Validate everything, then write the patient, the referral, its diagnoses and trials, its
     screening result, duplicate flags, attachments (`{"filename", "content"}`, PDF) and API
-    idempotency key (`{"token", "key", "fingerprint"}`) and its first event in one transaction. The
-    follow-up (relationship, letters owed) is owed to the worker, or run here when `followup_mode`
-    or the LIAISON_INTAKE_FOLLOWUP setting says "inline" (referrals.followup).
+    idempotency key (`{"token", "key", "fingerprint"}`) and its first event in one transaction, then
+    publishes `referral.received`. What follows in other apps (relationship, letters owed) is owed to the
+    worker, or run here when `followup_mode` or LIAISON_INTAKE_FOLLOWUP says "inline" (core.events).
     Bad input raises ValidationError naming every field at fault
     (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
     at = at or timezone.now()
@@ -143,7 +142,7 @@ def referral_receive(
         Diagnosis.objects.bulk_create(new_diagnoses)
         MedicationTrial.objects.bulk_create(new_trials)
         intake.write(new_referral, prepared, attachments=attachments, idempotency=idempotency, at=at, by=by)
-        ReferralEvent.objects.create(
+        event = ReferralEvent.objects.create(
             referral=new_referral,
             at=at,
             actor=by if _is_user(by) else None,
@@ -153,10 +152,10 @@ def referral_receive(
             detail={"channel": channel},
         )
         audit_log(actor=by, action="create", obj=new_referral, patient_id=new_patient.pk)
-        if (followup_mode or settings.INTAKE_FOLLOWUP) == followup.INLINE:
-            followup.followup_apply(new_referral, at=at)
-        else:
-            followup.followup_owe(new_referral)
+        events.publish(
+            Published.RECEIVED, referral_id=new_referral.pk, event_id=event.pk, context={"referral": new_referral},
+            mode=followup_mode, at=at, channel=channel,
+        )  # fmt: skip
     return new_referral
 
 
@@ -241,7 +240,7 @@ def referral_transition(
         if not updated:
             current = Referral.objects.filter(pk=referral.pk).values_list("status", flat=True).first()
             raise TransitionConflict(referral.pk, current or "")
-        ReferralEvent.objects.create(
+        event = ReferralEvent.objects.create(
             referral_id=referral.pk,
             at=at,
             actor=by if _is_user(by) else None,
@@ -261,7 +260,10 @@ def referral_transition(
         for field, value in changes.items():
             setattr(referral, field, value)
         referral.refresh_from_db(fields=["next_action_owner", "assigned_coordinator", "assigned_clinician"])
-        comms_services.communications_recompute(referral=referral, at=at)
+        events.publish(
+            Published.TRANSITIONED, referral_id=referral.pk, event_id=event.pk, context={"referral": referral},
+            at=at, from_status=from_status, to_status=to,
+        )  # fmt: skip
     return referral
 
 
@@ -316,7 +318,7 @@ def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None)
             updated_at=timezone.now(),
         )
         referral.next_action_owner = owner
-        ReferralEvent.objects.create(
+        event = ReferralEvent.objects.create(
             referral_id=referral.pk,
             at=timezone.now(),
             actor=by,
@@ -328,7 +330,7 @@ def referral_assign(*, referral: Referral, by, coordinator=None, clinician=None)
             },
         )
         audit_log(actor=by, action="assign", obj=referral, patient_id=referral.patient_id)
-        comms_services.communications_recompute(referral=referral)
+        events.publish(Published.ASSIGNED, referral_id=referral.pk, event_id=event.pk, context={"referral": referral})
     return referral
 
 

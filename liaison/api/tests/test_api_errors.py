@@ -65,7 +65,7 @@ def test_401_no_token_or_a_wrong_one(api_client):
 
 
 def test_403_a_role_that_may_not_use_the_api_is_refused_and_recorded(client_of, monkeypatch, alice):
-    monkeypatch.setattr("liaison.api.api.may", lambda user, capability: False)
+    monkeypatch.setattr("liaison.api.auth.may", lambda user, capability: False)
     assert_error_shape(client_of.get("/api/v1/me"), 403)
     assert AuditEvent.objects.filter(actor=alice, action="access_denied", object_type="api").exists()
 

@@ -196,13 +196,13 @@ def test_a_token_records_when_it_was_last_used(api_client, token_for, alice):
 def test_a_create_returns_before_its_follow_up_which_the_worker_runs(api_client, token_for, alice, settings):
     from liaison.comms import worker
     from liaison.comms.models import DueCommunication
-    from liaison.referrals.models import IntakeFollowUp
+    from liaison.core.models import PendingReaction
 
     settings.INTAKE_FOLLOWUP = "worker"
     response = post(api_client(token_for(alice)), body())
     assert response.status_code == 201, response.content
     referral_id = response.json()["id"]
-    assert IntakeFollowUp.objects.filter(referral_id=referral_id).exists()
+    assert PendingReaction.objects.filter(referral_id=referral_id).exists()
     assert not DueCommunication.objects.filter(referral_id=referral_id).exists()
     worker.run_once()
     assert DueCommunication.objects.filter(referral_id=referral_id, key="ack").exists()

@@ -140,7 +140,7 @@ def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch, s
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     try:
-        outbox, _ = approved_letter()  # on commit: deliver_outbox.delay(outbox id)
+        outbox, _ = approved_letter()  # on commit: tasks.wake(), so deliver_outbox.delay()
         from liaison.comms.tasks import drain_outbox
 
         assert wait_for(lambda: len(smtp_inbox.messages) == 1, 90), "Celery never delivered"

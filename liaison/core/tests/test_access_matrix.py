@@ -149,6 +149,7 @@ class World:
 
     def __init__(self):
         from liaison.comms.seed import seed_protocol
+        from liaison.crm import meetings
         from liaison.crm import services as crm
         from liaison.crm.choices import TaskKind
         from liaison.directory.tests.factories import PracticeFactory, ReferrerFactory
@@ -184,7 +185,7 @@ class World:
         referral_services.referral_add_note(referral=self.a.referral, by=u["coordinator"], text=self.canary)
         relationship = crm.relationship_ensure(referrer=referrer_a)
         start = timezone.now() + timedelta(days=3)
-        self.meeting = crm.meeting_schedule(
+        self.meeting = meetings.meeting_schedule(
             relationship=relationship, by=u["liaison"], starts_at=start, ends_at=start + timedelta(hours=1)
         )
         self.task = crm.task_create(

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from liaison.crm import services
+from liaison.crm import meetings, services
 from liaison.crm.models import Meeting, Task
 from liaison.crm.tests.conftest import T0
 from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
@@ -42,7 +42,7 @@ def referral(alice_referrer, liaison):
         diagnoses=[{"code": "F33.2", "description": "Recurrent episode noted by Dr Xylophone"}],
     )
     rel = services.relationship_ensure(referrer=alice_referrer)
-    services.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0.replace(hour=16))
+    meetings.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0.replace(hour=16))
     return referral
 
 

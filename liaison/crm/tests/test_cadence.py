@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from liaison.crm import services
+from liaison.crm import meetings, services
 from liaison.crm.choices import FIRST_REFERRAL_KINDS, MeetingStatus, Stage, TaskKind, TaskStatus
 from liaison.crm.models import Interaction, Meeting, Relationship, Task
 from liaison.crm.tests.conftest import T0
@@ -25,7 +25,7 @@ def rel(liaison):
 
 def test_a_meeting_creates_its_thank_you_task_due_48_hours_after_it_ends(rel, liaison):
     with time_machine.travel(T0, tick=False):
-        meeting = services.meeting_schedule(
+        meeting = meetings.meeting_schedule(
             relationship=rel, by=liaison, starts_at=T0 + timedelta(days=3), ends_at=T0 + timedelta(days=3, minutes=45)
         )
     task = Task.objects.get(relationship=rel, kind=TaskKind.THANK_YOU)
@@ -37,13 +37,13 @@ def test_a_meeting_creates_its_thank_you_task_due_48_hours_after_it_ends(rel, li
 
 def test_recording_an_introduction_meeting_moves_to_met_and_plans_three_monthly_touches_once(rel, liaison):
     with time_machine.travel(T0, tick=False):
-        meeting = services.meeting_schedule(
+        meeting = meetings.meeting_schedule(
             relationship=rel, by=liaison, starts_at=T0 - timedelta(hours=2), ends_at=T0 - timedelta(hours=1)
         )
         notes = {"listening_notes": "Worried about dissociation in older patients."}
-        services.meeting_record(meeting=meeting, by=liaison, notes=notes, next_step="Send the safety paper",
+        meetings.meeting_record(meeting=meeting, by=liaison, notes=notes, next_step="Send the safety paper",
                                 concerns=[("safety", "Dissociation")])  # fmt: skip
-        services.meeting_record(meeting=meeting, by=liaison, notes=notes, next_step="Send the safety paper")
+        meetings.meeting_record(meeting=meeting, by=liaison, notes=notes, next_step="Send the safety paper")
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
     touches = Task.objects.filter(relationship=rel, kind=TaskKind.MONTHLY_TOUCH).order_by("due_at")
@@ -54,8 +54,8 @@ def test_recording_an_introduction_meeting_moves_to_met_and_plans_three_monthly_
 
 
 def test_cancelling_a_meeting_cancels_its_thank_you(rel, liaison):
-    meeting = services.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 + timedelta(hours=1))
-    services.meeting_cancel(meeting=meeting, by=liaison)
+    meeting = meetings.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 + timedelta(hours=1))
+    meetings.meeting_cancel(meeting=meeting, by=liaison)
     assert Task.objects.get(meeting=meeting).status == TaskStatus.CANCELLED
 
 
@@ -112,7 +112,7 @@ def test_a_task_cannot_be_made_for_a_referrer_that_does_not_exist(liaison):
 def test_dates_in_the_wrong_order_are_refused(rel, liaison):
     counts = (Meeting.objects.count(), Task.objects.count(), Interaction.objects.count())
     with pytest.raises(ValidationError) as exc:
-        services.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 - timedelta(minutes=1))
+        meetings.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 - timedelta(minutes=1))
     assert "ends_at" in exc.value.message_dict
     with time_machine.travel(T0, tick=False), pytest.raises(ValidationError) as exc:
         services.task_create(by=liaison, referrer_id=rel.referrer_id, kind="other", title="Call",
@@ -133,10 +133,10 @@ def test_logging_outreach_moves_a_target_to_contacted(rel, liaison):
 
 
 def test_a_meeting_not_yet_begun_cannot_be_recorded_as_held_and_nothing_is_written(rel, liaison):
-    meeting = services.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 + timedelta(hours=1))
+    meeting = meetings.meeting_schedule(relationship=rel, by=liaison, starts_at=T0, ends_at=T0 + timedelta(hours=1))
     tasks = Task.objects.count()
     with time_machine.travel(T0 - timedelta(days=1), tick=False), pytest.raises(ValidationError) as exc:
-        services.meeting_record(meeting=meeting, by=liaison, notes={}, next_step="", concerns=[("nonsense", "")])
+        meetings.meeting_record(meeting=meeting, by=liaison, notes={}, next_step="", concerns=[("nonsense", "")])
     assert set(exc.value.message_dict) == {"held", "concerns.0"}
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.SCHEDULED and Task.objects.count() == tasks

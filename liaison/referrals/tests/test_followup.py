@@ -1,5 +1,7 @@
-"""A new referral's follow-up run by the worker (LIAISON_INTAKE_FOLLOWUP=worker, the production default):
-owed in the intake transaction, done once by the worker, kept when it fails, never lost."""
+"""A new referral's follow-up run by the worker (LIAISON_INTAKE_FOLLOWUP=worker, the production default): the
+after-commit reactions to `referral.received` (core.events) are owed in the intake transaction, done once by
+the worker, kept when they fail, never lost. Three reactions per referral: the CRM's relationship and health,
+comms' letters owed."""
 
 from datetime import timedelta
 from unittest import mock
@@ -11,11 +13,13 @@ from django.utils import timezone
 from liaison.comms import worker
 from liaison.comms.choices import DueStatus
 from liaison.comms.models import DueCommunication
+from liaison.core import events
+from liaison.core.models import PendingReaction
+from liaison.crm import handlers as crm_handlers
 from liaison.crm.choices import FIRST_REFERRAL_KINDS, Stage
 from liaison.crm.models import Health, Relationship, Task
 from liaison.directory.tests.factories import ReferrerFactory
-from liaison.referrals import followup
-from liaison.referrals.models import IntakeFollowUp, Referral
+from liaison.referrals.models import Referral
 from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +39,17 @@ def test_intake_owes_the_follow_up_and_wakes_the_worker_after_commit(django_capt
     with mock.patch.object(worker, "wake") as wake, django_capture_on_commit_callbacks(execute=True):
         referral = _first_referral()
     wake.assert_called_once_with()
-    assert IntakeFollowUp.objects.filter(referral=referral).exists()
+    owed = PendingReaction.objects.filter(referral_id=referral.pk, kind="referral.received")
+    assert sorted(owed.values_list("handler", flat=True)) == ["comms.letters_owed", "crm.health", "crm.relationship"]
     assert not DueCommunication.objects.filter(referral=referral).exists()  # not yet: the worker's job
     assert not Task.objects.filter(kind__in=FIRST_REFERRAL_KINDS).exists()
 
 
 def test_celery_mode_queues_the_task(settings, django_capture_on_commit_callbacks):
-    from liaison.referrals import tasks
+    from liaison.comms import tasks
 
     settings.WORKER = "celery"
-    with mock.patch.object(tasks.run_followups, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(tasks.deliver_outbox, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
         _first_referral()
     delay.assert_called_once_with()
 
@@ -61,14 +66,14 @@ def test_a_rolled_back_intake_owes_nothing(django_capture_on_commit_callbacks):
         _first_referral()
         raise RuntimeError("the request failed after intake")
     assert callbacks == [] and not wake.called
-    assert not IntakeFollowUp.objects.exists() and not Referral.objects.exists()
+    assert not PendingReaction.objects.exists() and not Referral.objects.exists()
 
 
 def test_the_worker_does_the_follow_up_once():
     referrer = ReferrerFactory()
     referral = _first_referral(referrer)
     assert worker.run_once() == {}  # nothing to deliver; the follow-up ran first
-    assert not IntakeFollowUp.objects.exists()
+    assert not PendingReaction.objects.exists()
     ack = DueCommunication.objects.get(referral=referral, key="ack")
     assert ack.status == DueStatus.OWED
     relationship = Relationship.objects.get(referrer=referrer)
@@ -78,7 +83,10 @@ def test_the_worker_does_the_follow_up_once():
     letters = sorted(DueCommunication.objects.filter(referral=referral).values_list("key", flat=True))
     assert letters == ["ack", "first"]
 
-    followup.followup_apply(Referral.objects.get(pk=referral.pk))  # again, as after a crash mid-batch
+    # again, as after a crash mid-batch: every reaction is safe to run twice
+    again = events.Event("referral.received", referral.pk, payload={"at": referral.received_at.isoformat()})
+    for handler in events.handlers_for("referral.received"):
+        handler.func([again]) if handler.batch else handler.func(again)
     assert DueCommunication.objects.filter(referral=referral).count() == 2
     assert Task.objects.filter(relationship=relationship, kind__in=FIRST_REFERRAL_KINDS).count() == 3
 
@@ -87,72 +95,76 @@ def test_one_batch_refreshes_each_referrer_once():
     referrer = ReferrerFactory()
     for _ in range(3):
         _first_referral(referrer)
-    with mock.patch("liaison.referrals.followup.health_refresh_one", wraps=followup.health_refresh_one) as refresh:
-        assert followup.followup_run() == {"done": 3, "failed": 0}
+    with mock.patch.object(crm_handlers, "health_refresh_one", wraps=crm_handlers.health_refresh_one) as refresh:
+        assert events.pending_run() == {"done": 9, "failed": 0}
     refresh.assert_called_once()
     assert Health.objects.get(referrer=referrer).total_referrals == 3
     assert Task.objects.filter(kind__in=FIRST_REFERRAL_KINDS).count() == 3  # the protocol ran once
 
 
 def test_a_failing_follow_up_stays_owed_with_its_error_and_the_rest_go_on():
-    bad, good = _first_referral(), _first_referral()
-    real = followup.followup_apply
+    from liaison.comms import handlers as comms_handlers
 
-    def apply(referral, **kwargs):
+    bad, good = _first_referral(), _first_referral()
+    real = comms_handlers.communications_recompute
+
+    def recompute(*, referral, **kwargs):
         if referral.pk == bad.pk:
             raise ValueError("the protocol table is broken")
-        return real(referral, **kwargs)
+        return real(referral=referral, **kwargs)
 
-    with mock.patch.object(followup, "followup_apply", side_effect=apply):
-        assert followup.followup_run() == {"done": 1, "failed": 1}
-    row = IntakeFollowUp.objects.get()
-    assert row.referral_id == bad.pk and row.attempts == 1 and "protocol table is broken" in row.last_error
+    with mock.patch.object(comms_handlers, "communications_recompute", side_effect=recompute):
+        assert events.pending_run() == {"done": 5, "failed": 1}
+    row = PendingReaction.objects.get()
+    assert (row.referral_id, row.handler) == (bad.pk, "comms.letters_owed")
+    assert row.attempts == 1 and "protocol table is broken" in row.last_error
     assert DueCommunication.objects.filter(referral=good).exists()
     assert not DueCommunication.objects.filter(referral=bad).exists()
-    assert followup.followups_stuck() == 1  # the work queue warns
+    assert Task.objects.filter(referral=bad).exists()  # the CRM's reactions to the same referral went on
+    assert events.pending_stuck() == 1  # the work queue warns
 
-    assert followup.followup_run() == {"done": 0, "failed": 0}  # not before its retry time
-    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
-        assert followup.followup_run() == {"done": 1, "failed": 0}  # mended: the retry does it
-    assert not IntakeFollowUp.objects.exists() and DueCommunication.objects.filter(referral=bad).exists()
+    assert events.pending_run() == {"done": 0, "failed": 0}  # not before its retry time
+    with time_machine.travel(row.run_after + timedelta(seconds=1)):
+        assert events.pending_run() == {"done": 1, "failed": 0}  # mended: the retry does it
+    assert not PendingReaction.objects.exists() and DueCommunication.objects.filter(referral=bad).exists()
 
 
 def test_retries_wait_longer_each_time_up_to_six_hours():
-    minutes = [followup.retry_delay(n) / timedelta(minutes=1) for n in (1, 2, 3, 10, 30)]
+    minutes = [events.retry_delay(n) / timedelta(minutes=1) for n in (1, 2, 3, 10, 30)]
     assert minutes == [1, 2, 4, 360, 360]
 
 
 def test_a_follow_up_the_worker_has_not_reached_in_ten_minutes_is_stuck():
     _first_referral()
-    assert followup.followups_stuck() == 0
+    assert events.pending_stuck() == 0
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert followup.followups_stuck() == 1
+        assert events.pending_stuck() == 1  # one referral (its three reactions)
 
 
 def test_a_self_referral_is_followed_up_without_a_referrer():
     from liaison.referrals.choices import IntakeChannel
 
     receive_referral(referral={"reason": "I would like an assessment."}, channel=IntakeChannel.SELF)
-    assert followup.followup_run() == {"done": 1, "failed": 0}
-    assert not IntakeFollowUp.objects.exists()
+    assert events.pending_run() == {"done": 3, "failed": 0}
+    assert not PendingReaction.objects.exists()
     assert not DueCommunication.objects.exists()  # no referrer is owed a letter
     assert not Relationship.objects.exists() and not Health.objects.exists()
 
 
 def test_a_broker_that_is_down_does_not_fail_the_intake(settings, django_capture_on_commit_callbacks):
-    from liaison.referrals import tasks
+    from liaison.comms import tasks
 
     settings.WORKER = "celery"
-    failing = mock.patch.object(tasks.run_followups, "delay", side_effect=ConnectionError("broker down"))
+    failing = mock.patch.object(tasks.deliver_outbox, "delay", side_effect=ConnectionError("broker down"))
     with failing, django_capture_on_commit_callbacks(execute=True):
         referral = _first_referral()  # no exception: the wake-up is logged and the drain runs it
-    assert IntakeFollowUp.objects.filter(referral=referral).exists()
+    assert PendingReaction.objects.filter(referral_id=referral.pk).count() == 3
 
 
 def test_letters_are_delivered_even_when_the_follow_ups_fail(monkeypatch):
     from liaison.comms import services as comms_services
 
-    monkeypatch.setattr(followup, "followup_run", mock.Mock(side_effect=RuntimeError("database hiccup")))
+    monkeypatch.setattr(events, "pending_run", mock.Mock(side_effect=RuntimeError("database hiccup")))
     claimed = mock.Mock(return_value=[])
     monkeypatch.setattr(comms_services, "outbox_claim", claimed)
     assert worker.run_once() == {}
@@ -161,8 +173,8 @@ def test_letters_are_delivered_even_when_the_follow_ups_fail(monkeypatch):
 
 def test_one_pass_runs_a_bounded_number_of_batches(monkeypatch):
     calls = mock.Mock(return_value={"done": 2, "failed": 0})
-    monkeypatch.setattr(followup, "followup_run", calls)
-    assert worker.followups_run_all(batch=2, batches=3) == 6
+    monkeypatch.setattr(events, "pending_run", calls)
+    assert events.pending_run_all(batch=2, batches=3) == 6
     assert calls.call_count == 3
 
 
@@ -177,11 +189,11 @@ def test_the_work_queue_warns_of_stuck_follow_ups(client_for, coordinator):
 
 
 def test_the_celery_task_runs_what_is_owed():
-    from liaison.referrals.tasks import run_followups
+    from liaison.comms.tasks import deliver_outbox
 
     referral = _first_referral()
-    assert run_followups.apply().get() == 1  # run here, as a Celery worker would
-    assert not IntakeFollowUp.objects.exists()
+    assert deliver_outbox.apply().get() == {}  # run here, as a Celery worker would: nothing to deliver yet
+    assert not PendingReaction.objects.exists()
     assert DueCommunication.objects.filter(referral=referral, key="ack").exists()
 
 

@@ -7,13 +7,14 @@ import pytest
 
 from liaison.comms.models import DueCommunication
 from liaison.comms.seed import seed_protocol
+from liaison.core import events
+from liaison.core.models import PendingReaction
 from liaison.core.testing.threads import together
 from liaison.crm.choices import FIRST_REFERRAL_KINDS
 from liaison.crm.models import Task
 from liaison.directory.tests.factories import ReferrerFactory
-from liaison.referrals import followup, services
+from liaison.referrals import services
 from liaison.referrals.choices import Status
-from liaison.referrals.models import IntakeFollowUp
 from liaison.referrals.tests.factories import ReferralDataFactory, receive_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +28,7 @@ def _worker_mode(settings):
 
 def drain():
     done = 0
-    while ran := followup.followup_run(limit=3)["done"]:
+    while ran := events.pending_run(limit=3)["done"]:
         done += ran
     return done
 
@@ -37,8 +38,8 @@ def test_two_workers_share_a_backlog_and_do_each_follow_up_once():
     referrals = [receive_referral(referral=ReferralDataFactory(referrer=r)) for r in referrers for _ in range(3)]
     results = together(drain, drain)
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert sum(results) == len(referrals)
-    assert not IntakeFollowUp.objects.exists()
+    assert sum(results) == 3 * len(referrals)  # three reactions each
+    assert not PendingReaction.objects.exists()
     for referral in referrals:
         assert DueCommunication.objects.filter(referral=referral, key="ack").count() == 1
     assert Task.objects.filter(kind__in=FIRST_REFERRAL_KINDS).count() == 3 * len(referrers)  # once per referrer
@@ -57,7 +58,7 @@ def test_a_coordinators_step_during_the_follow_up_owes_each_letter_once(coordina
     for _ in range(3):
         referral = receive_referral(by=coordinator)
         results = together(
-            lambda: followup.followup_run(),
+            lambda: events.pending_run(),
             lambda referral=referral: services.referral_transition(
                 referral=referral, to=Status.ACKNOWLEDGED, by=coordinator, reason="Called the referrer."
             ),

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from liaison.directory import views
+from liaison.crm import referrer_list
 from liaison.directory.tests.factories import ReferrerFactory
 from liaison.referrals.tests.factories import ReferralFactory
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_referrers_are_paged_by_name_with_their_own_counts(client_for, liaison, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(referrer_list, "PAGE_SIZE", 2)
     adams, baker, carter = (ReferrerFactory(last_name=n) for n in ("Adams", "Baker", "Carter"))
     for day in (3, 9):
         ReferralFactory(referrer=carter, received_at=datetime(2026, 5, day, 15, tzinfo=UTC))

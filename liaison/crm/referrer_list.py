@@ -1,10 +1,15 @@
+"""The referrers page (/directory/referrers/): the referring clinicians by name, with their referral counts.
+
+It reads the directory and, through referrals' queries, the counts; so it sits here, above both, and the directory
+app stays below referrals. Its address and URL name (`directory:referrers`) are unchanged: see referrer_list_urls.
+"""
+
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
 from django.shortcuts import render
 
 from liaison.accounts.access import allowed
 from liaison.directory.models import Referrer
-from liaison.referrals.models import Referral
+from liaison.referrals.queries import referral_counts_by_referrer
 
 PAGE_SIZE = 100
 
@@ -17,14 +22,7 @@ def referrers(request):
     people = Referrer.objects.select_related("practice", "taxonomy").order_by("last_name", "first_name", "id")
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    counts = {
-        c["referrer_id"]: c
-        for c in Referral.objects.filter(referrer_id__in=[r.pk for r in rows])
-        .values("referrer_id")
-        .annotate(n=Count("id"), last=Max("received_at"))
-        .order_by()
-    }
+    counts = referral_counts_by_referrer([r.pk for r in rows])
     for r in rows:
-        r.referral_count = counts.get(r.pk, {}).get("n", 0)
-        r.last_referral_at = counts.get(r.pk, {}).get("last")
-    return render(request, "directory/referrers.html", {"referrers": rows, "page": page})
+        r.referral_count, r.last_referral_at = counts.get(r.pk, (0, None))
+    return render(request, "crm/referrer_list.html", {"referrers": rows, "page": page})

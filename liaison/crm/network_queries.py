@@ -1,0 +1,89 @@
+"""The network page's figures: where referrals came from over the last year against the usual mix, the growth
+phase, the key relationships and the ones at risk. Counts and aggregates only, scoped like queries.py."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from liaison.crm.choices import Flag, GrowthPhase, Stage
+from liaison.crm.models import Health, Relationship
+from liaison.crm.queries import check_can_read
+from liaison.directory.choices import SourceType
+from liaison.referrals.models import Referral
+
+BENCHMARK = {
+    SourceType.PSYCHIATRY: (40, 60),
+    SourceType.PRIMARY_CARE: (20, 30),
+    SourceType.THERAPY: (10, 20),
+    SourceType.SELF: (10, 20),
+}
+FOUNDATION_GOAL = (5, 10)
+KEY_STAGES = (Stage.ACTIVE, Stage.CHAMPION)
+
+
+@dataclass(frozen=True)
+class MixRow:
+    label: str
+    count: int
+    percent: int
+    low: int | None
+    high: int | None
+
+    @property
+    def verdict(self) -> str:
+        if self.low is None:
+            return ""
+        if self.percent < self.low:
+            return "below"
+        return "above" if self.percent > self.high else "within"
+
+
+def source_mix(*, now: datetime) -> list[MixRow]:
+    """Referrals of the last 12 months by source, against the usual mix; secondary sources together."""
+    rows = dict(
+        Referral.objects.filter(received_at__gt=now - timedelta(days=365))
+        .values_list("source_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    total = sum(rows.values()) or 1
+    out = [
+        MixRow(SourceType(s).label, rows.get(s, 0), round(100 * rows.get(s, 0) / total), lo, hi)
+        for s, (lo, hi) in BENCHMARK.items()
+    ]
+    other = sum(n for s, n in rows.items() if s not in BENCHMARK)
+    out.append(MixRow("Secondary sources", other, round(100 * other / total), None, None))
+    return out
+
+
+def growth_phase(*, now: datetime, key_count: int) -> dict:
+    """Foundation (0-6 months), expansion (6-18), maturation (18+), counted from the first referral."""
+    first = Referral.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    months = 0 if first is None else max(0, (now - first).days * 12 // 365)
+    phase = GrowthPhase.FOUNDATION if months < 6 else GrowthPhase.EXPANSION if months < 18 else GrowthPhase.MATURATION
+    low, high = FOUNDATION_GOAL
+    return {"phase": phase, "label": GrowthPhase(phase).label, "months": months, "key": key_count,
+            "goal_low": low, "goal_high": high, "goal_met": key_count >= low}  # fmt: skip
+
+
+def network_summary(*, user, now: datetime | None = None) -> dict:
+    check_can_read(user)
+    now = now or timezone.now()
+    health = Health.objects.select_related("referrer__practice", "referrer__relationship__owner")
+    key = health.filter(referrer__relationship__stage__in=KEY_STAGES).order_by("-score", "referrer_id")
+    at_risk = health.filter(flag__in=(Flag.COOLING, Flag.DORMANT), total_referrals__gte=2).order_by(
+        "flag", "-prior_90", "-total_referrals", "referrer_id"
+    )
+    stages = dict(Relationship.objects.values_list("stage").annotate(n=Count("id")).order_by())
+    key_count = key.count()
+    return {
+        "mix": source_mix(now=now),
+        "phase": growth_phase(now=now, key_count=key_count),
+        "key": list(key[:15]),
+        "at_risk": list(at_risk[:25]),
+        "at_risk_count": at_risk.count(),
+        "stages": [(Stage(s).label, stages.get(s, 0)) for s in Stage.values],
+        "computed_at": Health.objects.order_by("-computed_at").values_list("computed_at", flat=True).first(),
+    }
