@@ -34,11 +34,10 @@ def test_the_admin_keeps_the_number_of_a_safety_critical_rule_empty(client_for, 
     assert client_for(admin).post(change, form).status_code == 302  # the words are saved, the number ignored
     rule.refresh_from_db()
     assert rule.number is None and rule.message == "Our own words." and rule.enabled and rule.effect == "urgent"
-    from django.forms import modelform_factory
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
 
-    from liaison.api.admin import _RuleRowForm
-
-    row_form = modelform_factory(ScreeningRule, form=_RuleRowForm, fields=["number", "enabled"])
+    row_form = django_admin.site._registry[ScreeningRule].get_changelist_form(RequestFactory().get("/"))
     row = row_form(instance=rule)  # a row of the rules list: the number is shown, disabled
     assert row.fields["number"].disabled and row.fields["enabled"].disabled
 
