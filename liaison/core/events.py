@@ -8,7 +8,7 @@ the CRM, care) subscribes in its own `apps.py` `ready()`:
 
 - IN_TRANSACTION handlers run at once, inside the publisher's transaction: the work commits with the event or
   not at all (a safety alert for intake findings, the letters a lifecycle step makes owed).
-- AFTER_COMMIT handlers are the durable follow-up path (decision 0010, generalised in 0021): publishing writes
+- AFTER_COMMIT handlers are the durable follow-up path (decision 0010, generalised in 0023): publishing writes
   one PendingReaction row per handler in the publisher's transaction and, after commit, wakes the worker, which
   runs them in batches (`pending_run`). LIAISON_INTAKE_FOLLOWUP=inline runs them at once in the caller's
   transaction instead (the test suite and the demo's history).

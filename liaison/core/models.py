@@ -161,7 +161,7 @@ class AuditChainHead(models.Model):
 class PendingReaction(models.Model):
     """Work an event makes owed in another app, run after commit by the worker (liaison.core.events): written
     in the transaction that records the event, deleted once the handler has run, so a process that dies in
-    between loses nothing (decisions 0010 and 0021). A failure stays here with its error and retry time."""
+    between loses nothing (decisions 0010 and 0023). A failure stays here with its error and retry time."""
 
     kind = models.CharField(max_length=60)
     handler = models.CharField(max_length=100)
