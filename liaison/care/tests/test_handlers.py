@@ -6,6 +6,7 @@ from liaison.care import handlers
 from liaison.care.choices import AlertKind
 from liaison.care.models import SafetyAlert
 from liaison.core import events
+from liaison.referrals.intake_choices import ReviewDecision
 from liaison.referrals.tests.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,22 @@ def test_merged_keep_run_twice_moves_the_alerts_once(coordinator):
     handlers.merged_keep(event)
     assert SafetyAlert.objects.filter(referral=kept).count() == 1
     assert not SafetyAlert.objects.filter(referral=merged).exists()
+
+
+def test_review_acknowledge_run_twice_closes_the_intake_alert_once(clinician):
+    referral = ReferralFactory()
+    intake = SafetyAlert.objects.create(
+        referral=referral, kind=AlertKind.REFERRAL, summary="At referral.", raised_at=referral.received_at
+    )
+    later = SafetyAlert.objects.create(
+        referral=referral, kind=AlertKind.ITEM9, summary="Item 9 at a session.", raised_at=referral.received_at
+    )
+    decision = ReviewDecision.values[0]
+    payload = {"at": referral.received_at.isoformat(), "decision": decision, "note": "Spoke with the patient."}
+    event = events.Event("referral.safety_reviewed", referral.pk, payload=payload, context={"by": clinician})
+    assert handlers.review_acknowledge(event) == 1
+    assert handlers.review_acknowledge(event) == 0
+    intake.refresh_from_db()
+    later.refresh_from_db()
+    assert intake.acknowledged_by == clinician and "Spoke with the patient." in intake.acknowledgement
+    assert later.acknowledged_at is None  # a finding the review did not see stays open
