@@ -22,6 +22,7 @@ THE_REGISTRY = [
     ("referral.received", "crm.relationship", events.AFTER_COMMIT),
     ("referral.received", "crm.health", events.AFTER_COMMIT),
     ("referral.received", "comms.letters_owed", events.AFTER_COMMIT),
+    ("referral.safety_reviewed", "care.review", events.IN_TRANSACTION),
     ("referral.transitioned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referrals.safety_findings", "care.safety_alert", events.IN_TRANSACTION),
 ]
