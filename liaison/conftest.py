@@ -4,6 +4,7 @@ nothing of Alice's referrals, and Alice nothing of Bob's."""
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -148,3 +149,11 @@ def client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """A browser test's screenshots: into LIAISON_SCREENSHOTS when set (to look at them), else the test's tmp folder."""
+    folder = Path(os.environ.get("LIAISON_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

@@ -4,7 +4,6 @@ password and passkey. allauth's own scripts do the WebAuthn calls under our stri
 CSP refusal in the console fails the test. Screenshots go to $LIAISON_SCREENSHOTS (default: the test's tmp_path)."""
 
 import os
-from pathlib import Path
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -50,13 +49,6 @@ def authenticator(browser_page):
     }
     found = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
     return cdp, found["authenticatorId"]
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("LIAISON_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def sign_in_with_password(page, base, username):

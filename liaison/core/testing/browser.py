@@ -1,6 +1,6 @@
 """Playwright driving Debian's chromium, for browser tests (Playwright cannot fetch its own browser here).
 
-Use the `browser_page` fixture from liaison/conftest.py; tests are marked `browser` and skip, saying why,
+Screenshots come from the `shots` fixture in liaison/conftest.py; tests are marked `browser` and skip, saying why,
 where /usr/bin/chromium is missing (CI installs it: see .ci/run).
 """
 

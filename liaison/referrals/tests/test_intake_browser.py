@@ -3,7 +3,6 @@ coordinator then sees it in the inbox with its screening result; the referrer's 
 Screenshots go to $LIAISON_SCREENSHOTS (default: the test's tmp_path)."""
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -27,13 +26,6 @@ def page(live_server):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         yield context.new_page()
         browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("LIAISON_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def sign_in(page, live_server, username):

@@ -3,7 +3,6 @@ and it appears on the open-alert list; a coordinator acknowledges it but cannot 
 a clinician records the review."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -30,13 +29,6 @@ def browser():
         b = launch(p)
         yield b
         b.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("LIAISON_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def as_user(browser, live_server, user):
