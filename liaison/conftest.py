@@ -157,3 +157,17 @@ def shots(tmp_path):
     folder = Path(os.environ.get("LIAISON_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium through Playwright (liaison.core.testing.browser), closed after the test."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    from liaison.core.testing.browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

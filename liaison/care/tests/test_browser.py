@@ -7,13 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from liaison.care import services
 from liaison.care.models import Assessment, SafetyAlert
 from liaison.care.tests.conftest import gad7, phq9
-from liaison.core.testing.browser import chromium_available, launch
+from liaison.core.testing.browser import chromium_available, signed_in_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,17 +19,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed (CI installs it)"),
 ]
 SHOTS = Path(os.environ.get("LIAISON_SCREENSHOTS", Path(tempfile.gettempdir()) / "liaison-screenshots"))
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def phone(browser):
@@ -74,15 +61,6 @@ def test_a_half_answered_questionnaire_on_the_phone_is_kept_and_alerts(browser, 
     assert SafetyAlert.objects.get().assessment == phq9
 
 
-def _signed_in(browser, live_server, user, **context):
-    client = Client()
-    client.force_login(user)
-    ctx = browser.new_context(**context)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    ctx.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return ctx.new_page()
-
-
 def test_the_referral_page_panel_and_the_session_form(browser, live_server, accepted, record, clinician):
     record(accepted, "evaluation", date(2025, 2, 3), phq9=phq9(21), gad7=gad7(15))
     for n, total in enumerate([18, 15, 12, 9, 6, 4], start=1):
@@ -95,7 +73,7 @@ def test_the_referral_page_panel_and_the_session_form(browser, live_server, acce
             gad7=gad7(max(0, 14 - 2 * n)),
             **extra,
         )
-    page = _signed_in(browser, live_server, clinician, viewport={"width": 1280, "height": 900})
+    page = signed_in_page(browser, live_server, clinician, viewport={"width": 1280, "height": 900})
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/referrals/{accepted.pk}/")

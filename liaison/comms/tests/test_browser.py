@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from liaison.comms import letters, services, worker
 from liaison.comms.seed import seed_protocol
 from liaison.comms.tests.helpers import keys, referral_for
-from liaison.core.testing.browser import chromium_available, launch
+from liaison.core.testing.browser import chromium_available, signed_in_page
 from liaison.referrals.services import referral_transition
 
 pytestmark = [
@@ -27,26 +25,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed (CI installs it)"),
 ]
 SHOTS = Path(os.environ.get("LIAISON_SCREENSHOTS", Path(tempfile.gettempdir()) / "liaison-screenshots"))
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-def _signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    ctx.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return ctx.new_page()
 
 
 def _morning(coordinator, clinician):
@@ -82,7 +60,7 @@ def test_screenshots_of_the_letters_pages(browser, live_server, clinic, coordina
     worker.run_once()
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors = []
-    page = _signed_in(browser, live_server, coordinator)
+    page = signed_in_page(browser, live_server, coordinator)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "404" not in m.text else None)
     page.goto(f"{live_server.url}/comms/")
     page.screenshot(path=SHOTS / "comms-work-queue.png", full_page=True)
@@ -94,7 +72,7 @@ def test_screenshots_of_the_letters_pages(browser, live_server, clinic, coordina
     page.goto(f"{live_server.url}/referrals/{made[4].pk}/")
     page.wait_for_selector(".cm-owed-list")
     page.locator(".cm-owed").screenshot(path=SHOTS / "comms-owed-card.png")
-    director_page = _signed_in(browser, live_server, director)
+    director_page = signed_in_page(browser, live_server, director)
     director_page.goto(f"{live_server.url}/comms/sla/")
     director_page.screenshot(path=SHOTS / "comms-sla.png", full_page=True)
     sent.refresh_from_db()

@@ -2,13 +2,9 @@
 and it appears on the open-alert list; a coordinator acknowledges it but cannot clear the clinician's review;
 a clinician records the review."""
 
-import os
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from liaison.core.testing.browser import chromium_available, launch
+from liaison.core.testing.browser import chromium_available, signed_in_page
 from liaison.directory.tests.factories import npi_from
 from liaison.referrals.intake_models import SafetyReview
 from liaison.referrals.models import Referral
@@ -18,26 +14,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-def as_user(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return context.new_page()
 
 
 def test_an_item9_referral_alerts_and_only_a_clinician_clears_its_review(
@@ -65,13 +41,13 @@ def test_an_item9_referral_alerts_and_only_a_clinician_clears_its_review(
     referral = Referral.objects.get()
     assert referral.urgency == "urgent"
 
-    staff = as_user(browser, live_server, clinician)
+    staff = signed_in_page(browser, live_server, clinician)
     staff.goto(f"{live_server.url}/referrals/")
     alerts = staff.locator(".inbox-alerts")
     assert alerts.locator(f"text={referral.reference}").count() == 1
     shots(staff, "safety-2-open-alert-list")
 
-    desk = as_user(browser, live_server, coordinator)
+    desk = signed_in_page(browser, live_server, coordinator)
     desk.goto(f"{live_server.url}/referrals/{referral.pk}/")
     desk.get_by_role("button", name="Acknowledge", exact=True).click()
     desk.wait_for_selector("text=is now “Acknowledged”")
