@@ -21,6 +21,10 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(sign_in_failures=lockout.failures_of("username"))
 
+    def has_delete_permission(self, request, obj=None):
+        """Nobody is deleted: the trail names them. Someone who leaves is made inactive (user_deactivate, audited)."""
+        return False
+
     @admin.display(boolean=True, description="Sign-in locked")
     def sign_in_locked(self, user) -> bool:
         return lockout.locked_account(user.sign_in_failures)

@@ -214,3 +214,18 @@ def test_a_groups_permissions_changed_in_the_admin_are_on_the_trail(admin_client
         "after": ["accounts.change_user"],
     }
     assert list(group.permissions.all()) == [permission]
+
+
+@pytest.mark.django_db
+def test_the_admin_deactivates_people_and_never_deletes_them(client_for, admin, coordinator):
+    from django.urls import reverse
+
+    from liaison.accounts.models import User
+
+    client = client_for(admin)
+    assert client.get(reverse("admin:accounts_user_delete", args=[coordinator.pk])).status_code == 403
+    client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [coordinator.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=coordinator.pk).exists()
