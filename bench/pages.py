@@ -1,340 +1,246 @@
-"""Benchmark: the inbox and the referral page beside the /health/ floor, at 1,000 and at 1,000,000 referrals.
+"""Benchmark: every page people read, as they meet it, at 1,000 and at 1,000,000 referrals.
 
-    .venv/bin/python bench/pages.py                        # both sizes; builds a database that is missing
-    .venv/bin/python bench/pages.py --sizes 1k --rounds 100
+    .venv/bin/python bench/pages.py                          # both sizes, 300 requests per page per size
+    .venv/bin/python bench/pages.py --sizes 1k --requests 50 --db-1k h6_1k
+    .venv/bin/python bench/pages.py --rebuild                # build_network for both sizes first
 
-For each size, a PostgreSQL database of its own on 127.0.0.1:5432 (user postgres, trust), named
-liaison_bench_<size> and built with `liaison build_network` unless it already holds that many referrals
-(--rebuild builds it again). Then gunicorn (one sync worker, persistent database connections) on 127.0.0.1,
-a sign-in as the coordinator, warm-up rounds, and measured rounds. All sizes are served at once and each
-round asks every server for every page once, in a shuffled order, so whatever else the machine is doing
-falls on all pages and all sizes alike.
+Each size is a PostgreSQL database (liaison_bench_1k, liaison_bench_1m; --db-1k/--db-1m for others) served by its
+own gunicorn (2 sync workers) in production mode: LIAISON_MODE=production, a SECRET_KEY of the run's own,
+persistent connections (DATABASE_CONN_MAX_AGE=600), a Redis cache of the size's own, plain HTTP on 127.0.0.1
+(SECURE_SSL_REDIRECT=false, as behind a TLS-ending proxy). `liaison check --deploy` runs first with the same
+environment and what it says is printed.
 
-Server time is gunicorn's own measure of each request (access log %(D)s, in microseconds): from the
-request read to the response written, without the client. Query counts, the slowest queries and their
-EXPLAIN ANALYZE come from the same pages rendered in-process (Django's test client) against the same
-database. Targets: each page's median within 2x the floor's; each page's median at 1M within 20% of 1k.
+Every benchmark account gets an authenticator app with a new secret (pages_inproc.py, through allauth), and a
+client process of its own (pages_client.py) signs each in through the sign-in form and the second step, then asks
+every page (page_list.py) as the role that uses it, each request followed by the floor (/accounts/me/ as the same
+person) and /health/, in shuffled rounds over all pages and both sizes at once: whatever else the machine does falls
+on every page and size alike. Client wall time is what the user waits for; server time is gunicorn's (%(D)s).
+Query counts come from the same pages rendered in-process against the same database (after the run).
+
+One table (markdown) is printed; everything, with the slowest queries' plans, goes to bench/out/pages-<time>.json.
+Targets, per page at the largest size: p50 ≤ 2× the floor's and p99 ≤ 4×, p50 within 20 % of 1k, the same query
+count at both sizes, and no worker above 150 MB resident after it.
 """
 
 import argparse
-import http.client
 import json
 import os
-import random
-import re
-import statistics
+import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pages_report  # noqa: E402
+from page_list import PAGES, ROLES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 SERVER = "postgres://postgres@127.0.0.1:5432"
-SIZES = {"1k": (1_000, 100, 50), "1m": (1_000_000, 10_000, 50_000)}  # referrals, referrers, open
-FLOOR = "/health/?as=anonymous"
-PAGES = {
-    "floor: /health/": FLOOR,
-    "floor, signed in": "/health/?as=signed-in",
-    "inbox": "/referrals/",
-    "inbox, acute and overdue": "/referrals/?status=acute&overdue=on",
-    "referral page": "/referrals/{id}/",
-}
-PASSWORD = "liaison-demo-2026"  # noqa: S105 - the demo accounts' published password
+SIZES = {"1k": (1_000, 10_000), "1m": (1_000_000, 10_000)}  # referrals, referrers (as issue 13 asks)
+PASSWORD = "liaison-demo-2026"  # noqa: S105 - the demo accounts' published password (liaison/demo/vocab.py)
+PYTHON = sys.executable
 
 
-# ---------------------------------------------------------------- the databases
-
-
-def database(label: str, *, rebuild: bool) -> str:
-    """The address of this size's database, built first if it is missing or the wrong size."""
-    referrals, referrers, open_count = SIZES[label]
-    name = f"liaison_bench_{label}"
-    if not rebuild and _count(name) == referrals:
-        print(f"{name}: {referrals:,} referrals already there", flush=True)
-        return f"{SERVER}/{name}"
-    _recreate(name)
-    started = time.monotonic()
-    argv = ["build_network", "--referrals", str(referrals), "--referrers", str(referrers), "--open", str(open_count)]
-    subprocess.run([sys.executable, "-m", "liaison", *argv], env=_env(name), cwd=ROOT, check=True)  # noqa: S603
-    print(f"{name}: built in {time.monotonic() - started:.0f}s", flush=True)
-    return f"{SERVER}/{name}"
-
-
-def _count(name: str) -> int | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{SERVER}/{name}") as conn:
-            return conn.execute("SELECT count(*) FROM referrals_referral").fetchone()[0]
-    except psycopg.Error:
-        return None
-
-
-def _recreate(name: str) -> None:
-    import psycopg
-
-    assert name.startswith("liaison_bench_"), "only ever drop the benchmark's own databases"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _env(name: str) -> dict:
-    """Demo mode (made-up data is refused in production), this database, a data folder of its own."""
+def production_env(database: str, redis_db: int, secret_key: str) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "liaison.settings",
-        "LIAISON_MODE": "demo",
-        "DATABASE_URL": f"{SERVER}/{name}",
+        "LIAISON_MODE": "production",
+        "SECRET_KEY": secret_key,
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"{SERVER}/{database}",
         "DATABASE_CONN_MAX_AGE": "600",
-        "LIAISON_DATA_DIR": str(OUT / "data"),
+        "CACHE_URL": f"redis://127.0.0.1:6379/{redis_db}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LIAISON_DATA_DIR": str(OUT / "data"),
+        "LOG_LEVEL": "WARNING",
     }
 
 
-# ---------------------------------------------------------------- the server and the client
+def rebuild(label: str, database: str) -> None:
+    """Drop, create, migrate and fill a benchmark database (demo mode: build_network refuses production)."""
+    import psycopg
+
+    assert database.startswith("liaison_bench_") and not database.endswith("_base"), "only the benchmark's own"
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    referrals, referrers = SIZES[label]
+    env = {
+        **os.environ,
+        "LIAISON_MODE": "demo",
+        "DATABASE_URL": f"{SERVER}/{database}",
+        "LIAISON_DATA_DIR": str(OUT / "data"),
+    }
+    started = time.monotonic()
+    subprocess.run([PYTHON, "-m", "liaison", "migrate", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
+    argv = ["build_network", "--referrals", str(referrals), "--referrers", str(referrers)]
+    subprocess.run([PYTHON, "-m", "liaison", *argv], env=env, cwd=ROOT, check=True)  # noqa: S603
+    print(f"{database}: built in {time.monotonic() - started:.0f}s", flush=True)
 
 
-class Browser:
-    """One signed-in person on plain HTTP/1.1 connections to 127.0.0.1, keeping cookies."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def get(self, path: str, *, anonymous: bool = False) -> tuple[int, bytes]:
-        return self._send("GET", path, None, anonymous=anonymous)
-
-    def sign_in(self, username: str) -> None:
-        _, page = self.get("/accounts/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-        body = f"csrfmiddlewaretoken={token}&username={username}&password={PASSWORD}".encode()
-        status, _ = self._send("POST", "/accounts/login/", body)
-        if status != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"could not sign in as {username} (status {status})")
-
-    def _send(self, method: str, path: str, body: bytes | None, *, anonymous: bool = False) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
-        if self.cookies and not anonymous:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        content = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            key, _, rest = header.partition("=")
-            if not anonymous:
-                self.cookies[key] = rest.split(";", 1)[0]
-        conn.close()
-        return response.status, content
+def ready(database: str, env: dict, *, migrate: bool) -> None:
+    """Refuse a database that is missing or behind the code's migrations (the pages would fail, not be slow),
+    unless asked to migrate it."""
+    if migrate:
+        subprocess.run([PYTHON, "-m", "liaison", "migrate", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
+    argv = [PYTHON, "-m", "liaison", "migrate", "--check", "--plan"]
+    found = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    if found.returncode:
+        raise SystemExit(
+            f"{database} is missing or has unapplied migrations; migrate it first:\n{found.stdout}{found.stderr}"
+        )
 
 
-def serve(name: str, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn, one sync worker: one request at a time, so each is timed alone."""
+def child(command: str, env: dict, stdin: str = "") -> dict:
+    argv = [PYTHON, str(ROOT / "bench" / "pages_inproc.py"), command]
+    done = subprocess.run(argv, env=env, cwd=ROOT, input=stdin, capture_output=True, text=True)  # noqa: S603
+    if done.returncode:
+        raise SystemExit(f"pages_inproc.py {command} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
+
+
+def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn with 2 sync workers; its access log keeps the client's request number and gunicorn's own time."""
     log.unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "gunicorn", "liaison.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]
-    argv += ["--access-logfile", str(log), "--access-logformat", "%(U)s?%(q)s %(s)s %(D)s", "--log-level", "warning"]
-    server = subprocess.Popen(argv, cwd=ROOT, env=_env(name))  # noqa: S603 - our own argv
-    for _ in range(150):
+    argv = [PYTHON, "-m", "gunicorn", "liaison.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "-k", "sync"]
+    argv += ["--timeout", "300", "--access-logfile", str(log), "--log-level", "warning"]
+    argv += ["--access-logformat", "%({x-bench}i)s %(s)s %(D)s %(p)s %(U)s"]
+    server = subprocess.Popen(argv, cwd=ROOT, env=env)  # noqa: S603 - our own argv
+    for _ in range(300):
         try:
-            if Browser(port).get(FLOOR, anonymous=True)[0] == 200:
-                return server
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return server
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"gunicorn on port {port} did not start")
 
 
-def measure(labels: list[str], *, port: int, rounds: int, warmup: int, referral_ids: dict) -> dict:
-    """Median, p90 and count of gunicorn's own request times per page and size. Every size has its
-    server up at once, and each round asks every server for every page in a shuffled order: the
-    sizes are compared under the same conditions, request by request."""
-    ports = {label: port + i for i, label in enumerate(labels)}
-    logs = {label: OUT / f"access-{label}.log" for label in labels}
-    servers = [serve(f"liaison_bench_{label}", ports[label], logs[label]) for label in labels]
-    try:
-        browsers = {label: Browser(ports[label]) for label in labels}
-        for browser in browsers.values():
-            browser.sign_in("coordinator")
-        _rounds(browsers, warmup, referral_ids, random.Random(1))
-        time.sleep(0.5)
-        skip = {label: len(log.read_text().splitlines()) for label, log in logs.items()}
-        _rounds(browsers, rounds, referral_ids, random.Random(2))
-        time.sleep(0.5)
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
-    return {label: _summarise(logs[label].read_text().splitlines()[skip[label] :]) for label in labels}
-
-
-def _rounds(browsers: dict, rounds: int, referral_ids: dict, rng: random.Random) -> None:
-    for n in range(rounds):
-        order = [(label, page, path) for label in browsers for page, path in PAGES.items()]
-        rng.shuffle(order)
-        for label, page, path in order:
-            ids = referral_ids[label]
-            status, _ = browsers[label].get(path.format(id=ids[n % len(ids)]))
-            if status != 200:
-                raise SystemExit(f"{label}: {page} ({path}) answered {status}")
-
-
-def _summarise(lines: list[str]) -> dict:
-    by_page: dict[str, list[float]] = {page: [] for page in PAGES}
-    for line in lines:
-        path, status, micros = line.rsplit(" ", 2)
-        page = next((p for p, pattern in PAGES.items() if _matches(pattern, path)), None)
-        if page and status == "200":
-            by_page[page].append(int(micros) / 1000)
-    return {page: _stats(times) for page, times in by_page.items()}
-
-
-def _matches(pattern: str, path: str) -> bool:
-    regex = re.escape(pattern).replace(re.escape("{id}"), r"\d+")
-    return re.fullmatch(regex + r"\??", path) is not None
-
-
-def _stats(times: list[float]) -> dict:
-    if not times:
-        return {"n": 0, "median_ms": None, "p90_ms": None}
-    p90 = statistics.quantiles(times, n=10)[8] if len(times) > 1 else times[0]
-    return {"n": len(times), "median_ms": round(statistics.median(times), 2), "p90_ms": round(p90, 2)}
-
-
-# ---------------------------------------------------------------- the same pages, in-process
-
-
-def profile(label: str) -> dict:
-    """Run this script again, in-process against the size's database, for queries and plans."""
-    argv = [sys.executable, str(Path(__file__).resolve()), "--profile", label]
-    out = subprocess.run(argv, env=_env(f"liaison_bench_{label}"), cwd=ROOT, check=True, capture_output=True)  # noqa: S603
-    return json.loads(out.stdout)
-
-
-def _profile_here(label: str) -> dict:
-    """Query counts per page, and the slowest SELECTs with their EXPLAIN ANALYZE (in a child process)."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
-    from django.test import Client
-
-    from liaison.accounts.models import User
-
-    signed_in, anonymous = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
-    signed_in.force_login(User.objects.get(username="coordinator"))
-    ids = referral_sample()
-    result = {"referral_ids": ids, "pages": {}}
-    for page, path in PAGES.items():
-        path, client = path.format(id=ids[0]), anonymous if path == FLOOR else signed_in
-        client.get(path)
-        runs = [_timed(client, path) for _ in range(15)]
-        total, in_sql = (statistics.median(run[i] for run in runs) for i in (0, 1))
-        queries = runs[-1][2]
-        result["pages"][page] = {
-            "ms": round(total, 2),
-            "sql_ms": round(in_sql, 2),
-            "queries": len(queries),
-            "slowest": _slowest(queries),
-        }
-    return result
-
-
-def _timed(client, path: str) -> tuple[float, float, object]:
-    """(total ms, ms inside the database as Django timed it, the captured queries) for one request."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        assert client.get(path).status_code == 200, path
-        elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, sum(float(q["time"]) for q in queries.captured_queries) * 1000, queries
-
-
-def referral_sample(count: int = 20) -> list[int]:
-    """Referrals to open, spread over the table: half from the open ones, half from the closed."""
-    from liaison.referrals.models import Referral
-
-    picks = []
-    for is_open in (True, False):
-        ids = list(Referral.objects.filter(is_open=is_open).order_by("id").values_list("id", flat=True))
-        step = max(1, len(ids) // (count // 2))
-        picks += ids[::step][: count // 2]
-    return picks
-
-
-def _slowest(queries, keep: int = 2) -> list[dict]:
-    from django.db import connection
-
-    selects = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
-    out = []
-    for q in sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:keep]:
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
-            plan = [row[0] for row in cursor.fetchall()]
-        out.append({"sql": q["sql"][:400], "ms": float(q["time"]) * 1000, "plan": plan})
+def server_times(log: Path) -> dict[int, tuple[int, int]]:
+    """{client request number: (gunicorn's microseconds, the worker's pid)}."""
+    out = {}
+    for line in log.read_text().splitlines():
+        number, _status, micros, pid, _path = line.split(" ", 4)
+        if number.isdigit():
+            out[int(number)] = (int(micros), int(pid.strip("<>")))
     return out
 
 
-# ---------------------------------------------------------------- report
+def collect_static(env: dict) -> None:
+    """Production serves static files from STATIC_ROOT (WhiteNoise): collected once into bench/out/data/."""
+    if not (OUT / "data" / "static").is_dir():
+        subprocess.run([PYTHON, "-m", "liaison", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
 
 
-def verdicts(results: dict) -> list[str]:
-    lines = []
-    for label, result in results.items():
-        floor = result["timings"]["floor: /health/"]["median_ms"]
-        for page in ("inbox", "inbox, acute and overdue", "referral page"):
-            median = result["timings"][page]["median_ms"]
-            ratio = median / floor
-            lines.append(f"{label} {page}: {median} ms = {ratio:.2f}x floor ({'met' if ratio <= 2 else 'NOT met'})")
-    if {"1k", "1m"} <= set(results):
-        for page in ("inbox", "inbox, acute and overdue", "referral page"):
-            small, large = (results[s]["timings"][page]["median_ms"] for s in ("1k", "1m"))
-            change = large / small - 1
-            lines.append(f"1m vs 1k {page}: {change:+.0%} ({'met' if abs(change) <= 0.2 else 'NOT met'})")
-    return lines
+def flush_redis(db: int) -> None:
+    """The size's own Redis database starts empty: no cached figure from another database or an earlier run."""
+    import redis
 
-
-def print_table(label: str, result: dict) -> None:
-    print(f"\n{label}: server time median and p90 (ms); in-process: queries, median total and in-database ms")
-    for page, stats in result["timings"].items():
-        found = result["profile"]["pages"][page]
-        print(
-            f"  {page:26} {stats['median_ms']:8} {stats['p90_ms']:8}  n={stats['n']:<4}"
-            f"  queries={found['queries']:<3} {found['ms']:7} ms, of which SQL {found['sql_ms']} ms"
-        )
+    redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1k,1m", help="Comma-separated, from: " + ", ".join(SIZES))
-    parser.add_argument("--rounds", type=int, default=200, help="Measured rounds (each asks every page once).")
-    parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--port", type=int, default=8766, help="The first size's port; the next size +1, ...")
-    parser.add_argument("--rebuild", action="store_true", help="Build the databases again even if they exist.")
-    parser.add_argument("--profile", help=argparse.SUPPRESS)  # the in-process child
+    parser.add_argument("--db-1k", default="liaison_bench_1k")
+    parser.add_argument("--db-1m", default="liaison_bench_1m")
+    parser.add_argument("--requests", type=int, default=300, help="Measured requests per page per size.")
+    parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first.")
+    parser.add_argument("--budget", type=float, default=120, help="Seconds per page per size before it is cut.")
+    parser.add_argument("--min-requests", type=int, default=30, help="Requests a page gets before it may be cut.")
+    parser.add_argument("--port", type=int, default=8106, help="The first size's port; the next +10.")
+    parser.add_argument("--redis-dbs", default="6,15", help="A Redis database number per size.")
+    parser.add_argument("--rebuild", action="store_true", help="build_network both sizes first (drops them).")
+    parser.add_argument("--migrate", action="store_true", help="Apply the code's migrations to the databases.")
+    parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    if args.profile:
-        print(json.dumps(_profile_here(args.profile)))
-        return
-    OUT.mkdir(parents=True, exist_ok=True)
     labels = args.sizes.split(",")
-    for label in labels:
-        database(label, rebuild=args.rebuild)
-    profiles = {label: profile(label) for label in labels}
-    ids = {label: found["referral_ids"] for label, found in profiles.items()}
-    timings = measure(labels, port=args.port, rounds=args.rounds, warmup=args.warmup, referral_ids=ids)
-    results = {label: {"timings": timings[label], "profile": profiles[label]} for label in labels}
-    for label in labels:
-        print_table(label, results[label])
-    print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-    for line in verdicts(results):
-        print(" ", line)
+    databases = {label: getattr(args, f"db_{label}") for label in labels}
+    redis_dbs = dict(zip(labels, map(int, args.redis_dbs.split(",")), strict=False))
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_start = os.getloadavg()
+    if args.rebuild:
+        for label in labels:
+            rebuild(label, databases[label])
+    secret_key = secrets.token_urlsafe(48)
+    envs = {label: production_env(databases[label], redis_dbs[label], secret_key) for label in labels}
+    deploy = subprocess.run([PYTHON, "-m", "liaison", "check", "--deploy"], env=envs[labels[0]], cwd=ROOT,  # noqa: S603
+                            capture_output=True, text=True)  # fmt: skip
+    collect_static(envs[labels[0]])
+    print("liaison check --deploy:", (deploy.stdout + deploy.stderr).strip() or "nothing to say", flush=True)
+    plan = {"roles": list(ROLES), "password": PASSWORD, "seed": args.seed, "warmup": args.warmup,
+            "requests": args.requests, "budget_seconds": args.budget, "min_requests": args.min_requests,
+            "pages": [{"name": p.name, "role": p.role} for p in PAGES], "sizes": {}}  # fmt: skip
+    prepared, servers, logs = {}, [], {}
+    try:
+        for i, label in enumerate(labels):
+            ready(databases[label], envs[label], migrate=args.migrate)
+            prepared[label] = child("prepare", envs[label])
+            flush_redis(redis_dbs[label])
+            port, logs[label] = args.port + 10 * i, OUT / f"pages-access-{label}.log"
+            servers.append(serve(envs[label], port, logs[label]))
+            ids = prepared[label]["ids"]
+            paths = {p.name: [p.path.format(id=i) for i in ids.get(p.ids, [])] if p.ids else [p.path] for p in PAGES}
+            plan["sizes"][label] = {"port": port, "master": servers[-1].pid, "secrets": prepared[label]["secrets"],
+                                    "paths": {name: found for name, found in paths.items() if found}}  # fmt: skip
+            print(f"{label}: {databases[label]} on port {port}, workers of gunicorn {servers[-1].pid}", flush=True)
+        plan_file, client_file = OUT / "pages-plan.json", OUT / "pages-client.json"
+        plan_file.write_text(json.dumps(plan))
+        plan_file.chmod(0o600)  # it holds the run's authenticator secrets
+        t0 = time.monotonic()
+        subprocess.run([PYTHON, str(ROOT / "bench" / "pages_client.py"), plan_file, client_file], cwd=ROOT, check=True)  # noqa: S603
+        print(f"client done in {time.monotonic() - t0:.0f}s", flush=True)
+        time.sleep(1)  # the last access-log lines
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+        (OUT / "pages-plan.json").unlink(missing_ok=True)
+    client = json.loads(client_file.read_text())
+    profiles = {label: child("profile", envs[label], json.dumps(prepared[label]["ids"])) for label in labels}
+    times = {label: server_times(logs[label]) for label in labels}
+    summary = pages_report.summarise(client, times, profiles)
+    report(args, labels, databases, summary, client, profiles, prepared, started, load_start, deploy)
+
+
+def report(args, labels, databases, summary, client, profiles, prepared, started, load_start, deploy) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "liaison"], cwd=ROOT,  # noqa: S607
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    load_end = os.getloadavg()
+    pages = [{"name": p.name, "role": p.role} for p in PAGES]
+    print()
+    dirty = " (with uncommitted changes in liaison/)" if dirty else ""
+    load = f"load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end"
+    print(f"{started}, commit {commit.stdout.strip()}{dirty}; {os.cpu_count()} CPUs; {load}")
+    print(f"command: bench/pages.py {' '.join(sys.argv[1:])}; databases: "
+          + ", ".join(f"{label} = {databases[label]}" for label in labels))  # fmt: skip
+    print(f"{args.requests} requests per page per size (n below when fewer answered 200), each followed by the floor "
+          f"and /health/; client wall time; × floor: against /accounts/me/ as the same role\n")  # fmt: skip
+    print(pages_report.table(summary, pages, list(ROLES), labels, client["cut"]))
+    print()
+    print(pages_report.memory_table(client["initial_rss"], client["final_rss"]))
+    missing = {label: [p.name for p in PAGES if p.ids and not prepared[label]["ids"].get(p.ids)] for label in labels}
+    for label, names in missing.items():
+        if names:
+            print(f"\n{label}: nothing to open for {', '.join(names)} (no such records in {databases[label]})")
+    unmeasured = prepared[labels[0]]["unmeasured"]
+    if unmeasured:
+        print("\naddresses neither measured nor skipped with a reason (bench/page_list.py):", ", ".join(unmeasured))
     out = OUT / f"pages-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=1, default=str))
-    print(f"details (plans included): {out}")
+    details = {"started": started, "commit": commit.stdout.strip(), "argv": sys.argv[1:], "databases": databases,
+               "load": [load_start, load_end], "check_deploy": deploy.stdout + deploy.stderr, "summary": summary,
+               "verdicts": pages_report.verdicts(summary), "final_rss": client["final_rss"], "cut": client["cut"],
+               "profiles": profiles, "ids": {label: prepared[label]["ids"] for label in labels}}  # fmt: skip
+    out.write_text(json.dumps(details, indent=1, default=str))
+    print(f"\ndetails (plans of the slowest queries included): {out}")
 
 
 if __name__ == "__main__":
