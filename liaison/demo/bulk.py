@@ -26,11 +26,17 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from liaison.comms import delivery
+from liaison.comms.models import CommsSettings
+from liaison.comms.seed import seed_protocol
 from liaison.core.audit import audit_log
-from liaison.demo import paths, vocab
+from liaison.core.models import AuditEvent
+from liaison.demo import crm_rows, paths, rebuilds, vocab
 from liaison.demo.base import DEMO_USERS, demo_logins, ensure_clinic, ensure_demo_users, prepare_empty_database
-from liaison.demo.clinical import clinical_fields, coordination_fields, patient_fields
+from liaison.demo.clinical import coordination_fields
 from liaison.demo.directory import allocate, ensure_taxonomy, generated_practice, referrer_fields
+from liaison.demo.pools import PathShape, Pools, Summary, _cumulative, _shape  # noqa: F401 (_shape: tests)
+from liaison.demo.practice import PRACTICE_LOADED, PracticeRows
 from liaison.demo.tables import Table, foreign_keys_checked_after, indexes_rebuilt_after
 from liaison.directory.models import Practice, Referrer
 from liaison.referrals import lifecycle, services
@@ -38,13 +44,12 @@ from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, St
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
 CHUNK = 20_000  # referrals generated and written at a time
+REFERRAL_FACTS = ("id", "patient_id", "received_at", "status", "is_open", "closed_at", "assigned_coordinator_id",
+                  "phq9_total", "reason", "channel")  # fmt: skip
 SELF_SHARE = vocab.REFERRAL_MIX["self"]
+FAX_GATEWAY = "fax.madisonsquare-ip.example"
 REFERRERS_PER_PRACTICE = 3
-CLINICAL_POOL = 4000
-PATH_POOL = 300  # histories per final status
-PATIENT_POOL = 20_000
-LOADED = (Patient, Referral, Diagnosis, MedicationTrial, ReferralEvent)
-BACK_TO = "the referring clinician"
+LOADED = (Patient, Referral, Diagnosis, MedicationTrial, ReferralEvent, *PRACTICE_LOADED)
 
 
 def build_large_network(
@@ -68,17 +73,24 @@ def build_large_network(
     with transaction.atomic():
         ensure_taxonomy()
         ensure_clinic()
-        sources = _directory(rng, count=referrers)
-        users = ensure_demo_users(referrer=Referrer.objects.get(pk=sources[0].id))
+        seed_protocol()  # a reset (flush) empties the protocol's table too: its seeded rules come back
+        _delivery_settings()
+        people = _directory(rng, count=referrers)
+        users = ensure_demo_users(referrer=people[0])
+        sources = _sources(people)
     log(f"directory: {referrers:,} referrers ({time.monotonic() - started:.0f}s)")
     loader = Loader(rng=rng, users=users, now=now, log=log, referrals=referrals)
     with loader.session(), _without_cyclic_gc():
-        for chunk in loader.arrivals(total=referrals, open_count=open_referrals):
-            loader.load(chunk, sources=sources)
+        for chunk in loader.arrivals(total=referrals, open_count=open_referrals, sources=sources):
+            loader.load(chunk)
+        loader.practice.close()
+    with transaction.atomic():
+        counts = loader.counts | crm_rows.build(rng, users=users, now=now, first=loader.practice.first, log=log)
+        audit_log(actor=None, action="bulk_load", object_type="referrals.referral", detail=counts)
+    counts |= rebuilds.run(now=now, log=log)
     loader.analyze()
-    audit_log(actor=None, action="bulk_load", object_type="referrals.referral", detail=loader.counts)
-    log(f"done in {time.monotonic() - started:.0f}s: {loader.counts}")
-    return {**demo_logins(referrers=referrers, referrals=referrals), "rows": loader.counts}
+    log(f"done in {time.monotonic() - started:.0f}s: {counts}")
+    return {**demo_logins(referrers=referrers, referrals=referrals), "rows": counts}
 
 
 @contextmanager
@@ -99,14 +111,44 @@ def _without_cyclic_gc():
 
 @dataclass(frozen=True)
 class Source:
-    """What a generated referral needs to know about its referrer."""
+    """What a generated referral (and its letters) needs to know about its referrer."""
 
     id: int
     source_type: str
     office_phone: str
+    shared_care_model: str = ""
+    route: delivery.Route | None = None
+    name: str = ""
+    last_name: str = ""
+    practice: str = ""
 
 
-def _directory(rng: random.Random, *, count: int) -> list[Source]:
+def _delivery_settings() -> None:
+    """The practice's delivery settings, if it has none: faxes go out through an email-to-fax gateway, so a
+    referrer with a fax number and no email can be written to (comms.delivery.route_for)."""
+    if not CommsSettings.objects.exists():
+        CommsSettings.objects.create(fax_gateway_domain=FAX_GATEWAY)
+
+
+def _sources(referrers: list[Referrer]) -> list[Source]:
+    """Each referrer as the load needs it, with the channel its letters go by (comms.delivery.route_for)."""
+    comms = CommsSettings.current()
+    return [
+        Source(
+            r.pk,
+            r.source_type,
+            r.practice.phone,
+            r.shared_care_model,
+            delivery.route_for(r, comms),
+            r.display_name,
+            r.last_name,
+            str(r.practice),
+        )  # fmt: skip
+        for r in referrers
+    ]
+
+
+def _directory(rng: random.Random, *, count: int) -> list[Referrer]:
     """Practices and referrers in the usual mix, shuffled: the order is the referrers' rank, and
     referral volume falls with rank, so a few referrers send most of the referrals."""
     taken: set[str] = set()
@@ -119,102 +161,7 @@ def _directory(rng: random.Random, *, count: int) -> list[Source]:
             referrers.append(referrer_fields(rng, source_type=source_type, practice=practice, taken=taken))
     Referrer.objects.bulk_create(referrers, batch_size=1000)
     rng.shuffle(referrers)
-    return [Source(r.pk, r.source_type, r.practice.phone) for r in referrers]
-
-
-# ---------------------------------------------------------------- pools of histories and summaries
-
-
-@dataclass(frozen=True)
-class PathShape:
-    """A history and what it leaves on the referral: the rows of its events (less id, referral,
-    time and actor), each step's offset from receipt, and the referral's lifecycle fields."""
-
-    offsets: tuple[timedelta, ...]
-    events: tuple[list, ...]
-    roles: tuple[str, ...]
-    status: Status
-    reason: str
-
-    @property
-    def duration(self) -> timedelta:
-        return self.offsets[-1] if self.offsets else timedelta()
-
-
-def _shape(steps: list[paths.Step], events: "Table") -> PathShape:
-    offsets, rows, roles, previous, at = [], [], [], Status.RECEIVED, timedelta()
-    for step in steps:
-        at += step.after
-        roles.append(
-            "coordinator" if "coordinator" in lifecycle.find_move(previous, step.status).roles else "clinician"
-        )
-        rows.append(
-            events.template(kind=EventKind.TRANSITION, from_status=previous, to_status=step.status, reason=step.reason)
-        )
-        offsets.append(at)
-        previous = step.status
-    reason = steps[-1].reason if steps else ""
-    return PathShape(tuple(offsets), tuple(rows), tuple(roles), previous, reason)
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A clinical summary as row templates: the referral's clinical columns, its diagnoses, its trials."""
-
-    referral: list
-    phq9_days_before: int | None
-    diagnoses: tuple[list, ...]
-    trials: tuple[list, ...]
-
-
-class Pools:
-    """Histories per final status, clinical summaries and patients, made once by the demo's generators."""
-
-    def __init__(self, rng: random.Random, tables: dict, *, today, referrals: int):
-        """Pools no bigger than the network needs: a small network gets small pools, made quickly."""
-        events = tables[ReferralEvent]
-        fates = (*paths.OPEN_FATES, *paths.CLOSED_FATES)
-        per_fate, summaries = min(PATH_POOL, referrals // 10 + 5), min(CLINICAL_POOL, referrals + 10)
-        self.paths = {
-            fate: [_shape(paths.plan_steps(rng, fate, back_to=BACK_TO, phq9=None), events) for _ in range(per_fate)]
-            for fate in fates
-        }
-        self.clinician = [_summary(rng, tables, self_referral=False) for _ in range(summaries)]
-        self.self_referred = [_summary(rng, tables, self_referral=True) for _ in range(summaries // 4 + 1)]
-        patients = min(PATIENT_POOL, referrals + 10)
-        self.patients = [tables[Patient].row(patient_fields(rng, today=today)) for _ in range(patients)]
-        self.closed_weights = _cumulative(list(paths.CLOSED_FATES.values()))
-        self.closed_fates = list(paths.CLOSED_FATES)
-        self.channels = list(vocab.INTAKE_WEIGHTS)
-        self.channel_weights = _cumulative(list(vocab.INTAKE_WEIGHTS.values()))
-
-    def closed_path(self, rng: random.Random, ago: timedelta, events: "Table") -> PathShape:
-        """A closed history that fits between the referral's arrival and now."""
-        for _ in range(8):
-            fate = rng.choices(self.closed_fates, cum_weights=self.closed_weights)[0]
-            shape = rng.choice(self.paths[fate])
-            if shape.duration < ago - timedelta(hours=1):
-                return shape
-        reason = rng.choice(vocab.CLOSING_REASONS[Status.CANCELLED])
-        return _shape([paths.Step(Status.CANCELLED, ago / 2, reason)], events)
-
-
-def _summary(rng: random.Random, tables: dict, *, self_referral: bool) -> Summary:
-    clinical = clinical_fields(rng, self_referral=self_referral)
-    return Summary(
-        referral=tables[Referral].row(clinical.referral),
-        phq9_days_before=clinical.phq9_days_before,
-        diagnoses=tuple(tables[Diagnosis].row(d) for d in clinical.diagnoses),
-        trials=tuple(tables[MedicationTrial].row(t) for t in clinical.trials),
-    )
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    total, out = 0.0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
+    return referrers
 
 
 # ---------------------------------------------------------------- rows
@@ -229,9 +176,9 @@ class Loader:
         self.clinicians = (users["clinician"], users["clinician2"])
         self.tables = {model: Table(model) for model in LOADED}
         self.pools = Pools(rng, self.tables, today=now.date(), referrals=referrals)
+        self.practice = PracticeRows(rng, self.tables, now=now, users=users)
         self.counts = {model._meta.label_lower: 0 for model in LOADED}
         self.started = time.monotonic()
-        self.source_weights: list[float] = []
         self.received: dict[str, list] = {}  # the received event's row, per channel
 
     @contextmanager
@@ -247,14 +194,24 @@ class Loader:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(LOADED)):
                     cursor.execute(sql)
 
-    def arrivals(self, *, total: int, open_count: int) -> Iterator[list]:
-        """Chunks of arrivals, oldest first: the closed referrals spread over the span (each a point in
-        [0, 1) of it), then the open ones, the pipeline of the last weeks (each a history and the time
-        it arrived, sorted), so that ids rise with the date received within each group."""
+    def arrivals(self, *, total: int, open_count: int, sources: list[Source]) -> Iterator[list]:
+        """Chunks of (arrival, referrer), oldest first: the closed referrals spread over the span (each a
+        point in [0, 1) of it), then the open ones, the pipeline of the last weeks (each a history and the
+        time it arrived, sorted), so that ids rise with the date received within each group. The open
+        ones are drawn first, so that each referrer's first referral is known as it is written."""
         rng, closed = self.rng, total - open_count
-        for start in range(0, closed, CHUNK):
-            yield [(k + rng.random()) / closed for k in range(start, min(start + CHUNK, closed))]
+        weights = _cumulative([1 / (rank + 1) ** 0.9 for rank in range(len(sources))])
+
+        def source() -> Source | None:
+            return None if rng.random() < SELF_SHARE else rng.choices(sources, cum_weights=weights)[0]
+
         pending = sorted((self._open_arrival() for _ in range(open_count)), key=lambda arrival: arrival[1])
+        pending = [(arrival, source()) for arrival in pending]
+        for (_, received), referrer in pending:
+            if referrer is not None:
+                self.practice.open_first.setdefault(referrer.id, received)
+        for start in range(0, closed, CHUNK):
+            yield [((k + rng.random()) / closed, source()) for k in range(start, min(start + CHUNK, closed))]
         for start in range(0, open_count, CHUNK):
             yield pending[start : start + CHUNK]
 
@@ -264,16 +221,10 @@ class Loader:
         shape = self.rng.choice(self.pools.paths[fate])
         return shape, self.now - shape.duration - paths.open_slack(self.rng, fate)
 
-    def load(self, arrivals: list, *, sources: list[Source]) -> None:
-        if len(self.source_weights) != len(sources):
-            self.source_weights = _cumulative([1 / (rank + 1) ** 0.9 for rank in range(len(sources))])
+    def load(self, arrivals: list) -> None:
         rows: dict = {model: [] for model in LOADED}
-        for arrival in arrivals:
-            source = (
-                None
-                if self.rng.random() < SELF_SHARE
-                else self.rng.choices(sources, cum_weights=self.source_weights)[0]
-            )
+        rows["audit"] = rows[AuditEvent]
+        for arrival, source in arrivals:
             self._referral(arrival, source, rows)
         for model, table in self.tables.items():
             table.write(rows[model])
@@ -299,7 +250,22 @@ class Loader:
                 rows[table].append(
                     self.tables[table].fill(template, id=self.tables[table].take(), referral_id=referral_id)
                 )
-        self._events(referral_id, channel, shape, received, rows[ReferralEvent])
+        moves = self._events(referral_id, channel, shape, received, rows[ReferralEvent])
+        self._practice(rows, shape, summary, source, moves, received)
+
+    def _practice(self, rows: dict, shape: PathShape, summary: Summary, source, moves: list, received) -> None:
+        """The referral's care, letters and audit rows (liaison.demo.practice), from the rows just made."""
+        row, p = rows[Referral][-1], self.tables[Referral].position
+        patient, q = rows[Patient][-1], self.tables[Patient].position
+        fields = {name: row[p[name]] for name in REFERRAL_FACTS}
+        fields["patient_name"] = (patient[q["first_name"]], patient[q["last_name"]])
+        fields["date_of_birth"] = patient[q["date_of_birth"]]
+        fields["intake_user"] = self.coordinator if fields["channel"] in ("phone", "fax") else None
+        first = self.practice.is_first(source, fields["id"], received, is_open=fields["is_open"])
+        people = {"coordinator": self.coordinator, "clinician": self.clinicians[fields["id"] % 2]}
+        self.practice.add(
+            rows, referral=fields, moves=moves, summary=summary, source=source, first=first, people=people
+        )
 
     def _patient(self, patient_id: int, received: datetime) -> list:
         """A patient from the pool with their own id and a birth date moved by up to ten years, so
@@ -332,8 +298,9 @@ class Loader:
         fields["urgency_rank"] = URGENCY_RANK.get(summary.referral[table.position["urgency"]], 0)
         return table.fill(summary.referral, **fields, **lifecycle_fields(shape, fields, received))
 
-    def _events(self, referral_id: int, channel: str, shape: PathShape, received: datetime, out: list) -> None:
-        """The received event, then one per step, by the coordinator or the referral's clinician."""
+    def _events(self, referral_id: int, channel: str, shape: PathShape, received: datetime, out: list) -> list:
+        """The received event, then one per step, by the coordinator or the referral's clinician; returns
+        each step's (status, time, event id, who)."""
         table = self.tables[ReferralEvent]
         people = {"coordinator": self.coordinator, "clinician": self.clinicians[referral_id % 2]}
         if channel not in self.received:
@@ -342,8 +309,14 @@ class Loader:
             )
         intake = self.coordinator if channel in ("phone", "fax") else None
         out.append(table.event(self.received[channel], table.take(), referral_id, received, intake))
-        for template, offset, role in zip(shape.events, shape.offsets, shape.roles, strict=True):
-            out.append(table.event(template, table.take(), referral_id, received + offset, people[role]))
+        moves = []
+        for template, offset, role, status in zip(
+            shape.events, shape.offsets, shape.roles, shape.statuses, strict=True
+        ):
+            event_id = table.take()
+            out.append(table.event(template, event_id, referral_id, received + offset, people[role]))
+            moves.append((status, received + offset, event_id, people[role]))
+        return moves
 
     def analyze(self) -> None:
         """Fresh planner statistics (and a vacuumed visibility map) before anyone measures.

@@ -53,9 +53,17 @@ class Table:
         if not rows:
             return
         if not self.copy:
-            self.model.objects.bulk_create(
-                [self.model(**dict(zip(self.names, r, strict=True))) for r in rows], batch_size=500
-            )
+            # The rows carry their own creation times: bulk_create must not stamp them with now.
+            stamped = [f for f in self.fields if getattr(f, "auto_now_add", False)]
+            for f in stamped:
+                f.auto_now_add = False
+            try:
+                self.model.objects.bulk_create(
+                    [self.model(**dict(zip(self.names, r, strict=True))) for r in rows], batch_size=500
+                )
+            finally:
+                for f in stamped:
+                    f.auto_now_add = True
             return
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)

@@ -3,7 +3,7 @@ and the large benchmark network (written in bulk), checked against the lifecycle
 
 import functools
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,9 +12,16 @@ from django.db import transaction
 
 from liaison.accounts.choices import Role
 from liaison.accounts.models import User
+from liaison.care.models import Assessment, SafetyAlert, Session
+from liaison.comms import letters, protocol
+from liaison.comms.choices import PENDING, DueStatus, LetterStatus, OutboxStatus
+from liaison.comms.models import DueCommunication, Letter, Outbox
+from liaison.core.models import AuditEvent
+from liaison.crm.models import Health, Interaction, Relationship, Task
 from liaison.demo.network import DemoRefused, NetworkExists, build_demo_network, build_large_network, plan_demo
 from liaison.demo.vocab import DEMO_PASSWORD
 from liaison.directory.choices import Channel, SourceType
+from liaison.directory.models import Referrer
 from liaison.directory.validators import normalize_phone, validate_npi
 from liaison.referrals import lifecycle
 from liaison.referrals.choices import URGENCY_RANK, EventKind, Status
@@ -218,3 +225,107 @@ def test_a_full_clean_catches_what_the_generators_must_never_make():
     """The check the tests above rely on: an NPI with a wrong check digit is refused."""
     with pytest.raises(ValidationError):
         validate_npi("1234567890")
+
+
+# --------------------------------------------------------------- the large network's practice records
+
+
+def _history(referral):
+    return list(ReferralEvent.objects.filter(referral=referral, kind=EventKind.TRANSITION).order_by("at", "id"))
+
+
+@pytest.mark.django_db
+class TestTheLargeNetworksPracticeRecords:
+    """Letters, care, relationships and the audit trail, as the services would have left them."""
+
+    def test_the_letters_owed_are_what_the_protocol_derives_from_each_history(self, large):
+        snapshot = protocol.Snapshot.load()
+        checked = 0
+        for referral in Referral.objects.exclude(referrer=None).select_related("referrer"):
+            wanted = {
+                e.key: (e.rule.pk, e.due_at, e.owner_id) for e in protocol.expected(referral, at=NOW, snapshot=snapshot)
+            }
+            made = {
+                d.key: (d.rule_id, d.due_at, d.owner_id) for d in DueCommunication.objects.filter(referral=referral)
+            }
+            assert made == wanted, referral.pk
+            checked += len(made)
+        assert checked > 200
+        keys = Counter(key.split(":")[0] for key in DueCommunication.objects.values_list("key", flat=True))
+        assert keys["ack"] == Referral.objects.exclude(referrer=None).count()
+        assert keys["first"] == Referral.objects.exclude(referrer=None).values("referrer").distinct().count()
+        assert {"eval", "update", "outcome", "month"} <= set(keys)
+        assert not DueCommunication.objects.filter(referral__referrer=None).exists()
+
+    def test_letters_are_in_every_state_and_only_open_referrals_have_letters_pending(self, large):
+        states = Counter(DueCommunication.objects.values_list("status", flat=True))
+        assert {DueStatus.OWED, DueStatus.DRAFTED, DueStatus.DELIVERED} <= set(states)
+        assert not DueCommunication.objects.filter(status__in=PENDING, referral__is_open=False, problem="").exists()
+        delivered = DueCommunication.objects.filter(status=DueStatus.DELIVERED).select_related("letter__outbox")
+        for due in delivered:
+            letter, outbox = due.letter, due.letter.outbox
+            assert letter.status == LetterStatus.SIGNED and letter.signed_at <= outbox.sent_at == due.delivered_at
+            assert outbox.status == OutboxStatus.SENT and f"<letter-{letter.pk}.{due.referral_id}@" in outbox.message_id
+            assert not letters.placeholders(letter.body) and letter.letter_type == due.letter_type
+            assert (
+                ReferralEvent.objects.filter(
+                    referral_id=due.referral_id, kind=EventKind.NOTE, detail__letter=letter.pk
+                ).count()
+                == 1
+            )
+        for due in DueCommunication.objects.filter(status=DueStatus.DRAFTED).select_related("letter"):
+            assert due.letter.status == LetterStatus.DRAFT and not hasattr(due.letter, "outbox")
+        assert not Letter.objects.filter(due__status=DueStatus.OWED).exists()
+        late = sum(d.delivered_at > d.due_at for d in delivered if d.due_at > d.triggered_at)
+        timed = sum(1 for d in delivered if d.due_at > d.triggered_at)
+        assert 0 < late < timed * 0.25
+        overdue = DueCommunication.objects.filter(status__in=PENDING, due_at__lt=NOW)
+        assert all(d.escalated_at is not None for d in overdue)
+
+    def test_sessions_and_scores_follow_each_history(self, large):
+        for referral in Referral.objects.all():
+            moves = _history(referral)
+            reached = {e.to_status: e.at for e in moves}
+            sessions = list(Session.objects.filter(referral=referral).order_by("created_at", "id"))
+            kinds = Counter(s.kind for s in sessions)
+            assert kinds["evaluation"] == (Status.EVALUATED in reached)
+            acute = [s for s in sessions if s.kind == "acute"]
+            assert [s.number for s in acute] == list(range(1, len(acute) + 1))
+            assert bool(acute) == (Status.ACUTE in reached)
+            if acute:
+                assert acute[0].created_at == reached[Status.ACUTE] and acute[0].planned == 6
+                assert (len(acute) == 6) >= (Status.ACUTE_COMPLETE in reached)
+            assert bool(kinds["maintenance"]) == (Status.MAINTENANCE in reached)
+            assert all(s.held_on >= referral.received_at.date() - timedelta(days=1) for s in sessions)
+        assert Session.objects.filter(kind="acute").exists()
+
+    def test_scores_add_up_and_every_positive_item_9_raised_its_alert(self, large):
+        scores = list(Assessment.objects.all())
+        assert {a.instrument for a in scores} == {"phq9", "gad7"}
+        for score in scores:
+            assert sum(score.items) == score.total and score.session_id
+            if score.instrument == "phq9":
+                assert len(score.items) == 9 and score.items[8] == score.item9
+                alerts = SafetyAlert.objects.filter(assessment=score)
+                assert alerts.count() == (1 if score.item9 > 0 else 0)
+            else:
+                assert len(score.items) == 7 and score.item9 is None
+        assert SafetyAlert.objects.exists()
+        for alert in SafetyAlert.objects.all():
+            alert.full_clean()
+            assert DueCommunication.objects.filter(key=f"alert:{alert.pk}").exists() == (
+                alert.referral.referrer_id is not None
+            )
+
+    def test_every_referrer_has_a_relationship_and_a_health_row(self, large):
+        assert Relationship.objects.count() == Referrer.objects.count() == Health.objects.count()
+        for relationship in Relationship.objects.exclude(first_referral_at=None).select_related("referrer"):
+            first = relationship.referrer.referrals.order_by("received_at", "id").first()
+            assert relationship.first_referral_at == first.received_at
+        assert Interaction.objects.exists() and Task.objects.filter(status="done").exists()
+
+    def test_the_audit_trail_is_one_intact_chain(self, large, capsys):
+        call_command("audit_verify")
+        assert "intact" in capsys.readouterr().out
+        assert AuditEvent.objects.filter(action="view", object_type="referrals.referral").count() >= 2 * 200
+        assert AuditEvent.objects.filter(action="letter_delivered").count() == Outbox.objects.count()
