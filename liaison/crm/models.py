@@ -24,6 +24,7 @@ from liaison.crm.choices import (
     TaskKind,
     TaskStatus,
 )
+from liaison.directory.choices import SourceType
 from liaison.directory.models import zip_validator
 
 
@@ -298,7 +299,31 @@ class Health(models.Model):
 
     class Meta:
         verbose_name_plural = "health"
-        indexes = [models.Index(fields=["flag", "-score"], name="crm_health_flag_score")]
+        indexes = [
+            models.Index(fields=["flag", "-score"], name="crm_health_flag_score"),
+            # The network page: key relationships best first, the most urgent at risk, when health was worked out.
+            models.Index(fields=["-score", "referrer"], name="crm_health_score"),
+            models.Index(fields=["flag", "-prior_90", "-total_referrals", "referrer"], name="crm_health_at_risk"),
+            models.Index(fields=["computed_at"], name="crm_health_computed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.referrer_id}: {self.score} {self.flag}"
+
+
+class MonthlyReferralCount(models.Model):
+    """Referrals received in one calendar month (the clinic's time zone) from one kind of source: the network
+    page's source mix and month table read these few hundred rows instead of a year of referrals. Kept by
+    monthly_counts.py: recounted for its month and source when a referral arrives, rebuilt nightly in sets."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "source_type"], name="crm_monthly_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.source_type}: {self.count}"

@@ -1,14 +1,17 @@
-"""The network page's figures: where referrals came from over the last year against the usual mix, the growth
-phase, the key relationships and the ones at risk. Counts and aggregates only, scoped like queries.py."""
+"""The network page's figures: where referrals came from over the last year against the usual mix, month by
+month, the growth phase, the key relationships and the ones at risk. Counts and aggregates only, scoped like
+queries.py. The year's counts are the stored monthly ones (monthly_counts.py): "the last 12 months" is this
+month and the 11 before it, in the clinic's time zone."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from liaison.crm.choices import Flag, GrowthPhase, Stage
 from liaison.crm.models import Health, Relationship
+from liaison.crm.monthly_counts import counts_by_month, months_ending
 from liaison.crm.queries import check_can_read
 from liaison.directory.choices import SourceType
 from liaison.referrals.models import Referral
@@ -40,14 +43,18 @@ class MixRow:
         return "above" if self.percent > self.high else "within"
 
 
-def source_mix(*, now: datetime) -> list[MixRow]:
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    count: int
+
+
+def source_mix(by_month: dict[date, dict[str, int]]) -> list[MixRow]:
     """Referrals of the last 12 months by source, against the usual mix; secondary sources together."""
-    rows = dict(
-        Referral.objects.filter(received_at__gt=now - timedelta(days=365))
-        .values_list("source_type")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows: dict[str, int] = {}
+    for counts in by_month.values():
+        for source, n in counts.items():
+            rows[source] = rows.get(source, 0) + n
     total = sum(rows.values()) or 1
     out = [
         MixRow(SourceType(s).label, rows.get(s, 0), round(100 * rows.get(s, 0) / total), lo, hi)
@@ -58,8 +65,14 @@ def source_mix(*, now: datetime) -> list[MixRow]:
     return out
 
 
+def month_table(by_month: dict[date, dict[str, int]]) -> list[MonthRow]:
+    """Each of the 12 months, newest first, a month without referrals as a zero: a silence must show."""
+    return [MonthRow(m, sum(by_month[m].values())) for m in sorted(by_month, reverse=True)]
+
+
 def growth_phase(*, now: datetime, key_count: int) -> dict:
-    """Foundation (0-6 months), expansion (6-18), maturation (18+), counted from the first referral."""
+    """Foundation (0-6 months), expansion (6-18), maturation (18+), counted from the first referral (the
+    first entry of the referrals' received_at index)."""
     first = Referral.objects.order_by("received_at").values_list("received_at", flat=True).first()
     months = 0 if first is None else max(0, (now - first).days * 12 // 365)
     phase = GrowthPhase.FOUNDATION if months < 6 else GrowthPhase.EXPANSION if months < 18 else GrowthPhase.MATURATION
@@ -76,10 +89,19 @@ def network_summary(*, user, now: datetime | None = None) -> dict:
     at_risk = health.filter(flag__in=(Flag.COOLING, Flag.DORMANT), total_referrals__gte=2).order_by(
         "flag", "-prior_90", "-total_referrals", "referrer_id"
     )
-    stages = dict(Relationship.objects.values_list("stage").annotate(n=Count("id")).order_by())
-    key_count = key.count()
+    # Relationships by stage, and (in the same pass) the referrers' ones: the key relationships are counted there.
+    stages, people = {}, {}
+    for stage, n, referrers in (
+        Relationship.objects.values_list("stage")
+        .annotate(n=Count("id"), referrers=Count("id", filter=Q(referrer__isnull=False)))
+        .order_by()
+    ):
+        stages[stage], people[stage] = n, referrers
+    key_count = sum(people.get(s, 0) for s in KEY_STAGES)
+    by_month = counts_by_month(months_ending(now, 12))
     return {
-        "mix": source_mix(now=now),
+        "mix": source_mix(by_month),
+        "months": month_table(by_month),
         "phase": growth_phase(now=now, key_count=key_count),
         "key": list(key[:15]),
         "at_risk": list(at_risk[:25]),

@@ -91,7 +91,11 @@ class Referrer(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["source_type"], name="referrer_source_type")]
+        indexes = [
+            models.Index(fields=["source_type"], name="referrer_source_type"),
+            # The referrers page's order, a page at a time (crm/referrer_list.py).
+            models.Index(fields=["last_name", "first_name", "id"], name="referrer_name_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(preferred_channel="email") | ~Q(email=""), name="referrer_email_channel_has_email"

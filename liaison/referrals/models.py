@@ -144,6 +144,10 @@ class Referral(models.Model):
             ),
             models.Index(fields=["status", "-urgency_rank", "next_action_due_at", "-id"], name="referral_status_inbox"),
             models.Index(fields=["referrer", "-received_at"], name="referral_referrer_recent"),
+            # The first referral ever (the network's growth phase) and date ranges over all referrals.
+            models.Index(fields=["received_at"], name="referral_received"),
+            # One source's referrals in one month, counted from the index alone (crm/monthly_counts.py).
+            models.Index(fields=["source_type", "received_at"], name="referral_source_received"),
             models.Index(fields=["next_action_owner", "next_action_due_at"], name="referral_owner_due"),
         ]
         constraints = [

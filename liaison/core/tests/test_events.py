@@ -21,6 +21,7 @@ THE_REGISTRY = [
     ("referral.merged", "care.merge", events.IN_TRANSACTION),
     ("referral.received", "crm.relationship", events.AFTER_COMMIT),
     ("referral.received", "crm.health", events.AFTER_COMMIT),
+    ("referral.received", "crm.monthly_counts", events.AFTER_COMMIT),
     ("referral.received", "comms.letters_owed", events.AFTER_COMMIT),
     ("referral.safety_reviewed", "care.review", events.IN_TRANSACTION),
     ("referral.transitioned", "comms.letters_owed", events.IN_TRANSACTION),

@@ -55,8 +55,8 @@ DETAIL_QUERIES = [
 DIRECTORY_QUERIES = [
     *SIGNED_IN,
     "directory_referrer",  # how many referrers in all (the pager)
-    "directory_referrer",  # one page of referrers joined to practice and taxonomy
-    "referrals_referral",  # the page's referral counts and last dates, one grouped query
+    "directory_referrer",  # the page's ids, from the name index alone
+    "directory_referrer",  # ... their rows joined to practice, taxonomy and the health row (the counts)
     "core_clinic",  # the header
     *SESSION_SAVED,
 ]

@@ -1,0 +1,80 @@
+"""The network page reads stored monthly counts: the source mix and a month table with silent months shown, in
+the same queries for 3 referrers as for 30."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from liaison.crm.choices import Flag, Stage
+from liaison.crm.models import Health, MonthlyReferralCount, Relationship
+from liaison.directory.choices import SourceType
+from liaison.directory.tests.factories import ReferrerFactory
+from liaison.referrals.tests.factories import ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 7, 15, 16, 0, tzinfo=UTC)
+TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
+NETWORK_QUERIES = [
+    "django_session", "accounts_user",  # signed in
+    "crm_relationship",  # relationships by stage, the key ones among them counted in the same pass
+    "crm_monthlyreferralcount",  # the 12 months' stored counts by source: the mix and the month table
+    "referrals_referral",  # the first referral ever (the growth phase): one entry of the received_at index
+    "crm_health",  # the 15 key relationships, best first (crm_health_score)
+    "crm_health",  # the 25 most urgent at risk (crm_health_at_risk)
+    "crm_health",  # ... and how many there are
+    "crm_health",  # when health was last worked out (crm_health_computed)
+    "core_clinic",  # the header
+    "SAVEPOINT", "django_session", "RELEASE",  # the session's idle timer
+]  # fmt: skip
+
+
+def network(n: int) -> None:
+    """n referrers, a third of them cooling, the rest active, each with their health row and two referrals."""
+    for i in range(n):
+        referrer = ReferrerFactory(source_type=SourceType.PSYCHIATRY if i % 2 else SourceType.THERAPY)
+        for days in (20, 200):
+            ReferralFactory(referrer=referrer, received_at=NOW - timedelta(days=days))
+        cooling = i % 3 == 0
+        Relationship.objects.create(referrer=referrer, stage=Stage.COOLING if cooling else Stage.ACTIVE)
+        Health.objects.create(
+            referrer=referrer, computed_at=NOW, total_referrals=2, prior_90=1, score=40 + i,
+            flag=Flag.COOLING if cooling else Flag.HEALTHY, reasons=["Fewer referrals than usual."],
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("referrers", [3, 30])
+def test_the_network_page_costs_the_same_for_3_or_30_referrers(referrers, client_for, liaison):
+    network(referrers)
+    client = client_for(liaison)
+    with CaptureQueriesContext(connection) as captured, time_machine.travel(NOW, tick=False):
+        response = client.get("/crm/network/")
+    assert response.status_code == 200
+    tables = [(m.group(1) if (m := TABLE.match(q["sql"])) else q["sql"].split()[0]) for q in captured]
+    assert tables == NETWORK_QUERIES  # on failure, the diff names the query that came or went
+    assert response.context["phase"]["key"] == referrers - len(range(0, referrers, 3))
+
+
+def test_the_mix_and_the_months_come_from_the_stored_counts_with_silent_months_as_zero(client_for, liaison):
+    MonthlyReferralCount.objects.bulk_create(
+        [
+            MonthlyReferralCount(month=date(2026, 7, 1), source_type=SourceType.PSYCHIATRY, count=6),
+            MonthlyReferralCount(month=date(2026, 5, 1), source_type=SourceType.PSYCHIATRY, count=2),
+            MonthlyReferralCount(month=date(2026, 5, 1), source_type=SourceType.NEUROLOGY, count=2),
+            MonthlyReferralCount(month=date(2025, 8, 1), source_type=SourceType.SELF, count=10),
+            MonthlyReferralCount(month=date(2025, 7, 1), source_type=SourceType.SELF, count=99),  # 13 months ago
+        ]
+    )
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(liaison).get("/crm/network/")
+    months = [(m.month, m.count) for m in response.context["months"]]
+    assert len(months) == 12 and months[0] == (date(2026, 7, 1), 6) and months[-1] == (date(2025, 8, 1), 10)
+    assert months[1] == (date(2026, 6, 1), 0) and months[2] == (date(2026, 5, 1), 4)  # June: a silence, shown
+    mix = {row.label: (row.count, row.percent) for row in response.context["mix"]}
+    assert mix["Psychiatrist"] == (8, 40) and mix["Self-referral"] == (10, 50) and mix["Secondary sources"] == (2, 10)
+    page = response.content.decode()
+    assert "June 2026" in page and "none" in page[page.index("June 2026") :][:80]
