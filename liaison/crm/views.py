@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed
 from liaison.core.models import Clinic
-from liaison.crm import invites, meetings, network_queries, queries, services
+from liaison.crm import invites, meetings, network_queries, network_rows, queries, services
 from liaison.crm.forms import (
     ConcernForm,
     DraftForm,
@@ -243,4 +243,9 @@ def task_done(request, pk: int):
 
 @allowed("crm.read")
 def network(request):
-    return render(request, "crm/network.html", network_queries.network_summary(user=request.user))
+    summary = network_queries.network_summary(user=request.user)
+    rows = {
+        "at_risk_html": network_rows.at_risk_rows_html(summary["at_risk"]),
+        "key_html": network_rows.key_rows_html(summary["key"]),
+    }
+    return render(request, "crm/network.html", {**summary, **rows})

@@ -78,3 +78,24 @@ def test_the_mix_and_the_months_come_from_the_stored_counts_with_silent_months_a
     assert mix["Psychiatrist"] == (8, 40) and mix["Self-referral"] == (10, 50) and mix["Secondary sources"] == (2, 10)
     page = response.content.decode()
     assert "June 2026" in page and "none" in page[page.index("June 2026") :][:80]
+
+
+def test_the_rows_say_who_why_and_whose_with_every_value_escaped(client_for, liaison):
+    cooling = ReferrerFactory(first_name="<i>Ona</i>", last_name="Neil", practice__name="Bay & Co")
+    Relationship.objects.create(referrer=cooling, stage=Stage.COOLING, owner=liaison)
+    Health.objects.create(
+        referrer=cooling, computed_at=NOW, total_referrals=3, prior_90=3, score=12, flag=Flag.COOLING,
+        reasons=["<b>No referral</b> for 70 days.", "Usually every 20 days.", "A third reason."],
+    )  # fmt: skip
+    key = ReferrerFactory(last_name="Keyes", source_type=SourceType.PSYCHIATRY)
+    Relationship.objects.create(referrer=key, stage=Stage.CHAMPION)
+    Health.objects.create(referrer=key, computed_at=NOW, total_referrals=1234, last_90=9, score=88, flag=Flag.HEALTHY)
+    page = client_for(liaison).get("/crm/network/").content.decode()
+    risk = page[page.index('id="risk-h"') : page.index('id="key-h"')]
+    assert f'<a href="/crm/referrers/{cooling.pk}/">&lt;i&gt;Ona&lt;/i&gt; Neil, MD</a>' in risk
+    assert "Bay &amp; Co" in risk and "<li>&lt;b&gt;No referral&lt;/b&gt; for 70 days.</li>" in risk
+    assert "A third reason" not in risk and "<td>Lee Liaison</td></tr>" in risk
+    assert '<span class="crm-score crm-flag-cooling" title="Cooling">12</span>' in risk
+    keys = page[page.index('id="key-h"') :]
+    assert f'<a href="/crm/referrers/{key.pk}/">' in keys and '<span class="status crm-stage-champion">' in keys
+    assert '<td class="num">9</td><td class="num">1,234</td>' in keys
