@@ -23,7 +23,8 @@ app.conf.update(
         "comms-drain-outbox": {"task": "comms.drain_outbox", "schedule": 15.0},
         "comms-sweep": {"task": "comms.sweep", "schedule": 60.0},
         "crm-health-refresh": {"task": "crm.health_refresh", "schedule": crontab(hour=2, minute=30)},
+        "care-reconcile-outcomes": {"task": "care.reconcile_outcomes", "schedule": crontab(hour=3, minute=0)},
         "crm-monthly-counts": {"task": "crm.monthly_counts_rebuild", "schedule": crontab(hour=2, minute=45)},
     },
 )
-app.autodiscover_tasks(["liaison.comms", "liaison.crm", "liaison.referrals"])
+app.autodiscover_tasks(["liaison.care", "liaison.comms", "liaison.crm", "liaison.referrals"])

@@ -13,6 +13,7 @@ from liaison.care.choices import AlertKind, Published, ScoreSource
 from liaison.care.instruments import spec
 from liaison.care.models import Assessment
 from liaison.care.scoring import CleanScore, ScoreInput, alerts, check_score
+from liaison.care.stored_outcomes import outcome_refresh
 from liaison.core.audit import audit_log
 from liaison.referrals.models import Referral
 
@@ -81,5 +82,6 @@ def assessment_record(
         raise ValidationError(errors)
     with transaction.atomic():
         assessment = _save_score(referral=referral, clean=clean, taken_on=taken_on, source=source, by=by, at=at)
+        outcome_refresh(referral)
         _publish(Published.SCORE_RECORDED, referral, at=at, assessment_id=assessment.pk)
     return assessment

@@ -8,7 +8,8 @@ Called by the demo generator (liaison/demo/) after it has made referrals, with i
 
 Starting answers are real (data/baseline_answers.csv, see data/SOURCE.md); each patient then improves
 strongly, partly or hardly at all. Rows are written in bulk, straight to the tables: the referrals are already
-in their final status, so no lifecycle move is made here. Every item-9 answer above 0 has its alert.
+in their final status, so no lifecycle move is made here. Every item-9 answer above 0 has its alert; the stored
+outcomes are reconciled at the end.
 """
 
 import csv
@@ -23,6 +24,7 @@ from django.utils import timezone
 from liaison.care.choices import AlertKind, DoseUnit, Route, ScoreSource, SessionKind
 from liaison.care.instruments import GAD7, PHQ9
 from liaison.care.models import Assessment, SafetyAlert, Session
+from liaison.care.stored_outcomes import reconcile_outcomes
 from liaison.referrals.choices import Status
 
 BASELINES = Path(__file__).resolve().parent / "data" / "baseline_answers.csv"
@@ -124,6 +126,7 @@ def build_demo_care(*, rng: random.Random, referrals, clinicians, at: datetime.d
         assessments, alert_rows = _scores(courses, flagged, at)
         Assessment.objects.bulk_create(assessments)
         SafetyAlert.objects.bulk_create([make(assessments) for make in alert_rows])
+        reconcile_outcomes()  # written in bulk, past the services: the stored outcomes are filled in sets
     return {"sessions": len(sessions), "assessments": len(assessments), "alerts": len(alert_rows)}
 
 

@@ -7,6 +7,7 @@ a finding commits with its referral or not at all)."""
 from liaison.care.alerts import _raise_alert
 from liaison.care.choices import AlertKind
 from liaison.care.models import Assessment, SafetyAlert
+from liaison.care.stored_outcomes import outcome_refresh
 from liaison.core.audit import audit_log
 from liaison.core.events import Event
 from liaison.referrals.intake_choices import ReviewDecision
@@ -29,13 +30,15 @@ def findings_alert(event: Event) -> SafetyAlert | None:
 
 def merged_keep(event: Event) -> None:
     """The merged referral's scores taken outside sessions, and its safety alerts (open or acknowledged), move
-    to the kept referral, so nothing found on either is lost. A second run finds nothing left to move."""
+    to the kept referral, so nothing found on either is lost; both referrals' stored outcomes follow. A second run
+    finds nothing left to move."""
     kept = referral_of(event)
     merged = event.context.get("merged") or Referral.objects.get(pk=event.payload["merged_id"])
     moved = {
         "assessments": Assessment.objects.filter(referral=merged, session__isnull=True).update(referral=kept),
         "alerts": SafetyAlert.objects.filter(referral=merged).update(referral=kept),
     }
+    outcome_refresh(kept, merged)  # the moved PHQ-9s count on the kept referral now, and no longer on the merged
     by = event.context.get("by")
     audit_log(actor=by, action="merge_care", obj=kept, patient_id=kept.patient_id, detail={"from": merged.pk, **moved})
 

@@ -18,6 +18,7 @@ from liaison.care.instruments import spec
 from liaison.care.models import Assessment, QuestionnaireLink
 from liaison.care.queries import care_settings
 from liaison.care.scoring import ScoreInput, check_score
+from liaison.care.stored_outcomes import outcome_refresh
 from liaison.core.audit import audit_log
 from liaison.referrals.models import Referral
 
@@ -116,5 +117,6 @@ def questionnaire_submit(
             )
             for c in clean
         ]
+        outcome_refresh(referral)
         _publish(Published.SCORE_RECORDED, referral, at=at, assessment_ids=[a.pk for a in saved])
     return saved

@@ -217,3 +217,45 @@ class QuestionnaireLink(models.Model):
         if self.used_at:
             return "used"
         return "expired" if self.expires_at <= now else "waiting"
+
+
+class ReferralOutcome(models.Model):
+    """One referral's PHQ-9 outcome, stored so that outcome rates are one grouped query (decision 0024).
+
+    Derived data, never entered: care.outcomes' definitions applied to the referral's complete PHQ-9s and its
+    sessions. Rewritten in the transaction of every score or session written (stored_outcomes.outcome_refresh)
+    and reconciled nightly in sets (stored_outcomes.reconcile_outcomes). There is a row for every referral with
+    a complete PHQ-9 or a treatment session; `referrer` and `source_type` are the referral's, copied so the
+    outcomes page groups without a join."""
+
+    referral = models.OneToOneField(
+        "referrals.Referral", primary_key=True, on_delete=models.CASCADE, related_name="care_outcome"
+    )
+    referrer = models.ForeignKey(
+        "directory.Referrer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_type = models.CharField(max_length=20)
+    treated_on = models.DateField(null=True, blank=True, help_text="The first acute or maintenance session.")
+    baseline_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    baseline_on = models.DateField(null=True, blank=True)
+    baseline_kind = models.CharField(max_length=12, blank=True, help_text="Its session's kind; empty outside one.")
+    current_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_on = models.DateField(null=True, blank=True)
+    scores = models.PositiveIntegerField(default=0, help_text="Complete PHQ-9s.")
+    response = models.CharField(max_length=12, null=True, blank=True)
+    remission = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response__isnull=True) | Q(response__in=("response", "partial", "non_response")),
+                name="care_outcome_response_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_total__isnull=True) | Q(baseline_total__isnull=False),
+                name="care_outcome_current_after_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcome of referral {self.referral_id}: {self.response or 'not measured'}"

@@ -7,6 +7,10 @@
 
 Percentages are compared in whole numbers (drop × 100 against baseline × 50), so 20 → 10 is a response
 and 20 → 11 is not, with no rounding in between.
+
+The same rules are also written as SQL (`baseline_rank_sql`, `response_sql`, `remission_sql`), built here from the
+same constants, for the nightly reconcile of stored outcomes in sets (care.stored_outcomes, decision 0024);
+tests/test_stored_outcomes.py proves the two agree on every pair of scores and on random histories.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,10 @@ PARTIAL = "partial"
 NON_RESPONSE = "non_response"
 RESPONSE_LABELS = {RESPONSE: "Response", PARTIAL: "Partial response", NON_RESPONSE: "Non-response"}
 REMISSION_BELOW = 5
+RESPONSE_DROP = 50  # percent of the baseline
+PARTIAL_DROP = 25
+# Where the baseline comes from, in order of preference: the evaluation, then a treatment session.
+BASELINE_KINDS = ((SessionKind.EVALUATION,), (SessionKind.ACUTE, SessionKind.MAINTENANCE))
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,9 @@ def classify_response(baseline: int, current: int) -> str | None:
     if baseline <= 0:
         return None
     drop = baseline - current
-    if drop * 100 >= baseline * 50:
+    if drop * 100 >= baseline * RESPONSE_DROP:
         return RESPONSE
-    if drop * 100 >= baseline * 25:
+    if drop * 100 >= baseline * PARTIAL_DROP:
         return PARTIAL
     return NON_RESPONSE
 
@@ -81,7 +89,7 @@ def is_remission(total: int) -> bool:
 
 def pick_baseline(scores: list[Score]) -> Score | None:
     """The evaluation's PHQ-9, else the first treatment session's, else the earliest (scores in date order)."""
-    for kinds in ((SessionKind.EVALUATION,), (SessionKind.ACUTE, SessionKind.MAINTENANCE)):
+    for kinds in BASELINE_KINDS:
         found = [s for s in scores if s.kind in kinds]
         if found:
             return found[0]
@@ -94,3 +102,38 @@ def outcome(scores: list[Score]) -> Outcome:
     baseline = pick_baseline(ordered)
     later = [s for s in ordered if s is not baseline and s.on >= baseline.on] if baseline else []
     return Outcome(baseline=baseline, current=later[-1] if later else None, scores=len(ordered))
+
+
+# ---------------------------------------------------------------- the same rules in SQL (for sets of referrals)
+
+
+def _literal(value: str) -> str:
+    if not value.replace("_", "").isalnum():
+        raise ValueError(f"Not a plain word: {value!r}")
+    return f"'{value}'"
+
+
+def baseline_rank_sql(kind: str) -> str:
+    """pick_baseline's preference over a column of session kinds: 0 first, then 1, then the rest (ties go to
+    the earlier date, then the earlier row)."""
+    whens = " ".join(
+        f"WHEN {kind} IN ({', '.join(_literal(k) for k in kinds)}) THEN {rank}"
+        for rank, kinds in enumerate(BASELINE_KINDS)
+    )
+    return f"CASE {whens} ELSE {len(BASELINE_KINDS)} END"
+
+
+def response_sql(baseline: str, current: str) -> str:
+    """classify_response over two integer columns; NULL where there is no current score or no baseline above 0."""
+    drop = f"({baseline} - {current}) * 100"
+    return (
+        f"CASE WHEN {current} IS NULL OR {baseline} IS NULL OR {baseline} <= 0 THEN NULL "
+        f"WHEN {drop} >= {baseline} * {RESPONSE_DROP} THEN {_literal(RESPONSE)} "
+        f"WHEN {drop} >= {baseline} * {PARTIAL_DROP} THEN {_literal(PARTIAL)} "
+        f"ELSE {_literal(NON_RESPONSE)} END"
+    )
+
+
+def remission_sql(current: str) -> str:
+    """is_remission over an integer column; NULL where there is no current score."""
+    return f"({current} < {REMISSION_BELOW})"

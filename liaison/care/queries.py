@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from liaison.accounts.access import out_of_scope, roles_for
 from liaison.accounts.choices import Role
 from liaison.care import outcomes
 from liaison.care.choices import Instrument, SessionKind
-from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, SafetyAlert, Session
+from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, ReferralOutcome, SafetyAlert, Session
 from liaison.core.audit import audit_log
 from liaison.referrals.models import Referral
 
@@ -179,68 +180,68 @@ class Aggregate:
             setattr(total, name, sum(getattr(r, name) for r in rows))
         return total
 
-    def add(self, result: outcomes.Outcome) -> None:
-        self.treated += 1
-        if result.current is None or result.response is None:
-            return
-        self.measured += 1
-        self.responders += result.response == outcomes.RESPONSE
-        self.partial += result.response == outcomes.PARTIAL
-        self.remitted += bool(result.remission)
-
 
 GROUPINGS = {
-    "practice": None,
-    "source_type": "referral__source_type",
-    "referrer": "referral__referrer_id",
+    "practice": (),
+    "source_type": ("source_type",),
+    "referrer": ("referrer_id",),
 }
-
-
-def _treated_referrals(user, referrer_ids):
-    if not user.is_authenticated or user.role not in AGGREGATE_READERS:
-        return Referral.objects.none()
-    treated = Session.objects.filter(kind__in=TREATED_KINDS)
-    if referrer_ids is not None:
-        treated = treated.filter(referral__referrer_id__in=referrer_ids)
-    return Referral.objects.filter(pk__in=treated.values("referral_id"))
+# One grouped query over the stored outcomes (care.models.ReferralOutcome, decision 0024): a referral is treated
+# once it has had an acute or maintenance session, measured once it has a response class (a baseline above 0
+# and a later PHQ-9), and remitted only when measured.
+COUNTS = {
+    "treated": Count("pk"),
+    "measured": Count("pk", filter=Q(response__isnull=False)),
+    "responders": Count("pk", filter=Q(response=outcomes.RESPONSE)),
+    "partial": Count("pk", filter=Q(response=outcomes.PARTIAL)),
+    "remitted": Count("pk", filter=Q(response__isnull=False, remission=True)),
+}
 
 
 def outcome_aggregates(*, user, by: str = "practice", referrer_ids: list[int] | None = None):
     """Treated referrals and their response and remission rates, per referrer, per source type or for the
     practice (or only these referrers'). Counts only, never a patient: liaisons may read this. Rows with few
-    outcomes are marked small."""
+    outcomes are marked small. One query however many referrals; by referrer, a second for their names."""
     if by not in GROUPINGS:
         raise ValueError(f"Group by one of {', '.join(GROUPINGS)}, not {by!r}.")
-    referrals = _treated_referrals(user, referrer_ids)
-    meta = {r["pk"]: r for r in referrals.values("pk", "source_type", "referrer_id")}
-    phq9 = Assessment.objects.filter(
-        referral_id__in=referrals.values("pk"), instrument=Instrument.PHQ9, total__isnull=False
-    )
-    scores = defaultdict(list)
-    for rid, on, total, kind in phq9.values_list("referral_id", "taken_on", "total", "session__kind"):
-        scores[rid].append(outcomes.Score(on, total, kind or ""))
+    if not user.is_authenticated or user.role not in AGGREGATE_READERS:
+        return []
+    stored = ReferralOutcome.objects.filter(treated_on__isnull=False)
+    if referrer_ids is not None:
+        stored = stored.filter(referrer_id__in=referrer_ids)
+    if by == "practice":
+        found = [stored.aggregate(**COUNTS)]
+    else:
+        found = list(stored.order_by().values(*GROUPINGS[by]).annotate(**COUNTS))
+    labels = _labels(by, referrer_ids)
     groups: dict[str, Aggregate] = {}
-    for rid, row in meta.items():
-        key = "practice" if by == "practice" else str(row[by if by != "referrer" else "referrer_id"] or "")
-        groups.setdefault(key, Aggregate(key=key, label=key)).add(outcomes.outcome(scores.get(rid, [])))
-    _label_groups(by, groups)
+    for row in found:
+        if not row["treated"]:
+            continue
+        key = "practice" if by == "practice" else str(row[GROUPINGS[by][0]] or "")
+        groups[key] = Aggregate(key=key, label=labels(key), **{name: row[name] for name in COUNTS})
     return sorted(groups.values(), key=lambda g: (-g.treated, g.label))
 
 
-def _label_groups(by: str, groups: dict) -> None:
+def _labels(by: str, referrer_ids: list[int] | None):
+    """The row's label from its key. Referrers' names come in one query of the directory (all of it, which is
+    cheaper than looking up thousands of ids), each through Referrer.display_name without building a model."""
+    from types import SimpleNamespace
+
     from liaison.directory.choices import SourceType
     from liaison.directory.models import Referrer
 
     if by == "practice":
-        for g in groups.values():
-            g.label = "The practice"
-    elif by == "source_type":
-        for g in groups.values():
-            g.label = SourceType(g.key).label if g.key in SourceType.values else g.key
-    else:
-        names = {str(r.pk): r.display_name for r in Referrer.objects.filter(pk__in=[k for k in groups if k])}
-        for g in groups.values():
-            g.label = names.get(g.key, "Self-referrals")
+        return lambda key: "The practice"
+    if by == "source_type":
+        return lambda key: SourceType(key).label if key in SourceType.values else key
+    referrers = Referrer.objects.all() if referrer_ids is None else Referrer.objects.filter(pk__in=referrer_ids)
+    fields = ("first_name", "last_name", "credential")
+    names = {
+        str(pk): Referrer.display_name.fget(SimpleNamespace(**dict(zip(fields, values, strict=True))))
+        for pk, *values in referrers.order_by().values_list("pk", *fields)
+    }
+    return lambda key: names.get(key, "Self-referrals")
 
 
 def today() -> date:

@@ -15,6 +15,7 @@ from liaison.care.choices import AdverseEffect, AlertKind, Published, ScoreSourc
 from liaison.care.models import CareSettings, Session
 from liaison.care.queries import care_settings
 from liaison.care.scoring import ScoreInput, check_score
+from liaison.care.stored_outcomes import outcome_refresh
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 from liaison.referrals.models import Referral
@@ -191,5 +192,6 @@ def _session_write(*, referral, by, data: SessionInput, clean: dict, at) -> Sess
             by=by,
             session=session,
         )
+    outcome_refresh(referral)  # a treatment session makes the referral treated; its PHQ-9 may be the baseline
     _publish(Published.SESSION_RECORDED, referral, at=at, session_id=session.pk)
     return session

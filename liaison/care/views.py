@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -21,6 +22,7 @@ LINK_REFUSALS = {
     "expired": "This link has expired. Please ask the practice to send you a new one.",
     "used": "This questionnaire has already been filled in with this link. Thank you.",
 }
+OUTCOME_ROWS_PER_PAGE = 100
 TOO_MANY_TRIES = (
     "This page has been opened too many times from your connection. Please wait a few minutes and try again."
 )
@@ -140,7 +142,16 @@ def outcomes_page(request):
     by = request.GET.get("by", "source_type")
     by = by if by in queries.GROUPINGS else "source_type"
     rows = queries.outcome_aggregates(user=request.user, by=by)
-    context = {"rows": rows, "practice": queries.Aggregate.whole(rows), "by": by, "small": queries.SMALL_COUNT}
+    # Ten thousand referrers are ten thousand rows: a hundred at a time, the most treated first; the practice's
+    # line is the sum of them all.
+    page = Paginator(rows, OUTCOME_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "rows": page.object_list,
+        "page": page,
+        "practice": queries.Aggregate.whole(rows),
+        "by": by,
+        "small": queries.SMALL_COUNT,
+    }
     return render(request, "care/outcomes.html", context)
 
 
