@@ -64,7 +64,9 @@ def _audit_page(request, form: AuditFilterForm) -> dict:
     query.pop("after", None)
     return {
         "form": form,
+        "filters_html": audit_report.filters_html(request, form),
         "rows": page[:AUDIT_PAGE_SIZE],
+        "rows_html": audit_report.rows_html(page[:AUDIT_PAGE_SIZE]),
         "next_after": after + AUDIT_PAGE_SIZE if len(page) > AUDIT_PAGE_SIZE else None,
         "prev_after": max(after - AUDIT_PAGE_SIZE, 0) if after else None,
         "query": query.urlencode(),

@@ -2,11 +2,9 @@
 and the import. Every record comes through queries.py, every write through services.py; no patient data."""
 
 import csv
-import hashlib
 from html import escape
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -112,17 +110,23 @@ def target_rows_html(rows: list[dict], specialties: dict[str, str]) -> SafeStrin
     return mark_safe("\n".join(_target_row(r, urls, specialties) for r in rows))  # noqa: S308  (escaped above)
 
 
-FILTERS_KEPT = 300  # seconds, as long as the specialty list the form offers is kept
+FILTERS_KEPT = 500  # forms' markup kept per process; past this many different filter choices, start again
+_filters_kept: dict[tuple, str] = {}
 
 
 def target_filters_html(request, form) -> str:
     """The filter form's markup, which depends only on the query string and the specialties offered: rendered
-    once and kept, because thirteen fields of widget templates cost about as much as the rest of the page."""
-    source = f"{sorted(request.GET.lists())}|{form.fields['specialty'].choices}"
-    key = "crm:target-filters:" + hashlib.sha256(source.encode()).hexdigest()
-    return cache.get_or_set(
-        key, lambda: render_to_string("crm/_target_filters.html", {"form": form}, request), FILTERS_KEPT
-    )
+    once per process and kept, because thirteen fields of widget templates cost about as much as the rest of the
+    page. Kept in the process, not the shared cache: a read from the shared cache is a query (or a trip to Redis)
+    on every page, and the key holds everything the markup is made from, so no copy is ever stale."""
+    query = tuple((k, tuple(v)) for k, v in sorted(request.GET.lists()))
+    key = (bool(request.GET), query, tuple(form.fields["specialty"].choices))
+    html = _filters_kept.get(key)
+    if html is None:
+        if len(_filters_kept) >= FILTERS_KEPT:
+            _filters_kept.clear()
+        html = _filters_kept[key] = render_to_string("crm/_target_filters.html", {"form": form}, request)
+    return html
 
 
 @allowed("crm.read")

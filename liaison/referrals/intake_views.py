@@ -32,6 +32,7 @@ from liaison.referrals.intake_forms import (
 )
 from liaison.referrals.intake_models import Attachment, DuplicateFlag
 from liaison.referrals.models import Referral
+from liaison.referrals.rows import portal_rows_html
 
 CONFIRM_SALT = "liaison.referrals.confirmation"
 CONFIRM_MAX_AGE = 2 * 60 * 60
@@ -167,10 +168,14 @@ def portal(request):
     rows = portal_queries.portal_list(user=request.user, after=after)
     page = rows[: portal_queries.PORTAL_PAGE_SIZE]
     audit_log(
-        actor=request.user, action="list", object_type="referrals.referral", detail={"portal": [r.pk for r in page]}
+        actor=request.user, action="list", object_type="referrals.referral", detail={"portal": [r["id"] for r in page]}
     )
     more = len(rows) > portal_queries.PORTAL_PAGE_SIZE
-    context = {"referrals": page, "next_after": after + portal_queries.PORTAL_PAGE_SIZE if more else None}
+    context = {
+        "referrals": page,
+        "rows_html": portal_rows_html(page, admin=request.user.role == Role.REFERRER_ADMIN),
+        "next_after": after + portal_queries.PORTAL_PAGE_SIZE if more else None,
+    }
     return render(request, "referrals/portal/list.html", context)
 
 

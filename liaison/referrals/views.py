@@ -21,6 +21,7 @@ from liaison.referrals.forms import (
     filled_forms,
     put_back,
 )
+from liaison.referrals.rows import inbox_filters_html, inbox_rows_html, timeline_html
 
 STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
 
@@ -60,13 +61,15 @@ def inbox(request):
         actor=request.user,
         action="list",
         object_type="referrals.referral",
-        detail={"referrals": [r.pk for r in page], "filters": request.GET.dict()},
+        detail={"referrals": [r["id"] for r in page], "filters": request.GET.dict()},
     )
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "form": form,
         "referrals": page,
+        "rows_html": inbox_rows_html(page),
+        "filters_html": inbox_filters_html(request, form),
         "first": filters.after + 1,
         "last": filters.after + len(page),
         "next_after": filters.after + queries.INBOX_PAGE_SIZE if has_next else None,
@@ -78,19 +81,30 @@ def inbox(request):
 
 
 def _detail_context(request, referral, **extra):
-    moves = lifecycle.moves_for(referral.status, request.user.role) if request.user.sees_all_referrals else ()
-    return {
+    sees_all = request.user.sees_all_referrals
+    moves = lifecycle.moves_for(referral.status, request.user.role) if sees_all else ()
+    timeline = queries.referral_timeline(referral)
+    context = {
         "referral": referral,
-        "timeline": queries.referral_timeline(referral),
+        "timeline": timeline,
+        "timeline_html": timeline_html(timeline),
         "flags": queries.referral_safety_flags(referral),
         "moves": moves,
         "into_care": lifecycle.INTO_CARE,
-        "review_first": lifecycle.REVIEW_FIRST if moves and services.safety_review_owed(referral) else "",
+        "review_first": lifecycle.REVIEW_FIRST if moves and _review_owed(referral) else "",
         "note_form": NoteForm(),
-        "coordinators": queries.staff_choices(Role.COORDINATOR) if request.user.sees_all_referrals else (),
-        "clinicians": queries.staff_choices(Role.CLINICIAN, Role.DIRECTOR) if request.user.sees_all_referrals else (),
-        **extra,
     }
+    # The care team's two lists from one query (in the lists' order).
+    staff = list(queries.staff_choices(Role.COORDINATOR, Role.CLINICIAN, Role.DIRECTOR)) if sees_all else []
+    context["coordinators"] = [u for u in staff if u.role == Role.COORDINATOR]
+    context["clinicians"] = [u for u in staff if u.role in (Role.CLINICIAN, Role.DIRECTOR)]
+    return context | extra
+
+
+def _review_owed(referral) -> bool:
+    """services.safety_review_owed, from the review queries.referral_get has already read with the referral."""
+    review = getattr(referral, "safety_review", None)  # None when there is none (the related row is missing)
+    return review is not None and review.decided_at is None
 
 
 @allowed("referral.view")

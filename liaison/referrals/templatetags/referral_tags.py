@@ -26,9 +26,12 @@ def status_tone(status: str) -> str:
     return STATUS_TONE.get(status, "closed")
 
 
+STATUS_LABEL = dict(Status.choices)  # Status.values builds a new list on every call
+
+
 @register.filter
 def status_label(status: str) -> str:
-    return Status(status).label if status in Status.values else status
+    return STATUS_LABEL.get(status, status)
 
 
 @register.simple_tag

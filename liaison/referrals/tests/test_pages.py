@@ -31,7 +31,7 @@ NEW = reverse("referrals:new")
 
 
 def listed(response) -> list[int]:
-    return [r.pk for r in response.context["referrals"]]
+    return [r["id"] for r in response.context["referrals"]]
 
 
 def row_counts() -> dict[str, int]:

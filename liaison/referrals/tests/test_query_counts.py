@@ -35,20 +35,18 @@ OUTSIDER_INBOX_QUERIES = [*SIGNED_IN, "referrals_referral", *AUDIT_ROW, "core_cl
 
 DETAIL_QUERIES = [
     *SIGNED_IN,
-    "referrals_referral",  # the referral joined to patient, referrer, practice, taxonomy, team, owner, screening
+    "referrals_referral",  # the referral joined to patient, referrer, practice, taxonomy, owner, screening, review
     "referrals_diagnosis",  # prefetched
     "referrals_medicationtrial",  # prefetched
     *AUDIT_ROW,  # who looked
     "referrals_referralevent",  # the timeline, joined to each event's actor
-    "referrals_safetyreview",  # is a clinician's safety review still owed? (moves into care wait for it)
+    "accounts_user",  # the care team form's coordinators and clinicians, in one list
     "core_clinic",  # the header
     "care_session",  # the care panel: sessions with their clinician
     "care_assessment",  # ... PHQ-9 and GAD-7 scores
     "care_safetyalert",  # ... open safety alerts
     "care_questionnairelink",  # ... the patient's questionnaire links
     *AUDIT_ROW,  # who looked at the care panel
-    "accounts_user",  # the care team form's coordinators
-    "accounts_user",  # ... and clinicians
     *SESSION_SAVED,
 ]
 
@@ -104,7 +102,7 @@ def test_the_referral_page_costs_the_same_for_1_or_10_trials_and_events(rows, cl
         services.referral_add_note(referral=referral, by=(coordinator, clinician)[i % 2], text=f"Note {i}")
     queries = queries_of(client_for(coordinator), reverse("referrals:detail", args=[referral.pk]))
     assert queries == DETAIL_QUERIES  # on failure, the diff names the query that came or went
-    assert len(queries) == 23  # four of them the audit chain's end
+    assert len(queries) == 21  # four of them the audit chain's end
 
 
 @pytest.mark.parametrize("rows", [5, 40])
