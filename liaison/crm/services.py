@@ -26,6 +26,7 @@ from liaison.crm.models import ClinicLocation, Concern, Interaction, Relationshi
 from liaison.crm.stages import stage_advance, stage_move
 from liaison.directory import services as directory_services
 from liaison.directory.models import Practice, Referrer
+from liaison.referrals.models import Referral
 
 OWNER_ROLES = (Role.LIAISON, Role.DIRECTOR, Role.ADMIN)
 MAX_FUTURE_LOG = timedelta(days=1)
@@ -220,11 +221,17 @@ def relationship_referral_received(*, referral, refresh_health: bool = True) -> 
     if not referral.referrer_id:
         return
     relationship = relationship_ensure(referrer=referral.referrer)
-    is_first = referral.referrer.referrals.filter(received_at__lte=referral.received_at).count() == 1
-    if is_first and relationship.first_referral_at is None:
+    if relationship.first_referral_at is None and not _earlier_referral(referral):
         _first_referral(relationship, referral)
     if refresh_health:
         health.health_refresh_one(referrer_id=referral.referrer_id, now=max(timezone.now(), referral.received_at))
+
+
+def _earlier_referral(referral) -> bool:
+    """Whether the referrer sent another referral before this one, or at the same moment: one row found through
+    the (referrer, received_at) index, never a count of their history (a busy referrer has tens of thousands)."""
+    earlier = Referral.objects.filter(referrer_id=referral.referrer_id, received_at__lte=referral.received_at)
+    return earlier.exclude(pk=referral.pk).exists()
 
 
 def _first_referral(relationship: Relationship, referral) -> None:

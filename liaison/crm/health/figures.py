@@ -23,9 +23,15 @@ from liaison.referrals.choices import Status
 from liaison.referrals.models import MedicationTrial, Referral
 
 
-def _referral_figures(lo: int, hi: int, now: datetime) -> dict[int, dict]:
+def _scope(field: str, lo: int, hi: int, ids) -> dict:
+    """The referrers a query covers: a range of ids (the nightly chunks) or, when given, a set of ids (the
+    referrers of a batch of new referrals)."""
+    return {f"{field}__in": ids} if ids is not None else {f"{field}__gte": lo, f"{field}__lte": hi}
+
+
+def _referral_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int, dict]:
     rows = (
-        Referral.objects.filter(referrer_id__gte=lo, referrer_id__lte=hi, received_at__lte=now)
+        Referral.objects.filter(**_scope("referrer_id", lo, hi, ids), received_at__lte=now)
         .values("referrer_id")
         .annotate(
             total=Count("id"),
@@ -44,10 +50,10 @@ def _referral_figures(lo: int, hi: int, now: datetime) -> dict[int, dict]:
     return {row.pop("referrer_id"): row for row in rows}
 
 
-def _trial_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
+def _trial_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int, int]:
     rows = (
         MedicationTrial.objects.filter(
-            referral__referrer_id__gte=lo, referral__referrer_id__lte=hi, referral__received_at__gt=now - YEAR
+            **_scope("referral__referrer_id", lo, hi, ids), referral__received_at__gt=now - YEAR
         )
         .values("referral__referrer_id")
         .annotate(n=Count("id"))
@@ -56,7 +62,7 @@ def _trial_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
     return {row["referral__referrer_id"]: row["n"] for row in rows}
 
 
-def _unprompted_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
+def _unprompted_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int, int]:
     """Referrals of the last year with no outreach to that referrer in the 30 days before."""
     prompted = Interaction.objects.filter(
         relationship__referrer_id=OuterRef("referrer_id"),
@@ -65,9 +71,7 @@ def _unprompted_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
         at__gte=OuterRef("received_at") - PROMPT_WINDOW,
     )
     rows = (
-        Referral.objects.filter(
-            referrer_id__gte=lo, referrer_id__lte=hi, received_at__gt=now - YEAR, received_at__lte=now
-        )
+        Referral.objects.filter(**_scope("referrer_id", lo, hi, ids), received_at__gt=now - YEAR, received_at__lte=now)
         .filter(~Exists(prompted))
         .values("referrer_id")
         .annotate(n=Count("id"))
@@ -76,9 +80,9 @@ def _unprompted_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
     return {row["referrer_id"]: row["n"] for row in rows}
 
 
-def _interaction_figures(lo: int, hi: int, now: datetime) -> dict[int, dict]:
+def _interaction_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int, dict]:
     rows = (
-        Interaction.objects.filter(relationship__referrer_id__gte=lo, relationship__referrer_id__lte=hi, at__lte=now)
+        Interaction.objects.filter(**_scope("relationship__referrer_id", lo, hi, ids), at__lte=now)
         .values("relationship__referrer_id")
         .annotate(
             outreach=Count("id", filter=Q(kind__in=OUTREACH_KINDS) & ~Q(outcome=Outcome.NONE)),
@@ -98,11 +102,10 @@ def _interaction_figures(lo: int, hi: int, now: datetime) -> dict[int, dict]:
     return {row.pop("relationship__referrer_id"): row for row in rows}
 
 
-def _overdue_task_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
+def _overdue_task_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int, int]:
     rows = (
         Task.objects.filter(
-            relationship__referrer_id__gte=lo,
-            relationship__referrer_id__lte=hi,
+            **_scope("relationship__referrer_id", lo, hi, ids),
             status=TaskStatus.OPEN,
             due_at__lt=now - OVERDUE_GRACE,
         )
@@ -114,13 +117,13 @@ def _overdue_task_figures(lo: int, hi: int, now: datetime) -> dict[int, int]:
     return {row["relationship__referrer_id"]: row["n"] for row in rows}
 
 
-def overdue_letters_by_referrer(lo: int, hi: int, now: datetime) -> dict[int, int]:
+def overdue_letters_by_referrer(lo: int, hi: int, now: datetime, ids=None) -> dict[int, int]:
     """Referrer id -> communications we owe them that are past due and not yet sent (owed, drafted, or signed
     and still in the outbox), in one GROUP BY. A late letter makes "communication lapse" the likely cause
     of a cooling relationship. The status list is the comms app's "still to send" (its partial index)."""
     rows = (
         DueCommunication.objects.filter(
-            referral__referrer_id__gte=lo, referral__referrer_id__lte=hi, status__in=LETTERS_TO_SEND, due_at__lt=now
+            **_scope("referral__referrer_id", lo, hi, ids), status__in=LETTERS_TO_SEND, due_at__lt=now
         )
         .values("referral__referrer_id")
         .annotate(n=Count("id"))
@@ -129,26 +132,25 @@ def overdue_letters_by_referrer(lo: int, hi: int, now: datetime) -> dict[int, in
     return {row["referral__referrer_id"]: row["n"] for row in rows}
 
 
-def _conflict_figures(lo: int, hi: int) -> set[int]:
+def _conflict_figures(lo: int, hi: int, ids=None) -> set[int]:
     return set(
         Concern.objects.filter(
-            relationship__referrer_id__gte=lo,
-            relationship__referrer_id__lte=hi,
+            **_scope("relationship__referrer_id", lo, hi, ids),
             tag=ConcernTag.CONFLICT,
             resolved=False,
         ).values_list("relationship__referrer_id", flat=True)
     )
 
 
-def figures_for_range(lo: int, hi: int, now: datetime, relationships: dict[int, dict]) -> dict[int, Figures]:
-    """Every referrer's Figures in [lo, hi], from seven aggregate queries."""
-    referrals = _referral_figures(lo, hi, now)
-    trials = _trial_figures(lo, hi, now)
-    unprompted = _unprompted_figures(lo, hi, now)
-    interactions = _interaction_figures(lo, hi, now)
-    overdue = _overdue_task_figures(lo, hi, now)
-    letters = overdue_letters_by_referrer(lo, hi, now)
-    conflicts = _conflict_figures(lo, hi)
+def figures_for_range(lo: int, hi: int, now: datetime, relationships: dict[int, dict], ids=None) -> dict[int, Figures]:
+    """Every referrer's Figures in [lo, hi] (only those in `ids` when given), from seven aggregate queries."""
+    referrals = _referral_figures(lo, hi, now, ids)
+    trials = _trial_figures(lo, hi, now, ids)
+    unprompted = _unprompted_figures(lo, hi, now, ids)
+    interactions = _interaction_figures(lo, hi, now, ids)
+    overdue = _overdue_task_figures(lo, hi, now, ids)
+    letters = overdue_letters_by_referrer(lo, hi, now, ids)
+    conflicts = _conflict_figures(lo, hi, ids)
     out = {}
     for referrer_id, rel in relationships.items():
         f = Figures(**referrals.get(referrer_id, {}), **interactions.get(referrer_id, {}))

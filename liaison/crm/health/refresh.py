@@ -53,14 +53,16 @@ def health_row(referrer_id: int, f: Figures, v: Verdict, now: datetime) -> Healt
     )
 
 
-def _ensure_relationships(lo: int, hi: int, now: datetime) -> dict[int, dict]:
-    """Every referrer in the range gets a relationship record; returns them by referrer id."""
-    missing = Referrer.objects.filter(pk__gte=lo, pk__lte=hi, relationship__isnull=True).values_list("pk", flat=True)
+def _ensure_relationships(lo: int, hi: int, now: datetime, ids=None) -> dict[int, dict]:
+    """Every referrer in the range (or in `ids`) gets a relationship record; returns them by referrer id."""
+    chosen = {"pk__in": ids} if ids is not None else {"pk__gte": lo, "pk__lte": hi}
+    missing = Referrer.objects.filter(**chosen, relationship__isnull=True).values_list("pk", flat=True)
     Relationship.objects.bulk_create(
         [Relationship(referrer_id=pk, stage=Stage.TARGET, stage_changed_at=now) for pk in missing],
         ignore_conflicts=True,
     )
-    rows = Relationship.objects.filter(referrer_id__gte=lo, referrer_id__lte=hi).values(
+    chosen = {"referrer_id__in": ids} if ids is not None else {"referrer_id__gte": lo, "referrer_id__lte": hi}
+    rows = Relationship.objects.filter(**chosen).values(
         "id", "referrer_id", "stage", "enthusiasm", "owner_id", "first_referral_at"
     )
     return {row["referrer_id"]: row for row in rows}
@@ -73,10 +75,11 @@ class RefreshResult:
     tasks: int = 0
 
 
-def refresh_range(lo: int, hi: int, now: datetime, result: RefreshResult) -> None:
+def refresh_range(lo: int, hi: int, now: datetime, result: RefreshResult, ids=None) -> None:
+    """Referrers lo..hi, or only those in `ids`: the same fixed handful of set-based queries either way."""
     with transaction.atomic():
-        rels = _ensure_relationships(lo, hi, now)
-        figures = figures_for_range(lo, hi, now, rels)
+        rels = _ensure_relationships(lo, hi, now, ids)
+        figures = figures_for_range(lo, hi, now, rels, ids)
         verdicts = {rid: (f, assess(f, now=now)) for rid, f in figures.items()}
         rows = [health_row(rid, f, v, now) for rid, (f, v) in verdicts.items()]
         Health.objects.bulk_create(
@@ -108,4 +111,14 @@ def health_refresh_one(*, referrer_id: int, now: datetime | None = None) -> Refr
     """The same refresh for one referrer (on every referral)."""
     result = RefreshResult()
     refresh_range(referrer_id, referrer_id, now or timezone.now(), result)
+    return result
+
+
+def health_refresh_referrers(*, referrer_ids, now: datetime | None = None) -> RefreshResult:
+    """The same refresh for the referrers of a batch of new referrals, all at once: the worker's batch costs a
+    fixed handful of queries, not a handful per referrer."""
+    result = RefreshResult()
+    ids = sorted(set(referrer_ids))
+    if ids:
+        refresh_range(ids[0], ids[-1], now or timezone.now(), result, ids=ids)
     return result
