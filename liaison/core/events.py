@@ -9,8 +9,9 @@ the CRM, care) subscribes in its own `apps.py` `ready()`:
 - IN_TRANSACTION handlers run at once, inside the publisher's transaction: the work commits with the event or
   not at all (a safety alert for intake findings, the letters a lifecycle step makes owed).
 - AFTER_COMMIT handlers are the durable follow-up path (decision 0010, generalised in 0023): publishing writes
-  one PendingReaction row per handler in the publisher's transaction and, after commit, wakes the worker, which
-  runs them in batches (`pending_run`). LIAISON_INTAKE_FOLLOWUP=inline runs them at once in the caller's
+  one PendingReaction row for the event in the publisher's transaction and, after commit, wakes the worker, which
+  runs every after-commit handler of the kind on it, in batches (`pending_run`); a handler that fails gets a row
+  of its own and is retried alone (decision 0027). LIAISON_INTAKE_FOLLOWUP=inline runs them at once in the caller's
   transaction instead (the test suite and the demo's history).
 
 Every handler must be safe to run twice: a worker can die after the work and before deleting its row.
@@ -34,6 +35,7 @@ IN_TRANSACTION, AFTER_COMMIT = "in_transaction", "after_commit"
 INLINE, WORKER = "inline", "worker"
 RETRY_FIRST = timedelta(minutes=1)  # after a failure; doubling each time
 RETRY_LONGEST = timedelta(hours=6)
+EVERY = "*"  # a pending row for every after-commit handler of its kind; a failed handler gets a row of its own
 
 
 @dataclass
@@ -120,7 +122,7 @@ def publish(
         if handler.when == IN_TRANSACTION or inline:
             _call(handler, [event])
     if later and not inline:
-        _owe(event, later)
+        _owe(event)
     return event
 
 
@@ -132,22 +134,20 @@ def _call(handler: Handler, events: list[Event]) -> None:
             handler.func(event)
 
 
-def _owe(event: Event, handlers: list[Handler]) -> None:
-    """One row per after-commit handler, in the publisher's transaction; waking the worker after commit is a
-    courtesy (robust: a broker that is down is logged, the publisher's work stands, the next pass runs it)."""
+def _owe(event: Event) -> None:
+    """One row for the event, in the publisher's transaction, naming no handler: the worker runs every
+    after-commit handler of its kind (`EVERY`) and writes a row of its own only for a handler that fails. Waking
+    the worker after commit is a courtesy (robust: a broker that is down is logged, the publisher's work stands,
+    the next pass runs it)."""
     from liaison.core.models import PendingReaction
 
-    now = timezone.now()
-    PendingReaction.objects.bulk_create(
-        PendingReaction(
-            kind=event.kind,
-            handler=h.name,
-            referral_id=event.referral_id,
-            event_id=event.event_id,
-            payload=event.payload,
-            created_at=now,
-        )  # fmt: skip
-        for h in handlers
+    PendingReaction.objects.create(
+        kind=event.kind,
+        handler=EVERY,
+        referral_id=event.referral_id,
+        event_id=event.event_id,
+        payload=event.payload,
+        created_at=timezone.now(),
     )
     transaction.on_commit(wake, robust=True)
 
@@ -176,10 +176,13 @@ def pending_stuck(*, now: datetime | None = None, older_than: timedelta = timede
 
 
 def pending_run(*, limit: int = 200) -> dict:
-    """One batch of pending reactions, those that never failed first, then oldest first. Rows are locked (SKIP
-    LOCKED) so two workers share a backlog without overlap. Each reaction runs in its own savepoint (a batch
-    handler once for all its rows, after the others); one that fails keeps its row with the error and is tried
-    again after retry_delay. Finished rows are deleted in the same transaction."""
+    """One batch of pending rows, those that never failed first, then oldest first. Rows are locked (SKIP LOCKED)
+    so two workers share a backlog without overlap. A row for the whole event (`EVERY`) runs each after-commit
+    handler of its kind; a row naming a handler (one that failed before) runs that one. Each reaction runs in its
+    own savepoint (a batch handler once for all its events, after the others). A reaction that fails is kept, or
+    written, as a row naming its handler, with the error and the time of the next try (retry_delay); the rest
+    are deleted in the same transaction, so a worker that dies part-way leaves every row as it found it.
+    Returns the reactions done and failed."""
     from liaison.core.models import PendingReaction
 
     now = timezone.now()
@@ -192,41 +195,69 @@ def pending_run(*, limit: int = 200) -> dict:
         if not rows:
             return {"done": 0, "failed": 0}
         shared = {"referral_ids": {r.referral_id for r in rows if r.referral_id}}
-        done, failed, batches = [], [], {}
+        done, failed, batches = 0, [], {}
         for row in rows:
-            handler = handler_find(row.kind, row.handler)
             event = Event(row.kind, row.referral_id, row.event_id, row.payload, shared=shared)
-            if handler is not None and handler.batch:
-                batches.setdefault(handler, []).append((row, event))
-                continue
-            (done if _attempt(handler, [row], [event]) else failed).append(row)
+            for handler in _handlers_of(row):
+                if handler is not None and handler.batch:
+                    batches.setdefault(handler, []).append((row, event))
+                elif error := _attempt(handler, row, [event]):
+                    failed.append((row, handler, error))
+                else:
+                    done += 1
         for handler, pairs in batches.items():
-            rows_, events_ = [p[0] for p in pairs], [p[1] for p in pairs]
-            (done if _attempt(handler, rows_, events_) else failed).extend(rows_)
-        for row in failed:
-            _failed(row, now)
-        PendingReaction.objects.filter(pk__in=[r.pk for r in done]).delete()
-    return {"done": len(done), "failed": len(failed)}
+            error = _attempt(handler, pairs[0][0], [p[1] for p in pairs])
+            if error:
+                failed.extend((row, handler, error) for row, _ in pairs)
+            else:
+                done += len(pairs)
+        kept = {id(row) for row, handler, _ in failed if row.handler != EVERY or handler is None}
+        for row, handler, error in failed:
+            _failed(row, handler, error, now)
+        PendingReaction.objects.filter(pk__in=[r.pk for r in rows if id(r) not in kept]).delete()
+    return {"done": done, "failed": len(failed)}
 
 
-def _attempt(handler: Handler | None, rows: list, events: list[Event]) -> bool:
+def _handlers_of(row) -> list[Handler | None]:
+    """The handlers a row owes; [None] when none is subscribed (a worker without the app: the row stays, failed)."""
+    if row.handler == EVERY:
+        return [h for h in _registry.get(row.kind, ()) if h.when == AFTER_COMMIT] or [None]
+    return [handler_find(row.kind, row.handler)]
+
+
+def _attempt(handler: Handler | None, row, events: list[Event]) -> str:
+    """Run one reaction in a savepoint; the error in words if it failed, else ''."""
+    name = handler.name if handler else row.handler
     try:
         if handler is None:
-            raise LookupError(f"no handler {rows[0].handler!r} is subscribed to {rows[0].kind!r}")
+            which = "after-commit handler" if row.handler == EVERY else f"handler {row.handler!r}"
+            raise LookupError(f"no {which} is subscribed to {row.kind!r}")
         with transaction.atomic():
             _call(handler, events)
     except Exception as exc:
-        log.exception("reaction %s to %s failed; it stays pending", rows[0].handler, rows[0].kind)
-        for row in rows:
-            row.last_error = repr(exc)[:2000]
-        return False
-    return True
+        log.exception("reaction %s to %s failed; it stays pending", name, row.kind)
+        return repr(exc)[:2000]
+    return ""
 
 
-def _failed(row, now: datetime) -> None:
+def _failed(row, handler: Handler | None, error: str, now: datetime) -> None:
+    """A failed reaction: a row of its own, tried again after retry_delay (the event's row is deleted with the
+    rest), or the row itself when it names the handler or no handler could be found for the event."""
+    from liaison.core.models import PendingReaction
+
+    if row.handler == EVERY and handler is not None:
+        row = PendingReaction(
+            kind=row.kind,
+            handler=handler.name,
+            referral_id=row.referral_id,
+            event_id=row.event_id,
+            payload=row.payload,
+            created_at=row.created_at,
+        )  # fmt: skip
     row.attempts += 1
+    row.last_error = error
     row.run_after = now + retry_delay(row.attempts)
-    row.save(update_fields=["attempts", "last_error", "run_after"])
+    row.save()
 
 
 def pending_run_all(*, batch: int = 200, batches: int = 5) -> int:

@@ -68,7 +68,7 @@ def test_in_transaction_handlers_run_at_once_and_after_commit_ones_are_owed(
     row = PendingReaction.objects.get()
     assert (row.kind, row.handler, row.referral_id, row.event_id, row.payload) == (
         "x.happened",
-        "a.later",
+        events.EVERY,
         7,
         70,
         {"n": 1},
@@ -109,9 +109,58 @@ def test_a_reaction_whose_handler_is_gone_stays_with_its_error(registry):
     registry._registry.clear()
     assert registry.pending_run() == {"done": 0, "failed": 1}
     row = PendingReaction.objects.get()
-    assert row.attempts == 1 and "no handler 'a.later'" in row.last_error and row.run_after is not None
+    assert row.attempts == 1 and "no after-commit handler" in row.last_error and row.run_after is not None
+    assert row.handler == events.EVERY  # kept whole: a worker that has the app runs it
 
 
 def test_a_required_event_nobody_listens_to_is_refused(registry):
     with pytest.raises(ImproperlyConfigured, match="No app reacts to 'x.happened'"):
         registry.publish("x.happened", referral_id=7, required=True)
+
+
+def test_one_row_per_event_and_a_failed_handler_is_retried_alone(registry):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    ran, broken = [], [True]
+
+    def flaky(event):
+        if broken[0]:
+            raise ValueError("not today")
+        ran.append(("b", event.referral_id))
+
+    registry.subscribe("x.happened", lambda e: ran.append(("a", e.referral_id)), when=events.AFTER_COMMIT, name="a")
+    registry.subscribe("x.happened", flaky, when=events.AFTER_COMMIT, name="b")
+    registry.subscribe(
+        "x.happened", lambda es: ran.append(("c", len(es))), when=events.AFTER_COMMIT, name="c", batch=True
+    )
+    registry.publish("x.happened", referral_id=7, n=1)
+    registry.publish("x.happened", referral_id=8, n=2)
+    assert PendingReaction.objects.count() == 2  # one a publish, not one a handler
+    assert registry.pending_run() == {"done": 4, "failed": 2}
+    assert ran == [("a", 7), ("a", 8), ("c", 2)]
+    left = PendingReaction.objects.order_by("referral_id")
+    assert [(r.handler, r.referral_id, r.attempts, r.payload) for r in left] == [
+        ("b", 7, 1, {"n": 1}),
+        ("b", 8, 1, {"n": 2}),
+    ]
+    assert all("not today" in r.last_error and r.run_after for r in left)
+    broken[0] = False
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert registry.pending_run() == {"done": 2, "failed": 0}
+    assert ran[3:] == [("b", 7), ("b", 8)] and not PendingReaction.objects.exists()  # only the failed one again
+
+
+def test_a_worker_that_dies_mid_batch_leaves_the_event_owed(registry):
+    def dies(event):
+        raise SystemExit("killed")  # not an Exception: nothing in the batch catches it
+
+    registry.subscribe("x.happened", print, when=events.AFTER_COMMIT, name="a")
+    registry.subscribe("x.happened", dies, when=events.AFTER_COMMIT, name="b")
+    registry.publish("x.happened", referral_id=7)
+    with pytest.raises(SystemExit):
+        registry.pending_run()
+    row = PendingReaction.objects.get()
+    assert (row.handler, row.attempts) == (events.EVERY, 0)
