@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from liaison.referrals import screening_cache
 from liaison.referrals.intake_choices import (
     DuplicateStatus,
     Resistance,
@@ -21,7 +22,44 @@ from liaison.referrals.safety import SAFETY_CRITICAL
 SAFETY_CRITICAL_FIXED = "A safety-critical rule keeps this setting: only its title and message can be changed."
 
 
-class ScreeningRule(models.Model):
+class PracticeTableQuerySet(models.QuerySet):
+    """The screening rules and adequate doses: every change, one row or many, tells the screening cache."""
+
+    def update(self, **kwargs):
+        screening_cache.changed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        screening_cache.changed()
+        return super().delete()
+
+    def bulk_create(self, *args, **kwargs):
+        screening_cache.changed()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        screening_cache.changed()
+        return super().bulk_update(*args, **kwargs)
+
+
+class PracticeTable(models.Model):
+    """A table the practice adjusts and every screening reads (screening_cache keeps a copy per process)."""
+
+    objects = PracticeTableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        screening_cache.changed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        screening_cache.changed()
+        return super().delete(*args, **kwargs)
+
+
+class ScreeningRule(PracticeTable):
     """One of the practice's screening criteria. The code (`key`) decides what the rule looks at; the
     practice decides whether it is on, its number (weeks, count) and the words shown when it fires."""
 
@@ -66,7 +104,7 @@ class ScreeningRule(models.Model):
         return self.key in SAFETY_CRITICAL
 
 
-class AdequateDose(models.Model):
+class AdequateDose(PracticeTable):
     """The lowest daily dose at which a trial of this antidepressant counts as adequate."""
 
     drug = models.CharField(max_length=60, unique=True, help_text="Generic name, lower case.")

@@ -8,6 +8,7 @@ action to a clinician (decision 0006)."""
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from liaison.referrals import screening_cache
 from liaison.referrals.choices import AttemptHistory, SubstanceUse, TrialResponse
 from liaison.referrals.intake_choices import Resistance, RuleCategory, RuleEffect, SafetyLevel
 from liaison.referrals.intake_models import AdequateDose, ScreeningRule
@@ -210,9 +211,16 @@ def _missing(out: Outcome, rule: Rule, text: str) -> None:
     out.add(rule, "missing", text[0].upper() + text[1:] + ".")
 
 
+def practice_tables() -> tuple[dict[str, Rule], dict[str, Decimal]]:
+    """(rules, doses): the process's copy, read again after every change (screening_cache)."""
+    return screening_cache.tables(lambda: (load_rules(), load_doses()))
+
+
 def screen(*, referral, patient, diagnoses, trials, rules=None, doses=None) -> Outcome:
-    rules = rules if rules is not None else load_rules()
-    doses = doses if doses is not None else load_doses()
+    if rules is None or doses is None:
+        current_rules, current_doses = practice_tables()
+        rules = rules if rules is not None else current_rules
+        doses = doses if doses is not None else current_doses
     out = Outcome()
     screen_safety(out, referral, rules=rules)
     screen_resistance(out, trials, rules=rules, doses=doses)
