@@ -48,8 +48,11 @@ def communications_recompute(
     at = at or timezone.now()
     with transaction.atomic():
         # The referral's row is locked first, so that two recomputes of one referral (a coordinator's step and
-        # the worker's follow-up) take turns and the second sees the letters the first added.
-        referral = Referral.objects.select_for_update(of=("self",)).select_related("referrer").get(pk=referral.pk)
+        # the worker's follow-up) take turns and the second sees the letters the first added. FOR NO KEY UPDATE:
+        # a new referral's foreign key to this one (a possible duplicate) need not wait for the worker's batch.
+        referral = (
+            Referral.objects.select_for_update(of=("self",), no_key=True).select_related("referrer").get(pk=referral.pk)
+        )
         wanted = {e.key: e for e in protocol.expected(referral, at=at, snapshot=snapshot)}
         comms = snapshot.comms if snapshot is not None else None
         route = delivery.route_for(referral.referrer, comms) if wanted else None
