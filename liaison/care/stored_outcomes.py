@@ -80,7 +80,7 @@ def outcome_refresh(*referrals: Referral) -> None:
 
 
 def _refresh_one(pk: int) -> None:
-    keys = Referral.objects.select_for_update().filter(pk=pk).values_list("referrer_id", "source_type")
+    keys = Referral.objects.select_for_update(no_key=True).filter(pk=pk).values_list("referrer_id", "source_type")
     found = keys.first()
     if found is None:
         return

@@ -5,17 +5,19 @@ import contextlib
 import datetime
 import io
 import random
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from liaison.care import handlers, outcomes, queries, services
 from liaison.care.models import Assessment, ReferralOutcome, Session
-from liaison.care.stored_outcomes import TREATED_KINDS, outcome_fields, reconcile_outcomes
+from liaison.care.stored_outcomes import TREATED_KINDS, outcome_fields, outcome_refresh, reconcile_outcomes
 from liaison.care.tests.conftest import RECEIVED, gad7, phq9
 from liaison.core import events
 from liaison.referrals.choices import Status
@@ -277,3 +279,50 @@ def test_only_the_aggregate_readers_get_any_rows(who, request, make_referral, re
     readers = queries.AGGREGATE_READERS
     assert (queries.outcome_aggregates(user=user, by="practice") != []) == (user.role in readers)
     assert queries.outcome_aggregates(user=director, by="practice")[0].treated == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scores_recorded_at_once_both_count_in_the_stored_outcome(make_referral, clinician):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time, at BEGIN")
+    referral = make_referral(Status.ACUTE)
+    first_written, errors = threading.Event(), []
+
+    def score(total, days):
+        # Straight to the table and then outcome_refresh, as a service does (the services' audit rows happen to
+        # queue writers too; this leaves only the refresh's own lock between the two).
+        Assessment.objects.create(
+            referral_id=referral.pk, instrument="phq9", loinc="44249-1", total=total, source="staff",
+            taken_on=FIRST + datetime.timedelta(days=days),
+        )  # fmt: skip
+        outcome_refresh(referral)
+
+    def first():
+        try:
+            with transaction.atomic():
+                score(20, 0)
+                first_written.set()
+                time.sleep(0.5)  # not a timing assertion: the second writer starts while this one is open
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_written.wait(10)
+            with transaction.atomic():
+                score(8, 10)  # waits for the first's lock on the referral, then reads both scores
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert stored(referral.pk) == expected(referral.pk)
+    assert stored(referral.pk)["scores"] == 2 and stored(referral.pk)["response"] == outcomes.RESPONSE
