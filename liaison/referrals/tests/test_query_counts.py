@@ -59,7 +59,7 @@ DIRECTORY_QUERIES = [
     *SESSION_SAVED,
 ]
 
-TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
+TABLE = re.compile(r'^\(?(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
 
 
 def queries_of(client, url) -> list[str]:
