@@ -15,6 +15,7 @@ from liaison.comms.choices import (
     SendPhase,
     Trigger,
 )
+from liaison.comms.predicates import ACTIVE_DUE, PENDING_DUE, PROBLEM_DUE
 from liaison.directory.choices import SharedCareModel
 
 MAX_EVERY_N_SESSIONS = 20
@@ -183,15 +184,19 @@ class DueCommunication(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="due_status_due_at"),
             models.Index(fields=["referral", "due_at"], name="due_referral_due_at"),
             models.Index(fields=["due_at"], name="due_due_at"),  # the on-time figures' window
-            # The work queue walks only letters still to send, however long the history of delivered ones.
+            # The work queue walks only letters still to send, however long the history of delivered ones. Its
+            # queries write these predicates with constants (predicates.Inlined), so generic plans use them too.
+            models.Index(fields=["due_at", "id"], condition=ACTIVE_DUE, name="due_active_due_at"),
+            # The queue's sections and counts (escalated_at included: the counts read the index alone). A full
+            # (status, due_at) index made PostgreSQL sort every letter due this week for a page of 25: its
+            # statistics cannot know that all the future letters are the pending ones (decision 0026).
             models.Index(
-                fields=["due_at", "id"],
-                condition=Q(status__in=["owed", "drafted", "approved"]),
-                name="due_active_due_at",
+                fields=["due_at", "id"], include=["escalated_at"], condition=PENDING_DUE, name="due_pending_due_at"
             ),
+            models.Index(fields=["due_at", "id"], condition=PROBLEM_DUE, name="due_active_problem"),
+            models.Index(fields=["escalated_to", "due_at", "id"], condition=PENDING_DUE, name="due_pending_escalated"),
         ]
         constraints = [models.UniqueConstraint(fields=["referral", "key"], name="due_referral_key_unique")]
 

@@ -26,6 +26,7 @@ from liaison.comms.models import (
     HolidayYear,
     ProtocolRule,
 )
+from liaison.comms.predicates import PENDING_DUE, Inlined
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
 from liaison.referrals.models import Referral
@@ -166,7 +167,7 @@ def communications_escalate(*, at: datetime | None = None) -> int:
     at = at or timezone.now()
     delay = timedelta(hours=CommsSettings.current().escalate_after_hours)
     rows = list(
-        DueCommunication.objects.filter(status__in=PENDING, due_at__lt=at - delay, escalated_at__isnull=True)
+        DueCommunication.objects.filter(Inlined(PENDING_DUE), due_at__lt=at - delay, escalated_at__isnull=True)
         .order_by("due_at")
         .values_list("pk", "owner__lead_id")[:5000]
     )

@@ -2,21 +2,18 @@
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
-from liaison.comms import clock
 from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
 from liaison.comms.models import DueCommunication, Letter
 from liaison.core.models import PendingReaction
 from liaison.referrals.queries import referral_scope
 
-QUEUE_HORIZON_DAYS = 7
-QUEUE_SECTION_LIMIT = 100
 ACTIVE = (*PENDING, DueStatus.APPROVED)
 
 
@@ -54,76 +51,6 @@ def due_get(*, user, pk: int) -> DueCommunication:
             patient_field="referral__patient_id",
             message="No such communication.",
         ) from None
-
-
-@dataclass
-class Section:
-    title: str
-    key: str
-    groups: list = field(default_factory=list)  # (owner label, [items])
-    count: int = 0
-    shown: int = 0
-
-
-@dataclass
-class Queue:
-    sections: list[Section]
-    problems: list[DueCommunication]
-    escalated_to_me: list[DueCommunication]
-    overdue_count: int
-    escalated_count: int
-
-
-def _base(user):
-    return (
-        scoped(DueCommunication.objects.all(), user)
-        .select_related("referral__patient", "referral__referrer", "owner", "escalated_to", "letter", "letter__outbox")
-        .order_by("due_at", "id")
-    )
-
-
-def work_queue(*, user, at: datetime | None = None, mine: bool = False) -> Queue:
-    """The coordinator's morning page: overdue, due today, coming up (a week), grouped by owner; the problems
-    that stop a letter; what was escalated to this person. A fixed number of queries, each on an index."""
-    at = at or timezone.now()
-    today_ends = clock.end_of_day(at)
-    pending = _base(user).filter(status__in=PENDING)
-    if mine:
-        pending = pending.filter(Q(owner=user) | Q(escalated_to=user))
-    bounds = [
-        ("Overdue", "overdue", Q(due_at__lt=at)),
-        ("Due today", "today", Q(due_at__gte=at, due_at__lt=today_ends)),
-        (
-            "Coming up",
-            "upcoming",
-            Q(due_at__gte=today_ends, due_at__lt=today_ends + timedelta(days=QUEUE_HORIZON_DAYS)),
-        ),
-    ]
-    sections = []
-    for title, key, condition in bounds:
-        rows = list(pending.filter(condition)[: QUEUE_SECTION_LIMIT + 1])
-        section = Section(
-            title, key, _by_owner(rows[:QUEUE_SECTION_LIMIT]), len(rows), min(len(rows), QUEUE_SECTION_LIMIT)
-        )
-        if len(rows) > QUEUE_SECTION_LIMIT:
-            section.count = pending.filter(condition).count()
-        sections.append(section)
-    overdue = pending.filter(due_at__lt=at)
-    return Queue(
-        sections=sections,
-        problems=list(_base(user).filter(status__in=ACTIVE).exclude(problem="")[:100]),
-        escalated_to_me=list(_base(user).filter(status__in=PENDING, escalated_to=user)[:50]),
-        overdue_count=sections[0].count,
-        escalated_count=overdue.filter(escalated_at__isnull=False).count(),
-    )
-
-
-def _by_owner(rows: list[DueCommunication]) -> list[tuple[str, list]]:
-    groups: dict[str, list] = defaultdict(list)
-    for due in rows:
-        label = str(due.owner) if due.owner_id else f"Unassigned {due.get_owner_role_display().lower()}"
-        groups[label].append(due)
-    return sorted(groups.items(), key=lambda g: (g[0].startswith("Unassigned"), g[0]))
 
 
 # ---------------------------------------------------------------- one referral

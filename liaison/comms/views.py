@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed, out_of_scope
-from liaison.comms import letters, queries, services
+from liaison.comms import letters, queries, queue, queue_rows, services
 from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
 from liaison.core import events
@@ -22,13 +23,42 @@ def _messages(exc: ValidationError) -> list[str]:
 
 @allowed("comms.queue")
 def work_queue(request):
+    """The work queue; `?section=overdue&page=2` shows one section's further pages."""
     mine = request.GET.get("mine") == "1"
-    queue = queries.work_queue(user=request.user, mine=mine)
-    shown = [d.referral_id for s in queue.sections for _, items in s.groups for d in items]
+    only = request.GET.get("section") or None
+    if only is not None and only not in queue.SECTIONS:
+        known = ", ".join(queue.SECTIONS)
+        return HttpResponseBadRequest(f"There is no section {only!r} in the work queue: the sections are {known}.")
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() else 1
+    work = queue.work_queue(user=request.user, mine=mine, only=only, page=page)
     audit_log(
-        actor=request.user, action="list", object_type="comms.duecommunication", detail={"referrals": shown[:500]}
+        actor=request.user,
+        action="list",
+        object_type="comms.duecommunication",
+        detail={"referrals": work.referral_ids()[:500]},
     )
-    context = {"queue": queue, "mine": mine, "followups_stuck": events.pending_stuck()}
+    urls, csrf = queue_rows.Urls(), get_token(request)
+    for section in work.sections:
+        section.tables = [
+            (owner, len(rows), queue_rows.item_rows_html(rows, urls, csrf)) for owner, rows in section.groups
+        ]
+    problems = []
+    for group in work.problems:
+        ref = group.referrer_id
+        referrer_url = urls.referrer.format(ref) if ref else ""
+        admin_url = urls.referrer_admin.format(ref) if ref and request.user.is_staff else ""
+        problems.append((group, referrer_url, admin_url, queue_rows.problem_rows_html(group.rows, urls, csrf)))
+    context = {
+        "queue": work,
+        "counts": work.counts,
+        "problems": problems,
+        "escalated_html": queue_rows.item_rows_html(work.escalated_to_me, urls, csrf),
+        "problems_shown": sum(len(g.rows) for g in work.problems),
+        "mine": mine,
+        "only": only,
+        "followups_stuck": events.pending_stuck() if not only else 0,
+    }
     return render(request, "comms/queue.html", context)
 
 

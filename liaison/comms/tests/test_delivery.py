@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.accounts.tests.factories import ReferrerUserFactory
-from liaison.comms import queries, services, worker
+from liaison.comms import queue, services, worker
 from liaison.comms.models import CommsSettings, DueCommunication, Outbox
 from liaison.comms.tests.conftest import Inbox, free_port
 from liaison.comms.tests.helpers import keys, referral_for, staff
@@ -70,8 +70,9 @@ def test_a_refusal_is_a_failure_a_person_sees_and_can_resend(protocol, clinic, s
     smtp_inbox.refuse_with = "554 Transaction failed: policy"
     outbox, referral, coordinator = approved_ack()
     assert worker.run_once() == {"failed": 1}
-    queue = queries.work_queue(user=coordinator)
-    assert any("554" in d.problem for d in queue.problems)
+    work = queue.work_queue(user=coordinator)
+    assert any("554" in row["problem"] for group in work.problems for row in group.rows)
+    assert work.problems[0].failed == 1 and work.counts["problems"] == 1
     smtp_inbox.refuse_with = None
     services.outbox_retry(outbox=Outbox.objects.get(pk=outbox.pk), by=coordinator)
     assert worker.run_once() == {"sent": 1}
@@ -108,7 +109,9 @@ def test_no_usable_channel_is_on_the_work_queue(protocol, clinic):
     referral = referral_for(channel="fax", email="", fax="+17185550142", coordinator=coordinator, clinician=clinician)
     due = keys(referral)["ack"]
     assert due.problem.startswith("No usable channel") and "no fax gateway" in due.problem
-    assert due in queries.work_queue(user=coordinator).problems
+    (group,) = queue.work_queue(user=coordinator).problems  # the acknowledgment and the thanks: one referrer, one fix
+    assert due.pk in [row["id"] for row in group.rows] and len(group.rows) == 2
+    assert group.referrer_id == referral.referrer_id
     letter = services.letter_draft(due=due, by=coordinator)
     with pytest.raises(Exception, match="No usable channel"):
         services.letter_approve(letter=letter, by=coordinator)

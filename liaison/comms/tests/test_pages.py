@@ -30,7 +30,7 @@ def test_morning_queue_shows_overdue_and_escalation(cast, client_for, coordinato
     body = page.content.decode()
     assert page.status_code == 200 and "Overdue" in body and "Acknowledgment" in body
     assert "&lt;b&gt;Bold&lt;/b&gt;" in body and "<b>Bold</b>" not in body
-    assert "escalated to" in body and page.context["queue"].escalated_count == 2
+    assert "escalated to" in body and page.context["counts"]["escalated"] == 2
     assert "Escalated to you" in lead_page.content.decode()
     assert DueCommunication.objects.filter(escalated_to=director).count() == 2
 

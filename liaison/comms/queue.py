@@ -1,0 +1,178 @@
+"""The coordinator's work queue: overdue, due today, coming up (a week), each a page of PAGE rows grouped by owner;
+the problems that stop a letter, grouped by referrer; what was escalated to this person; the counts in one
+grouped query. A fixed number of queries whatever the length of the lists, each on a partial index over letters
+still to send, with the index's predicate written in constants (predicates.Inlined, decision 0026), and only
+the columns the rows show."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Func, IntegerField, Max, Q, Subquery
+from django.utils import timezone
+
+from liaison.comms import clock
+from liaison.comms.choices import OutboxStatus, OwnerRole
+from liaison.comms.models import DueCommunication
+from liaison.comms.predicates import PENDING_DUE, PROBLEM_DUE, Inlined
+from liaison.comms.queries import scoped
+
+PAGE = 25  # rows per section on a page
+PROBLEMS_SHOWN = 50  # problem rows read (the oldest), grouped by referrer
+HORIZON_DAYS = 7
+SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Coming up"}
+ROLES = dict(OwnerRole.choices)
+
+ROW_FIELDS = (
+    "id", "referral_id", "letter_type", "due_at", "reason", "problem", "escalated_at", "owner_id", "owner_role",
+    "owner__first_name", "owner__last_name", "owner__username", "escalated_to__first_name",
+    "escalated_to__last_name", "escalated_to__username", "referral__patient__first_name",
+    "referral__patient__last_name", "referral__referrer__first_name", "referral__referrer__last_name",
+    "referral__referrer__credential", "referral__referrer__shared_care_model", "letter__id",
+)  # fmt: skip
+PROBLEM_FIELDS = (
+    "id", "referral_id", "letter_type", "due_at", "problem", "referral__referrer_id",
+    "referral__referrer__first_name", "referral__referrer__last_name", "referral__referrer__credential",
+    "referral__patient__first_name", "referral__patient__last_name", "letter__id", "letter__outbox__id",
+    "letter__outbox__status",
+)  # fmt: skip
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    count: int
+    page: int = 1
+    groups: list = field(default_factory=list)  # (owner label, [row dicts])
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // PAGE))
+
+    @property
+    def shown(self) -> int:
+        return sum(len(rows) for _, rows in self.groups)
+
+
+@dataclass
+class ProblemGroup:
+    referrer_id: int | None
+    referrer: str
+    rows: list
+    failed: int = 0
+
+
+@dataclass
+class Queue:
+    counts: dict
+    sections: list[Section]
+    problems: list[ProblemGroup]
+    escalated_to_me: list[dict]
+
+    def referral_ids(self) -> list[int]:
+        rows = [r for s in self.sections for _, rs in s.groups for r in rs] + self.escalated_to_me
+        return [r["referral_id"] for r in rows] + [r["referral_id"] for g in self.problems for r in g.rows]
+
+
+def _bounds(at: datetime) -> dict[str, Q]:
+    today_ends = clock.end_of_day(at)
+    return {
+        "overdue": Q(due_at__lt=at),
+        "today": Q(due_at__gte=at, due_at__lt=today_ends),
+        "upcoming": Q(due_at__gte=today_ends, due_at__lt=today_ends + timedelta(days=HORIZON_DAYS)),
+    }
+
+
+def _mine(queryset, user, mine: bool):
+    return queryset.filter(Q(owner=user) | Q(escalated_to=user)) if mine else queryset
+
+
+def queue_counts(*, user, at: datetime, mine: bool = False) -> dict[str, int]:
+    """Overdue (and of them escalated), due today, coming up, with a problem: one grouped query over the letters
+    still to send that fall due before the week is out, from the partial index alone (it carries escalated_at);
+    the problems counted on their own partial index in a scalar subquery of the same statement."""
+    bounds = _bounds(at)
+    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
+    rows = rows.filter(due_at__lt=clock.end_of_day(at) + timedelta(days=HORIZON_DAYS))
+    problems = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
+    problems = problems.order_by().values(n=Func("id", function="COUNT"))
+    counts = rows.aggregate(
+        overdue=Count("id", filter=bounds["overdue"]),
+        escalated=Count("id", filter=bounds["overdue"] & Q(escalated_at__isnull=False)),
+        today=Count("id", filter=bounds["today"]),
+        upcoming=Count("id", filter=bounds["upcoming"]),
+        # an aggregate of a constant: PostgreSQL runs the subquery once, even when no letter is due this week
+        problems=Max(Subquery(problems, output_field=IntegerField())),
+    )
+    return {**counts, "problems": counts["problems"] or 0}
+
+
+def _page(rows, fields, start: int, stop: int) -> list[dict]:
+    """One page of `rows` in due order, with the columns `fields` and their joins: the page's ids are picked
+    on the partial index first (a LIMIT inside IN), then only those rows are joined. Picked and joined in one
+    statement, PostgreSQL would join every letter due this week before sorting (its statistics cannot tell
+    how many are due in the future)."""
+    ids = rows.order_by("due_at", "id").values("id")[start:stop]
+    return list(DueCommunication.objects.filter(id__in=ids).order_by("due_at", "id").values(*fields))
+
+
+def section_rows(*, user, key: str, at: datetime, page: int = 1, mine: bool = False) -> list[dict]:
+    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
+    return _page(rows.filter(_bounds(at)[key]), ROW_FIELDS, (page - 1) * PAGE, page * PAGE)
+
+
+def work_queue(
+    *, user, at: datetime | None = None, mine: bool = False, only: str | None = None, page: int = 1
+) -> Queue:
+    """The page: every section's first PAGE rows, or (`only`) one section's `page`-th PAGE rows."""
+    at = at or timezone.now()
+    counts = queue_counts(user=user, at=at, mine=mine)
+    sections = []
+    for key, title in SECTIONS.items():
+        if only and key != only:
+            continue
+        section = Section(key, title, counts[key])
+        section.page = min(max(page, 1), section.pages)
+        if section.count:
+            section.groups = _by_owner(section_rows(user=user, key=key, at=at, page=section.page, mine=mine))
+        sections.append(section)
+    if only:
+        return Queue(counts, sections, [], [])
+    problems = _problems(user, mine)
+    escalated = scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user)
+    escalated = _page(escalated, ROW_FIELDS, 0, PAGE)
+    return Queue(counts, sections, problems, escalated)
+
+
+def owner_label(row: dict) -> str:
+    """As User.__str__ writes it (full name, else username); nobody: 'Unassigned <role>'."""
+    if row["owner_id"] is None:
+        return f"Unassigned {ROLES.get(row['owner_role'], row['owner_role']).lower()}"
+    name = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+    return name or row["owner__username"]
+
+
+def _by_owner(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    groups: dict[str, list] = defaultdict(list)
+    for row in rows:
+        groups[owner_label(row)].append(row)
+    return sorted(groups.items(), key=lambda g: (g[0].startswith("Unassigned"), g[0]))
+
+
+def _problems(user, mine: bool) -> list[ProblemGroup]:
+    """Letters that cannot go as they are, oldest first, grouped by referrer (a referrer without a usable address
+    stops every letter to them: one fix for the group)."""
+    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
+    rows = _page(rows, PROBLEM_FIELDS, 0, PROBLEMS_SHOWN)
+    groups: dict[int | None, ProblemGroup] = {}
+    for row in rows:
+        ref = row["referral__referrer_id"]
+        if ref not in groups:
+            name = f"{row['referral__referrer__first_name'] or ''} {row['referral__referrer__last_name'] or ''}"
+            credential = row["referral__referrer__credential"]
+            name = f"{name.strip()}, {credential}" if credential else name.strip()
+            groups[ref] = ProblemGroup(ref, name or "Self-referrals (no referring clinician)", [])
+        groups[ref].rows.append(row)
+        groups[ref].failed += row["letter__outbox__status"] == OutboxStatus.FAILED
+    return list(groups.values())

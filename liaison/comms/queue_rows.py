@@ -1,0 +1,125 @@
+"""The work queue's rows, written here rather than by the template (the target list's approach, crm/target_views):
+the same markup as an include per row, at a fraction of the template engine's cost per cell. Every value from the
+database goes through html.escape; the rest is our own fixed markup. Rows are the dicts of comms.queue."""
+
+from html import escape
+
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from liaison.comms.choices import LetterType, OutboxStatus
+from liaison.directory.choices import SharedCareModel
+
+LETTER_TYPES = dict(LetterType.choices)
+SHARED_CARE = dict(SharedCareModel.choices)
+
+ROW = (
+    '<tr{problem_class}><td class="nowrap"><time datetime="{iso}">{when}</time>{escalated}</td>'
+    "<td><strong>{letter_type}</strong>{reason}{problem}</td>"
+    '<td><a href="{referral_url}">{patient}</a><br><span class="muted small">{reference}</span></td>'
+    '<td>{referrer}<br><span class="muted small">{shared_care}</span></td><td>{action}</td></tr>'
+)
+OPEN_DRAFT = '<a class="btn" href="{url}">Open draft</a>'
+DRAFT = (
+    '<form method="post" action="{url}"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+    '<button class="btn primary">Draft letter</button></form>'
+)
+PROBLEM_ROW = (
+    '<tr><td>{letter_type}</td><td><a href="{referral_url}">{patient}</a></td>'
+    '<td class="cm-problem">{failed}{problem}</td><td>{actions}</td></tr>'
+)
+RETRY = (
+    '<form method="post" action="{url}"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+    '<button class="btn">Send again</button></form>'
+)
+
+
+class Urls:
+    """reverse() once per page, not once per row: each URL of one record with a slot for its id (our URLs of one
+    record end in <int:pk>/ or <int:pk>/<action>/)."""
+
+    def __init__(self):
+        self.referral = _slot("referrals:detail")
+        self.letter = _slot("comms:letter")
+        self.due_letter = _slot("comms:due_letter")
+        self.retry = _slot("comms:outbox_retry")
+        self.referrer = _slot("crm:referrer")
+        self.referrer_admin = _slot("admin:directory_referrer_change")
+
+
+def _slot(name: str) -> str:
+    url = reverse(name, args=[987654321])
+    return url.replace("987654321", "{}")
+
+
+def _name(first, last, credential="") -> str:
+    """As Referrer.display_name and User.__str__ write it."""
+    name = f"{first or ''} {last or ''}".strip()
+    return f"{name}, {credential}" if credential else name
+
+
+def _when(at) -> tuple[str, str]:
+    """As the template's date:'c' and date:"D M j, g:i A" write it, in the clinic's time zone."""
+    at = timezone.localtime(at)
+    return at.isoformat(), dateformat.format(at, "D M j, g:i A")
+
+
+def item_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:
+    """Rows of a queue section (or 'escalated to you'): due, letter, patient, referrer, the one action."""
+    out = []
+    for r in rows:
+        iso, when = _when(r["due_at"])
+        escalated = ""
+        if r["escalated_at"]:
+            to = _name(r["escalated_to__first_name"], r["escalated_to__last_name"]) or r["escalated_to__username"]
+            escalated = f'<br><span class="badge cm-escalated">escalated{" to " + escape(to) if to else ""}</span>'
+        if r["letter__id"]:
+            action = OPEN_DRAFT.format(url=urls.letter.format(r["letter__id"]))
+        else:
+            action = DRAFT.format(url=urls.due_letter.format(r["id"]), csrf=escape(csrf))
+        referrer = _name(
+            r["referral__referrer__first_name"], r["referral__referrer__last_name"], r["referral__referrer__credential"]
+        )
+        out.append(
+            ROW.format(
+                problem_class=' class="cm-problem-row"' if r["problem"] else "",
+                iso=iso,
+                when=when,
+                escalated=escalated,
+                letter_type=escape(LETTER_TYPES.get(r["letter_type"], r["letter_type"])),
+                reason=f'<br><span class="small muted">{escape(r["reason"])}</span>' if r["reason"] else "",
+                problem=f'<p class="cm-problem">{escape(r["problem"])}</p>' if r["problem"] else "",
+                referral_url=urls.referral.format(r["referral_id"]),
+                patient=escape(_name(r["referral__patient__first_name"], r["referral__patient__last_name"])),
+                reference=f"R-{r['referral_id']:06d}",
+                referrer=escape(referrer) or "—",
+                shared_care=escape(SHARED_CARE.get(r["referral__referrer__shared_care_model"], "")),
+                action=action,
+            )
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  (escaped above)
+
+
+def problem_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:
+    """One referrer's stuck letters: the letter, the patient, why, and what to do (open it; send a failed one
+    again once fixed)."""
+    out = []
+    for r in rows:
+        failed = r["letter__outbox__status"] == OutboxStatus.FAILED
+        actions = ""
+        if r["letter__id"]:
+            actions = f'<a href="{urls.letter.format(r["letter__id"])}">Open letter</a>'
+        if failed:
+            actions += RETRY.format(url=urls.retry.format(r["letter__outbox__id"]), csrf=escape(csrf))
+        out.append(
+            PROBLEM_ROW.format(
+                letter_type=escape(LETTER_TYPES.get(r["letter_type"], r["letter_type"])),
+                referral_url=urls.referral.format(r["referral_id"]),
+                patient=escape(_name(r["referral__patient__first_name"], r["referral__patient__last_name"])),
+                failed='<span class="badge urgent">Failed</span> ' if failed else "",
+                problem=escape(r["problem"]),
+                actions=actions,
+            )
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  (escaped above)
