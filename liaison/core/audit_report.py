@@ -4,6 +4,7 @@ on its field and shows no rows, never the whole unfiltered trail."""
 
 import csv
 import json
+import unicodedata
 from functools import cache
 from html import escape
 
@@ -199,8 +200,16 @@ def _row(row: AuditEvent) -> str:
     return ROW.format(
         at=_when(row.at), who=escape(row.actor_label), action=escape(row.action), record=record,
         patient=row.patient_id or "", ip=escape(row.ip_address or ""), path=escape(row.path),
-        summary=escape(Truncator(row.summary).chars(160)),
+        summary=escape(_truncated(row.summary)),
     )  # fmt: skip
+
+
+def _truncated(text: str, length: int = 160) -> str:
+    """As |truncatechars:160 writes it. Most summaries are short: those need only Truncator's normalization, not a
+    lazy Truncator object per row."""
+    if len(text) <= length:
+        return unicodedata.normalize("NFC", text)
+    return Truncator(text).chars(length)
 
 
 def rows_html(rows: list[AuditEvent]) -> SafeString:
