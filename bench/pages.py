@@ -165,6 +165,10 @@ def main() -> None:
     redis_dbs = dict(zip(labels, map(int, args.redis_dbs.split(",")), strict=False))
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "liaison"], cwd=ROOT,  # noqa: S607
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    started += f", commit {commit.stdout.strip()}" + (" (with uncommitted changes in liaison/)" if dirty else "")
     load_start = os.getloadavg()
     if args.rebuild:
         for label in labels:
@@ -211,15 +215,11 @@ def main() -> None:
 
 
 def report(args, labels, databases, summary, client, profiles, prepared, started, load_start, deploy) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "liaison"], cwd=ROOT,  # noqa: S607
-                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     load_end = os.getloadavg()
     pages = [{"name": p.name, "role": p.role} for p in PAGES]
     print()
-    dirty = " (with uncommitted changes in liaison/)" if dirty else ""
     load = f"load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end"
-    print(f"{started}, commit {commit.stdout.strip()}{dirty}; {os.cpu_count()} CPUs; {load}")
+    print(f"{started}; {os.cpu_count()} CPUs; {load}")
     print(f"command: bench/pages.py {' '.join(sys.argv[1:])}; databases: "
           + ", ".join(f"{label} = {databases[label]}" for label in labels))  # fmt: skip
     print(f"{args.requests} requests per page per size (n below when fewer answered 200), each followed by the floor "
@@ -235,7 +235,7 @@ def report(args, labels, databases, summary, client, profiles, prepared, started
     if unmeasured:
         print("\naddresses neither measured nor skipped with a reason (bench/page_list.py):", ", ".join(unmeasured))
     out = OUT / f"pages-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    details = {"started": started, "commit": commit.stdout.strip(), "argv": sys.argv[1:], "databases": databases,
+    details = {"started": started, "argv": sys.argv[1:], "databases": databases,
                "load": [load_start, load_end], "check_deploy": deploy.stdout + deploy.stderr, "summary": summary,
                "verdicts": pages_report.verdicts(summary), "final_rss": client["final_rss"], "cut": client["cut"],
                "profiles": profiles, "ids": {label: prepared[label]["ids"] for label in labels}}  # fmt: skip
