@@ -126,27 +126,34 @@ def _kinds(kinds) -> str:
 
 
 def fresh_sql(connection) -> str:
-    """Every referral's outcome as one query: the baseline is the first PHQ-9 in pick_baseline's order, the
-    current the latest other one on or after its date (ties by row id, as the services store them)."""
+    """Every referral's outcome as one query. Each referral's PHQ-9s are numbered twice: in pick_baseline's
+    order (`pick`, 1 is the baseline) and latest first (`back`, ties by row id as the services store them).
+    The current score is the latest other one on or after the baseline's date: the latest of all unless that
+    is the baseline itself, then the one before it if it has the baseline's date. One pass groups them."""
     t = _tables(connection)
+    at = {"b": "pick = 1", "l": "back = 1", "p": "back = 2"}
+    picked = ",\n".join(
+        f"MAX(CASE WHEN {where} THEN {column} END) AS {prefix}_{column}"
+        for prefix, where in at.items()
+        for column in ("id", "taken_on", "total", "kind")
+    )
     return f"""
-    WITH phq AS (
-        SELECT a.id, a.referral_id, a.taken_on, a.total, COALESCE(s.kind, '') AS kind
+    WITH ranked AS (
+        SELECT a.id, a.referral_id, a.taken_on, a.total, COALESCE(s.kind, '') AS kind,
+               ROW_NUMBER() OVER (
+                   PARTITION BY a.referral_id ORDER BY {outcomes.baseline_rank_sql("COALESCE(s.kind, '')")},
+                   a.taken_on, a.id
+               ) AS pick,
+               ROW_NUMBER() OVER (PARTITION BY a.referral_id ORDER BY a.taken_on DESC, a.id DESC) AS back
         FROM {t["assessment"]} a LEFT JOIN {t["session"]} s ON s.id = a.session_id
         WHERE a.instrument = '{Instrument.PHQ9}' AND a.total IS NOT NULL
     ),
-    ranked AS (
-        SELECT id, referral_id, taken_on, total, kind,
-               ROW_NUMBER() OVER (PARTITION BY referral_id ORDER BY {outcomes.baseline_rank_sql("kind")}, taken_on, id)
-                   AS pick,
-               COUNT(*) OVER (PARTITION BY referral_id) AS n
-        FROM phq
-    ),
-    base AS (SELECT referral_id, id, taken_on, total, kind, n FROM ranked WHERE pick = 1),
-    later AS (
-        SELECT p.referral_id, p.taken_on, p.total,
-               ROW_NUMBER() OVER (PARTITION BY p.referral_id ORDER BY p.taken_on DESC, p.id DESC) AS pick
-        FROM phq p JOIN base b ON b.referral_id = p.referral_id AND p.id <> b.id AND p.taken_on >= b.taken_on
+    per AS (SELECT referral_id, COUNT(*) AS n, {picked} FROM ranked GROUP BY referral_id),
+    base AS (
+        SELECT referral_id, n, b_total, b_taken_on, b_kind,
+               CASE WHEN l_id <> b_id THEN l_total WHEN p_taken_on >= b_taken_on THEN p_total END AS c_total,
+               CASE WHEN l_id <> b_id THEN l_taken_on WHEN p_taken_on >= b_taken_on THEN p_taken_on END AS c_on
+        FROM per
     ),
     treated AS (
         SELECT referral_id, MIN(held_on) AS treated_on FROM {t["session"]}
@@ -154,14 +161,13 @@ def fresh_sql(connection) -> str:
     ),
     ids AS (SELECT referral_id FROM base UNION SELECT referral_id FROM treated)
     SELECT ids.referral_id, r.referrer_id, r.source_type, tr.treated_on,
-           b.total AS baseline_total, b.taken_on AS baseline_on, COALESCE(b.kind, '') AS baseline_kind,
-           c.total AS current_total, c.taken_on AS current_on, COALESCE(b.n, 0) AS scores,
-           {outcomes.response_sql("b.total", "c.total")} AS response,
-           {outcomes.remission_sql("c.total")} AS remission
+           b.b_total AS baseline_total, b.b_taken_on AS baseline_on, COALESCE(b.b_kind, '') AS baseline_kind,
+           b.c_total AS current_total, b.c_on AS current_on, COALESCE(b.n, 0) AS scores,
+           {outcomes.response_sql("b.b_total", "b.c_total")} AS response,
+           {outcomes.remission_sql("b.c_total")} AS remission
     FROM ids
     JOIN {t["referral"]} r ON r.id = ids.referral_id
     LEFT JOIN base b ON b.referral_id = ids.referral_id
-    LEFT JOIN later c ON c.referral_id = ids.referral_id AND c.pick = 1
     LEFT JOIN treated tr ON tr.referral_id = ids.referral_id
     """  # noqa: S608 - quoted table names and fixed words from care.outcomes, no input
 

@@ -178,8 +178,11 @@ def _random_history(rng, referral, clinician):
     Assessment.objects.bulk_create(scores)
 
 
-def test_the_reconcile_in_sets_stores_what_python_works_out_and_only_corrects_differences(make_referral, clinician):
-    rng = random.Random(7)
+@pytest.mark.parametrize("seed", [7, 11])
+def test_the_reconcile_in_sets_stores_what_python_works_out_and_only_corrects_differences(
+    seed, make_referral, clinician
+):
+    rng = random.Random(seed)
     referrals = [make_referral(Status.ACUTE, **({"referrer": None} if i % 7 == 0 else {})) for i in range(60)]
     for referral in referrals:
         _random_history(rng, referral, clinician)  # straight to the tables, past the services
@@ -326,3 +329,20 @@ def test_two_scores_recorded_at_once_both_count_in_the_stored_outcome(make_refer
     assert not errors
     assert stored(referral.pk) == expected(referral.pk)
     assert stored(referral.pk)["scores"] == 2 and stored(referral.pk)["response"] == outcomes.RESPONSE
+
+
+def test_the_reconcile_takes_the_current_score_from_the_baselines_own_day_when_the_baseline_is_the_latest(
+    make_referral, clinician
+):
+    day = FIRST + datetime.timedelta(days=9)
+    same_day, earlier = make_referral(Status.ACUTE), make_referral(Status.ACUTE)
+    for referral, loose_on in ((same_day, day), (earlier, FIRST)):
+        evaluation = Session.objects.create(referral=referral, kind="evaluation", held_on=day, clinician=clinician)
+        for session, total, on in ((None, 18, loose_on), (evaluation, 20, day)):  # the evaluation's row is later
+            Assessment.objects.create(
+                referral=referral, session=session, instrument="phq9", loinc="44249-1", total=total, taken_on=on,
+                source="staff",
+            )  # fmt: skip
+    assert reconcile_outcomes().inserted == 2
+    assert_current(same_day.pk, earlier.pk)
+    assert stored(same_day.pk)["current_total"] == 18 and stored(earlier.pk)["current_total"] is None
