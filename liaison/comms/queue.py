@@ -18,7 +18,7 @@ from liaison.comms.predicates import PENDING_DUE, PROBLEM_DUE, Inlined
 from liaison.comms.queries import scoped
 
 PAGE = 25  # rows per section on a page
-PROBLEMS_SHOWN = 50  # problem rows read (the oldest), grouped by referrer
+PROBLEMS_SHOWN = 25  # problem rows read (the oldest), grouped by referrer
 HORIZON_DAYS = 7
 SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Coming up"}
 ROLES = dict(OwnerRole.choices)
