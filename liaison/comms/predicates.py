@@ -49,6 +49,15 @@ class Inlined(Expression):
         sql, params = compiler.compile(self.condition)
         if not params:
             return sql, []
+        return sql % tuple(_quoted(connection, p) for p in params), []
+
+
+_QUOTED: dict[tuple, str] = {}  # (database, type, value) -> literal: a handful of constants, quoted once
+
+
+def _quoted(connection, value) -> str:
+    key = (connection.vendor, type(value), value)
+    if key not in _QUOTED:
         connection.ensure_connection()  # PostgreSQL's quoting asks the live connection
-        editor = connection.SchemaEditorClass(connection)
-        return sql % tuple(editor.quote_value(p) for p in params), []
+        _QUOTED[key] = connection.SchemaEditorClass(connection).quote_value(value)
+    return _QUOTED[key]
