@@ -3,6 +3,7 @@ Creation calls referrals.services.referral_receive, as the web form does."""
 
 import base64
 import binascii
+import contextlib
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -104,8 +105,11 @@ def create(request, payload: ReferralIn, idempotency_key: str = Header("", alias
     files = _attachments(payload, errors)
     data = payload.dict(exclude=NESTED)
     key = {"token": token, "key": idempotency_key, "fingerprint": fingerprint} if idempotency_key else None
+    # With errors found here, the service runs only to name its own, inside a transaction rolled back whatever it
+    # says; otherwise its transaction is the request's (no savepoint around it).
+    outer = transaction.atomic() if errors else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with outer:
             referral = services.referral_receive(
                 by=user,
                 patient={f: getattr(payload.patient, f) for f in PATIENT_FIELDS},

@@ -256,3 +256,25 @@ def test_an_attachment_that_is_not_base64_is_named_and_nothing_is_written(api_cl
     assert response.status_code == 422
     assert response.json()["errors"]["attachments.0.content_base64"] == ["This is not a base64-encoded PDF."]
     assert counts() == before
+
+
+def test_a_create_costs_a_fixed_number_of_queries(api_client, token_for, alice, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liaison.referrals import screening_cache
+
+    settings.INTAKE_FOLLOWUP = "worker"
+    # The rate count and the screening tables' version kept in memory, so that only the API's own queries count.
+    settings.CACHES = {**settings.CACHES, "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    screening_cache.forget()
+    client = api_client(token_for(alice))
+    assert post(client, body()).status_code == 201  # the token's "last used", the screening tables: read once
+    other = {"first_name": "Ida", "last_name": "Novak", "date_of_birth": "1990-02-03", "phone": "7185550112"}
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, body(patient=other)).status_code == 201
+    sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's own transaction makes some
+    assert not [s for s in sql if "screeningrule" in s or "adequatedose" in s], sql
+    # The token; the duplicate search; patient, referral, diagnoses, trials, screening result, event; the audit
+    # chain's head (locked), the audit row, the head moved on; the one pending reaction.
+    assert len(sql) == 12, sql
