@@ -275,6 +275,8 @@ def test_a_create_costs_a_fixed_number_of_queries(api_client, token_for, alice, 
         assert post(client, body(patient=other)).status_code == 201
     sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's own transaction makes some
     assert not [s for s in sql if "screeningrule" in s or "adequatedose" in s], sql
-    # The token; the duplicate search; patient, referral, diagnoses, trials, screening result, event; the audit
-    # chain's head (locked), the audit row, the head moved on; the one pending reaction.
-    assert len(sql) == 12, sql
+    audit = [s for s in sql if "core_audit" in s]  # the chain's head locked and moved on, the row: two or three
+    rest = [s for s in sql if "core_audit" not in s]
+    # The token; the duplicate search; patient, referral, diagnoses, trials, screening result, event; the one
+    # pending reaction.
+    assert len(rest) == 9 and 2 <= len(audit) <= 3, sql
