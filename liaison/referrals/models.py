@@ -143,7 +143,11 @@ class Referral(models.Model):
                 fields=["is_open", "-urgency_rank", "next_action_due_at", "-received_at", "-id"], name="referral_inbox"
             ),
             models.Index(fields=["status", "-urgency_rank", "next_action_due_at", "-id"], name="referral_status_inbox"),
-            models.Index(fields=["referrer", "-received_at"], name="referral_referrer_recent"),
+            # Includes the status and is_open: a referrer's outcome counts (crm.queries.referral_summary) are an
+            # index-only scan, not a read of every one of a busy referrer's referrals.
+            models.Index(
+                fields=["referrer", "-received_at"], name="referral_referrer_recent", include=["status", "is_open"]
+            ),
             # The first referral ever (the network's growth phase) and date ranges over all referrals.
             models.Index(fields=["received_at"], name="referral_received"),
             # One source's referrals in one month, counted from the index alone (crm/monthly_counts.py).
