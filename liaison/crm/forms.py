@@ -28,7 +28,7 @@ HISTORY_CHOICES = [
 ]
 
 
-def _liaisons():
+def liaisons():
     return User.objects.filter(role__in=CRM_WRITERS, is_active=True).order_by("first_name", "last_name")
 
 
@@ -105,7 +105,7 @@ class RelationshipForm(ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _liaisons()
+        self.fields["owner"].queryset = liaisons()
         self.fields["shared_care_model"].initial = agreed_model(self.instance)
         self.fields["enthusiasm"].widget = forms.Select(
             choices=[("", "Not rated"), *((n, f"{n} of 5") for n in range(1, 6))]
@@ -174,7 +174,7 @@ class TaskForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _liaisons()
+        self.fields["owner"].queryset = liaisons()
 
 
 class DraftForm(Form):

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed
 from liaison.core.models import Clinic
-from liaison.crm import invites, meetings, network_queries, network_rows, queries, services
+from liaison.crm import forms as forms_module
+from liaison.crm import invites, meetings, network_queries, network_rows, queries, relationship_rows, services
 from liaison.crm.forms import (
     ConcernForm,
     DraftForm,
@@ -40,29 +41,83 @@ def _errors_into(form, exc: ValidationError) -> None:
 # ---------------------------------------------------------------- one referrer
 
 
-def _referrer_context(request, referrer, forms=None):
-    relationship = services.relationship_ensure(referrer=referrer)
-    forms = forms or {}
-    health = getattr(referrer, "health", None)  # None until the first refresh
+HISTORY_SHOWN = 20  # the newest contacts on the page; "?history=more" shows up to HISTORY_MORE
+HISTORY_MORE = 200
+CLINICIANS_SHOWN = 200  # a practice's clinicians by name on its page
+LIST_SHOWN = 20  # open tasks, meetings, concerns: the first this many, then a line that there are more
+
+
+def _relationship(*, referrer=None, practice=None):
+    """The relationship with its owner, made the first time it is needed."""
+    found = queries.relationship_read(referrer=referrer, practice=practice)
+    return found or services.relationship_ensure(referrer=referrer, practice=practice)
+
+
+def _owner_choices() -> list:
+    """The liaisons who may own a relationship or a task, read once for both forms' lists."""
+    return [("", "---------"), *((user.pk, str(user)) for user in forms_module.liaisons())]
+
+
+def _forms_html(forms: dict, owners: list) -> dict:
+    """Each form's fields; the owner and template lists set from one read each (decision 0031)."""
+    forms["update"].fields["owner"].choices = owners
+    forms["task"].fields["owner"].choices = owners
+    templates = OutreachTemplate.objects.filter(is_active=True)
+    forms["draft"].fields["template"].choices = [(t.pk, str(t)) for t in templates]
+    fields = relationship_rows.fields_html
     return {
+        "log_row": fields(forms["log"], exclude=("summary",)),
+        "log_summary": fields(forms["log"], ["summary"]),
+        "task": fields(forms["task"]),
+        "meeting": fields(forms["meeting"]),
+        "draft": fields(forms["draft"], ["template"]),
+        "concern": fields(forms["concern"]),
+        "update": fields(forms["update"]),
+    }
+
+
+def _shown(items: list, limit: int) -> tuple[list, bool]:
+    return items[:limit], len(items) > limit
+
+
+def _referrer_context(request, referrer, forms=None):
+    relationship = _relationship(referrer=referrer)
+    relationship.referrer = referrer
+    health = getattr(referrer, "health", None)  # None until the first refresh
+    can_write = queries.can_write(request.user)
+    history_limit = HISTORY_MORE if request.GET.get("history") == "more" else HISTORY_SHOWN
+    history, more_history = _shown(queries.relationship_history(relationship, history_limit + 1), history_limit)
+    tasks, more_tasks = _shown(queries.relationship_tasks(relationship, LIST_SHOWN + 1), LIST_SHOWN)
+    concerns, more_concerns = _shown(list(relationship.concerns.all()[: LIST_SHOWN + 1]), LIST_SHOWN)
+    context = {
         "referrer": referrer,
         "rel": relationship,
         "health": health,
         "summary": queries.referral_summary(user=request.user, referrer=referrer),
-        "history": queries.relationship_history(relationship),
-        "tasks": queries.relationship_tasks(relationship),
+        "history_html": relationship_rows.history_rows_html(history),
+        "history_empty": not history,
+        "more_history": more_history and history_limit == HISTORY_SHOWN,
+        "history_limit": history_limit if more_history else None,
+        "tasks": tasks,
+        "more_tasks": more_tasks,
         "meetings": list(relationship.meetings.all()[:20]),
-        "concerns": list(relationship.concerns.all()),
-        "can_write": queries.can_write(request.user),
-        "update_form": forms.get("update")
-        or RelationshipForm(instance=relationship, initial={"stage": relationship.stage}),
-        "log_form": forms.get("log") or InteractionForm(),
-        "concern_form": forms.get("concern") or ConcernForm(),
-        "meeting_form": forms.get("meeting") or MeetingForm(),
-        "task_form": forms.get("task") or TaskForm(),
-        "draft_form": DraftForm(),
+        "concerns": concerns,
+        "more_concerns": more_concerns,
+        "can_write": can_write,
         "now": timezone.now(),
     }
+    if can_write:
+        forms = {
+            "update": RelationshipForm(instance=relationship, initial={"stage": relationship.stage}),
+            "log": InteractionForm(),
+            "concern": ConcernForm(),
+            "meeting": MeetingForm(),
+            "task": TaskForm(),
+            "draft": DraftForm(),
+            **(forms or {}),
+        }
+        context["forms_html"] = _forms_html(forms, _owner_choices())
+    return context
 
 
 @allowed("crm.read")
@@ -77,7 +132,7 @@ def referrer(request, pk: int):
 
 def _referrer_post(request, item):
     action = request.POST.get("action", "")
-    relationship = services.relationship_ensure(referrer=item)
+    relationship = _relationship(referrer=item)
     if action == "resolve":
         concern = Concern.objects.filter(pk=request.POST.get("concern") or 0, relationship=relationship).first()
         if concern:
@@ -158,7 +213,8 @@ def draft(request, pk: int):
 @allowed("crm.read")
 def practice(request, pk: int):
     item = queries.practice_get(user=request.user, pk=pk)
-    relationship = services.relationship_ensure(practice=item)
+    relationship = _relationship(practice=item)
+    relationship.practice = item
     form = RelationshipForm(instance=relationship, initial={"stage": relationship.stage})
     if request.method == "POST":
         if not queries.can_write(request.user):
@@ -175,9 +231,15 @@ def practice(request, pk: int):
             else:
                 messages.success(request, "Saved.")
                 return redirect("crm:practice", pk=item.pk)
-    clinicians = item.referrers.select_related("taxonomy", "relationship", "health").order_by("last_name")
-    context = {"practice": item, "rel": relationship, "form": form, "clinicians": clinicians,
-               "can_write": queries.can_write(request.user)}  # fmt: skip
+    clinicians = queries.practice_clinicians(user=request.user, practice=item, limit=CLINICIANS_SHOWN + 1)
+    can_write = queries.can_write(request.user)
+    if can_write:
+        form.fields["owner"].choices = _owner_choices()
+    context = {"practice": item, "rel": relationship, "can_write": can_write, "form": form,
+               "form_html": relationship_rows.fields_html(form) if can_write else "",
+               "clinicians_html": relationship_rows.clinician_rows_html(clinicians[:CLINICIANS_SHOWN]),
+               "clinicians_empty": not clinicians, "more_clinicians": len(clinicians) > CLINICIANS_SHOWN,
+               "clinicians_shown": CLINICIANS_SHOWN}  # fmt: skip
     return render(request, "crm/practice.html", context, status=400 if form.errors else 200)
 
 
