@@ -35,8 +35,8 @@ PINS = {
     "outcomes": 7,
     "audit trail": 11,
     "portal": 10,
-    "referrer relationship": 23,
-    "practice relationship": 11,
+    "referrer relationship": 17,
+    "practice relationship": 10,
 }
 
 # page: (who asks, URL name, the record it opens, query string)
