@@ -14,7 +14,7 @@ from liaison.accounts.choices import Role
 from liaison.care import outcomes
 from liaison.care.choices import Instrument, SessionKind
 from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, ReferralOutcome, SafetyAlert, Session
-from liaison.core.audit import audit_log
+from liaison.core.audit import audit_part
 from liaison.referrals.models import Referral
 
 ALERT_READERS = roles_for("care.alert.read")  # the role table: liaison/accounts/access.py
@@ -83,7 +83,7 @@ def _table_rows(sessions, assessments) -> list:
 
 
 def care_panel(*, user, referral: Referral) -> CarePanel:
-    """Everything the referral page shows about care, in four queries (plus one audit row).
+    """Everything the referral page shows about care, in four queries (its audit in the page's row, or one).
     `referral` must come from referrals.queries.referral_get, which checked who is asking."""
     sessions = list(Session.objects.filter(referral=referral).select_related("clinician").order_by("held_on", "id"))
     assessments = list(Assessment.objects.filter(referral=referral).order_by("taken_on", "id"))
@@ -93,7 +93,7 @@ def care_panel(*, user, referral: Referral) -> CarePanel:
     by_id = {s.pk: s for s in sessions}
     panel = CarePanel(sessions, assessments, alerts, links, outcomes.outcome(phq9_scores(assessments, by_id)))
     panel.rows = _table_rows(sessions, assessments)
-    audit_log(
+    audit_part(  # in the referral page's own row when the page is rendering it
         actor=user,
         action="view",
         object_type="care.panel",

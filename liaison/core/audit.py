@@ -6,6 +6,7 @@ hash-chained to the one before as it is inserted (AuditEvent.save, decision 0017
 checks the chain.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.http import HttpRequest
 from liaison.core.models import AuditEvent
 
 current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
+# The row of the page being rendered, while `audited_page` is open: parts of the page add to it (`audit_part`).
+_page_row: ContextVar[dict | None] = ContextVar("audit_page_row", default=None)
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -61,4 +64,32 @@ def audit_log(*, actor, action: str, obj=None, object_type: str = "", object_id=
         ip_address=client_address(request) if request else None,
         path=request.path[:300] if request else "",
         detail=detail or {},
+    )
+
+
+@contextmanager
+def audited_page(*, actor, action: str, obj=None, object_type: str = "", object_id="", patient_id=None, detail=None):
+    """One row for a page that shows several things about one patient (decision 0032): what the page renders
+    inside the block may add what it showed through `audit_part`, and the row is written when the block ends.
+    A page that fails while rendering shows nothing, and writes nothing."""
+    row = {"actor": actor, "action": action, "obj": obj, "object_type": object_type, "object_id": object_id}
+    row |= {"patient_id": patient_id, "detail": dict(detail or {})}
+    token = _page_row.set(row)
+    try:
+        yield row
+    finally:
+        _page_row.reset(token)
+    audit_log(**row)
+
+
+def audit_part(*, actor, action: str, object_type: str, object_id="", patient_id=None, detail=None):
+    """What a part of a page showed (the care panel on the referral page): in the page's row under its own record
+    type when the page is being rendered in `audited_page` for the same person, action and patient; its own row
+    otherwise. Returns the row written, or None when it went into the page's."""
+    page = _page_row.get()
+    if page is not None and (page["actor"], page["action"], page["patient_id"]) == (actor, action, patient_id):
+        page["detail"][object_type] = {"id": str(object_id), **(detail or {})}
+        return None
+    return audit_log(
+        actor=actor, action=action, object_type=object_type, object_id=object_id, patient_id=patient_id, detail=detail
     )

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import CLINICAL_TEAM, allowed
 from liaison.accounts.choices import Role
-from liaison.core.audit import audit_log
+from liaison.core.audit import audit_log, audited_page
 from liaison.directory.choices import SourceType
 from liaison.referrals import lifecycle, queries, services
 from liaison.referrals.choices import Status
@@ -110,8 +110,13 @@ def _review_owed(referral) -> bool:
 @allowed("referral.view")
 def detail(request, pk: int):
     referral = queries.referral_get(user=request.user, pk=pk)
-    audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
-    return render(request, "referrals/detail.html", _detail_context(request, referral))
+    return _detail_page(request, referral, _detail_context(request, referral))
+
+
+def _detail_page(request, referral, context, *, status=None):
+    """The page and one audit row for all it shows: the referral, and its care panel's own entry (decision 0032)."""
+    with audited_page(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id):
+        return render(request, "referrals/detail.html", context, status=status)
 
 
 @allowed("referral.transition")
@@ -139,9 +144,8 @@ def transition(request, pk: int):
 
 
 def _detail_error(request, referral, errors, *, status, attempted=""):
-    audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
     context = _detail_context(request, referral, errors=errors, attempted=attempted)
-    return render(request, "referrals/detail.html", context, status=status)
+    return _detail_page(request, referral, context, status=status)
 
 
 @allowed("referral.assign")

@@ -81,10 +81,24 @@ def test_outsiders_get_nothing_of_the_panel(client_for, treated, who, request, p
     assert response.status_code in (403, 404) and b"<svg" not in response.content
 
 
-def test_the_panel_read_is_audited(client_for, clinician, treated):
-    client_for(clinician).get(reverse("referrals:detail", args=[treated.pk]))
-    event = AuditEvent.objects.filter(object_type="care.panel").get()
+def test_the_panel_read_is_audited_in_the_referral_pages_row(client_for, clinician, treated):
+    url = reverse("referrals:detail", args=[treated.pk])
+    client_for(clinician).get(url)
+    event = AuditEvent.objects.filter(path=url).get()  # one row for the page (decision 0032), the panel's in it
     assert event.actor == clinician and event.patient_id == treated.patient_id
+    assert (event.action, event.object_type, event.object_id) == ("view", "referrals.referral", str(treated.pk))
+    alerts = list(treated.safety_alerts.filter(acknowledged_at=None).values_list("pk", flat=True))
+    counts = {"sessions": treated.care_sessions.count(), "assessments": treated.assessments.count()}
+    assert event.detail["care.panel"] == {"id": str(treated.pk), **counts, "alerts": alerts}
+
+
+def test_the_panel_read_alone_has_its_own_row(clinician, treated):
+    from liaison.care.queries import care_panel
+
+    before = AuditEvent.objects.count()
+    care_panel(user=clinician, referral=treated)
+    (event,) = AuditEvent.objects.order_by("seq")[before:]
+    assert (event.object_type, event.object_id, event.patient_id) == ("care.panel", str(treated.pk), treated.patient_id)
 
 
 def test_a_clinician_records_a_session_from_the_form(client_for, clinician, accepted):

@@ -219,3 +219,41 @@ def test_flush_outside_production_empties_the_trail_and_puts_the_guards_back(tra
     assert row.seq == 1 and verify() == "intact, 1 rows"
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_the_same_time_each_chain_onto_the_last(coordinator):
+    """PostgreSQL writes a row by reading the chain's end unlocked and moving it on only if nobody else has
+    (decision 0032): four writers at once, one of them inside a longer transaction, still make one chain."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time, at BEGIN")
+    import threading
+
+    audit_log(actor=coordinator, action="view", object_type="t", object_id="first")  # the chain's end exists
+    start, errors = threading.Barrier(4), []
+
+    def write(n, in_transaction):
+        try:
+            start.wait(10)
+            for i in range(10):
+                fields = {"actor": coordinator, "action": "view", "object_type": "t", "object_id": f"{n}-{i}"}
+                if in_transaction:
+                    with transaction.atomic():
+                        audit_log(**fields)
+                        audit_log(**fields | {"action": "list"})
+                else:
+                    audit_log(**fields)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n, n == 0)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 52))
+    assert AuditChainHead.objects.get().seq == 51
+    assert verify() == "intact, 51 rows"

@@ -114,7 +114,9 @@ def test_a_list_page_costs_the_same_at_both_sizes_and_what_is_pinned(page, count
     assert len(large) + large_skipped == len(small) + small_skipped, grows
     if not small_skipped and not large_skipped:
         assert large == small, grows
-    assert len(large) + large_skipped == PINS[page], f"{page}: {len(large)} queries, pinned at {PINS[page]}: {large}"
+    # PINS counts SQLite's; PostgreSQL writes an audit row in one statement fewer (WITH ..., decision 0032).
+    pinned = PINS[page] - large.count("WITH")
+    assert len(large) + large_skipped == pinned, f"{page}: {len(large)} queries, pinned at {pinned}: {large}"
 
 
 def test_every_page_is_pinned():
