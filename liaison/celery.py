@@ -25,6 +25,7 @@ app.conf.update(
         "crm-health-refresh": {"task": "crm.health_refresh", "schedule": crontab(hour=2, minute=30)},
         "care-reconcile-outcomes": {"task": "care.reconcile_outcomes", "schedule": crontab(hour=3, minute=0)},
         "crm-monthly-counts": {"task": "crm.monthly_counts_rebuild", "schedule": crontab(hour=2, minute=45)},
+        "comms-letter-days": {"task": "comms.rebuild_letter_days", "schedule": crontab(hour=3, minute=15)},
     },
 )
 app.autodiscover_tasks(["liaison.care", "liaison.comms", "liaison.crm", "liaison.referrals"])

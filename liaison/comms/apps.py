@@ -24,3 +24,8 @@ class CommsConfig(AppConfig):
         ):
             # In the step's transaction: a letter owed (the urgent safety letter above all) commits with the step.
             events.subscribe(kind, handlers.letters_owed, when=events.IN_TRANSACTION, name="comms.letters_owed")
+
+        # The letters-on-time page's stored days, rebuilt daily in sets (Celery beat's comms.rebuild_letter_days).
+        from liaison.comms import letter_days, worker
+
+        worker.periodic_add("comms.rebuild_letter_days", 24 * 60 * 60, letter_days.rebuild_letter_days)

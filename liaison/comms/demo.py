@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from liaison.accounts.choices import Role
 from liaison.accounts.models import User
-from liaison.comms import letters, services
+from liaison.comms import letter_days, letters, services
 from liaison.comms.choices import ADMINISTRATIVE_LETTERS, DueStatus, LetterType, OutboxStatus
 from liaison.comms.models import DueCommunication, Outbox
 from liaison.comms.seed import seed_protocol
@@ -29,6 +29,8 @@ def populate(*, seed: int = 7, delivered_share: float = 0.6, limit: int | None =
     """Due letters for open referrals (up to `limit`), and delivered letters for `delivered_share` of those
     already due. Returns counts. Safe to run again (recompute is idempotent; delivered letters stay)."""
     seed_protocol()
+    # The demo's history (liaison.demo.practice) wrote its letters in bulk, around the services: their days first.
+    letter_days.rebuild_letter_days()
     rng = random.Random(seed)
     now = timezone.now()
     referrals = Referral.objects.filter(is_open=True).exclude(referrer=None).order_by("id")

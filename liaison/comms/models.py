@@ -271,3 +271,30 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.status}"
+
+
+class LetterDay(models.Model):
+    """The letters-on-time page's figures, stored (decision 0033): letters due on one day (UTC) on one referrer's
+    referrals (0: self-referrals) — how many are owed (not cancelled), delivered, and delivered by their due time.
+    Kept current by liaison.comms.letter_days in the transaction that changes a letter; rebuilt nightly."""
+
+    day = models.DateField()
+    referrer_pk = models.PositiveIntegerField(help_text="The referral's referrer; 0 for self-referrals.")
+    # Plain integers: a change is added to what is stored, and a store that a bulk load left behind must not
+    # make the letter's own transaction fail (the nightly rebuild puts it right).
+    owed = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "referrer_pk"], name="letter_day_unique")]
+        # The page reads a range of days from this index alone (the counts are in it; PostgreSQL only: a unique
+        # constraint with INCLUDE is not made at all on SQLite, so the constraint above stays plain).
+        indexes = [
+            models.Index(
+                fields=["day", "referrer_pk"], include=["owed", "delivered", "on_time"], name="letter_day_covering"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} referrer {self.referrer_pk}: {self.on_time}/{self.owed}"

@@ -14,7 +14,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from liaison.comms import delivery, letters
+from liaison.comms import delivery, letter_days, letters
 from liaison.comms.choices import (
     PENDING,
     DeliveryChannel,
@@ -289,9 +289,13 @@ def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool
         letter, referral = outbox.letter, outbox.letter.referral
         note = "" if confirmed else " The worker stopped before the server's reply was recorded; it was not sent again."
         problem = "" if confirmed else "Delivered, unconfirmed: the server took the whole message; not resent."
+        due = DueCommunication.objects.select_for_update().get(pk=letter.due_id)
         DueCommunication.objects.filter(pk=letter.due_id).update(
             status=DueStatus.DELIVERED, delivered_at=at, problem=problem
         )
+        # The letters-on-time figures by day, in this transaction (decision 0033).
+        after = letter_days.State(DueStatus.DELIVERED, due.due_at, at)
+        letter_days.record([(referral.referrer_id, letter_days.State.of(due), after)])
         to = f" to {outbox.address}" if outbox.address else ""
         ReferralEvent.objects.create(
             referral_id=referral.pk,

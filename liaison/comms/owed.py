@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from liaison.comms import closed_days, delivery, protocol
+from liaison.comms import closed_days, delivery, letter_days, protocol
 from liaison.comms.choices import (
     PENDING,
     DeadlineKind,
@@ -59,12 +59,15 @@ def communications_recompute(
         route = delivery.route_for(referral.referrer, comms) if wanted else None
         problem = route.problem if route and route.problem else ""
         existing = {d.key: d for d in DueCommunication.objects.filter(referral_id=referral.pk)}
+        before = {d.pk: letter_days.State.of(d) for d in existing.values()}
         new = [_new_due(referral, e, problem) for key, e in wanted.items() if key not in existing]
         changed = [d for key, d in existing.items() if d.status in PENDING and _refresh(d, wanted.get(key), problem)]
         DueCommunication.objects.bulk_create(new)
         DueCommunication.objects.bulk_update(
             changed, ["due_at", "owner", "status", "problem", "triggered_at", "reason"]
         )
+        # The letters-on-time figures by day: a letter owed, moved to another day or cancelled (decision 0033).
+        letter_days.record((referral.referrer_id, before.get(d.pk), letter_days.State.of(d)) for d in [*new, *changed])
     return new + changed
 
 

@@ -96,6 +96,7 @@ class Figures:
     on_time: int
     overdue_now: int
     median_ack_hours: float | None
+    referrer_id: int | None = None  # 0 for self-referrals; None for the practice
 
     @property
     def on_time_percent(self) -> int | None:
@@ -114,8 +115,12 @@ def _hours(median: timedelta | None) -> float | None:
     return round(median.total_seconds() / 3600, 1) if median is not None else None
 
 
-def sla_figures(*, user, days: int = 90, at: datetime | None = None, top: int = 50) -> tuple[Figures, list[Figures]]:
-    """Letters on time, median hours to acknowledgment and overdue now: for the practice and per referrer,
+def sla_figures_from_letters(
+    *, user, days: int = 90, at: datetime | None = None, top: int = 50
+) -> tuple[Figures, list[Figures]]:
+    """From the letters themselves (the page reads stored days: liaison.comms.sla; this is for a person who sees
+    only some referrals, and the tests' reference). Letters on time, median hours to acknowledgment and overdue
+    now: for the practice and per referrer,
     over letters due in the last `days` days. Aggregated in the database, medians too on PostgreSQL (elsewhere,
     SQLite in development, from the acknowledgments of the referrers shown); medians over the window's
     acknowledgments only."""
@@ -153,6 +158,7 @@ def sla_figures(*, user, days: int = 90, at: datetime | None = None, top: int = 
             r["on_time"],
             r["overdue"],
             _hours(r["ack"]),
+            r["referral__referrer_id"] or 0,
         )
         for r in rows
     ]

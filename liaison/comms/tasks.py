@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from liaison.celery import app
-from liaison.comms import services, worker
+from liaison.comms import letter_days, services, worker
 
 
 @app.task(name="comms.deliver_outbox", ignore_result=True)
@@ -22,6 +22,11 @@ def drain_outbox() -> dict:
 @app.task(name="comms.sweep", ignore_result=True)
 def sweep() -> dict:
     return services.communications_sweep()
+
+
+@app.task(name="comms.rebuild_letter_days", ignore_result=True)
+def rebuild_letter_days() -> int:
+    return letter_days.rebuild_letter_days()
 
 
 def wake() -> None:

@@ -15,6 +15,7 @@ from importlib import import_module
 REBUILDS = (
     ("care.referraloutcome", "liaison.care.stored_outcomes", "reconcile_outcomes"),
     ("crm.monthlyreferralcount", "liaison.crm.monthly_counts", "rebuild_monthly_counts"),
+    ("comms.letterday", "liaison.comms.letter_days", "rebuild_letter_days"),
 )
 
 

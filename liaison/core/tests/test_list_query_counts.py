@@ -26,7 +26,7 @@ PINS = {
     "inbox, closed": 15,
     "work queue": 16,
     "work queue, mine": 16,
-    "letters on time": 12,
+    "letters on time": 14,
     "liaison's tasks": 9,
     "liaison's tasks, everyone's": 9,
     "target list": 16,
