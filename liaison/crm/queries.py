@@ -45,7 +45,8 @@ def relationship_scope(user) -> QuerySet[Relationship]:
 def referrer_get(*, user, pk: int) -> Referrer:
     check_can_read(user)
     try:
-        return Referrer.objects.select_related("practice", "taxonomy", "health").get(pk=pk)
+        # with its health and its relationship's record and owner: the relationship page reads each
+        return Referrer.objects.select_related("practice", "taxonomy", "health", "relationship__owner").get(pk=pk)
     except Referrer.DoesNotExist:
         raise Http404("No such referrer.") from None
 
@@ -53,7 +54,7 @@ def referrer_get(*, user, pk: int) -> Referrer:
 def practice_get(*, user, pk: int) -> Practice:
     check_can_read(user)
     try:
-        return Practice.objects.get(pk=pk)
+        return Practice.objects.select_related("relationship__owner").get(pk=pk)
     except Practice.DoesNotExist:
         raise Http404("No such practice.") from None
 
@@ -289,17 +290,6 @@ def outcome_aggregates_for(*, referrer_ids: list[int]) -> dict:
     """Outcomes in aggregate for these referrers: referrals counted by where they got to in the lifecycle.
     Response and remission come from measurement-based care: see measured_outcomes."""
     return Referral.objects.filter(referrer_id__in=referrer_ids).aggregate(**_outcome_counts())
-
-
-def relationship_read(*, referrer: Referrer | None = None, practice: Practice | None = None) -> Relationship | None:
-    """The relationship record of a referrer or a practice with its owner, and the referrer or practice already
-    in hand (no second read of either), or None before it is first needed (services.relationship_ensure)."""
-    lookup = {"referrer": referrer} if referrer is not None else {"practice": practice}
-    relationship = Relationship.objects.select_related("owner").filter(**lookup).first()
-    if relationship is not None:
-        for name, value in lookup.items():
-            setattr(relationship, name, value)
-    return relationship
 
 
 PRACTICE_CLINICIAN_VALUES = (

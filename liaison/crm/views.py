@@ -48,9 +48,12 @@ LIST_SHOWN = 20  # open tasks, meetings, concerns: the first this many, then a l
 
 
 def _relationship(*, referrer=None, practice=None):
-    """The relationship with its owner, made the first time it is needed."""
-    found = queries.relationship_read(referrer=referrer, practice=practice)
-    return found or services.relationship_ensure(referrer=referrer, practice=practice)
+    """The relationship record (read with the referrer or practice, queries.referrer_get and practice_get), made
+    the first time it is needed; it knows its referrer or practice without reading it again."""
+    held = referrer if referrer is not None else practice
+    found = getattr(held, "relationship", None) or services.relationship_ensure(referrer=referrer, practice=practice)
+    setattr(found, "referrer" if referrer is not None else "practice", held)
+    return found
 
 
 def _owner_choices() -> list:
@@ -82,7 +85,6 @@ def _shown(items: list, limit: int) -> tuple[list, bool]:
 
 def _referrer_context(request, referrer, forms=None):
     relationship = _relationship(referrer=referrer)
-    relationship.referrer = referrer
     health = getattr(referrer, "health", None)  # None until the first refresh
     can_write = queries.can_write(request.user)
     history_limit = HISTORY_MORE if request.GET.get("history") == "more" else HISTORY_SHOWN
@@ -152,6 +154,7 @@ def _referrer_post(request, item):
         else:
             messages.success(request, message)
             return redirect("crm:referrer", pk=item.pk)
+    relationship.refresh_from_db()  # the record as saved, not as the refused form left it
     context = _referrer_context(request, item, {action: form})
     context["open_form"] = action
     return render(request, "crm/referrer.html", context, status=400)
@@ -214,7 +217,6 @@ def draft(request, pk: int):
 def practice(request, pk: int):
     item = queries.practice_get(user=request.user, pk=pk)
     relationship = _relationship(practice=item)
-    relationship.practice = item
     form = RelationshipForm(instance=relationship, initial={"stage": relationship.stage})
     if request.method == "POST":
         if not queries.can_write(request.user):

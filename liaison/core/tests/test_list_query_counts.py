@@ -35,8 +35,8 @@ PINS = {
     "outcomes": 7,
     "audit trail": 11,
     "portal": 10,
-    "referrer relationship": 17,
-    "practice relationship": 10,
+    "referrer relationship": 16,
+    "practice relationship": 9,
 }
 
 # page: (who asks, URL name, the record it opens, query string)
