@@ -15,7 +15,7 @@ from liaison.comms.choices import (
     SendPhase,
     Trigger,
 )
-from liaison.comms.predicates import ACTIVE_DUE, PENDING_DUE, PROBLEM_DUE
+from liaison.comms.predicates import ACTIVE_DUE, DELIVERED_ACK, PENDING_DUE, PROBLEM_DUE
 from liaison.directory.choices import SharedCareModel
 
 MAX_EVERY_N_SESSIONS = 20
@@ -197,6 +197,13 @@ class DueCommunication(models.Model):
             ),
             models.Index(fields=["due_at", "id"], condition=PROBLEM_DUE, name="due_active_problem"),
             models.Index(fields=["escalated_to", "due_at", "id"], condition=PENDING_DUE, name="due_pending_escalated"),
+            # The letters-on-time medians: the window's delivered acknowledgments from the index alone (0033).
+            models.Index(
+                fields=["due_at"],
+                include=["triggered_at", "delivered_at", "referral"],
+                condition=DELIVERED_ACK,
+                name="due_delivered_ack",
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["referral", "key"], name="due_referral_key_unique")]
 

@@ -13,12 +13,14 @@ user's input: those stay parameters.
 
 from django.db.models import BooleanField, Expression, Q
 
-from liaison.comms.choices import DueStatus
+from liaison.comms.choices import DueStatus, LetterType
 
 PENDING_DUE = Q(status__in=[DueStatus.OWED.value, DueStatus.DRAFTED.value])
 ACTIVE_DUE = Q(status__in=[DueStatus.OWED.value, DueStatus.DRAFTED.value, DueStatus.APPROVED.value])
 HAS_PROBLEM = ~Q(problem="")
 PROBLEM_DUE = ACTIVE_DUE & HAS_PROBLEM
+# Acknowledgments delivered: the letters-on-time page's medians read them from their own index (decision 0033).
+DELIVERED_ACK = Q(letter_type=LetterType.ACKNOWLEDGMENT.value, status=DueStatus.DELIVERED.value)
 
 
 class Inlined(Expression):

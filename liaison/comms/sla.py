@@ -21,12 +21,13 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from liaison.comms.choices import DueStatus, LetterType
+from liaison.comms.choices import DueStatus
 from liaison.comms.letter_days import ON_TIME, day_of, day_start, next_day
 from liaison.comms.models import DueCommunication, LetterDay
-from liaison.comms.predicates import PENDING_DUE, Inlined
+from liaison.comms.predicates import DELIVERED_ACK, PENDING_DUE, Inlined
 from liaison.comms.queries import Figures, Median, _hours, sla_figures_from_letters
 from liaison.directory.models import Referrer
+from liaison.referrals.models import Referral
 
 REFERRER = Coalesce("referral__referrer_id", 0)
 SELF_REFERRALS = "Self-referrals"
@@ -101,12 +102,13 @@ def sla_figures(*, user, days: int = 90, at: datetime | None = None, top: int = 
 def _medians(since: datetime, shown: list[int]) -> tuple[timedelta | None, dict[int, timedelta]]:
     """The median time from trigger to delivery of the acknowledgments delivered in the window: the practice's,
     and each shown referrer's."""
-    acks = DueCommunication.objects.filter(
-        letter_type=LetterType.ACKNOWLEDGMENT, status=DueStatus.DELIVERED, due_at__gte=since
-    )
-    theirs = Q(referral__referrer_id__in=[r for r in shown if r])
+    acks = DueCommunication.objects.filter(Inlined(DELIVERED_ACK), due_at__gte=since)
+    # The shown referrers' referrals as a subquery (an index on referrer_id, IS NULL for the self-referrals): an OR
+    # across the join would make PostgreSQL read every acknowledgment's referral.
+    referrals = Q(referrer_id__in=[r for r in shown if r])
     if 0 in shown:
-        theirs |= Q(referral__referrer__isnull=True)
+        referrals |= Q(referrer__isnull=True)
+    theirs = Q(referral__in=Referral.objects.filter(referrals).values("pk"))
     took = F("delivered_at") - F("triggered_at")
     if connection.vendor == "postgresql":
         practice = acks.aggregate(m=Median(took))["m"]
