@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from liaison.comms.models import DueCommunication
-from liaison.comms.queries import ACTIVE as LETTERS_TO_SEND
+from liaison.comms.predicates import ACTIVE_DUE, Inlined
 from liaison.crm.choices import CAUSE_TASK, OUTREACH_KINDS, ConcernTag, InteractionKind, Outcome, TaskStatus
 from liaison.crm.health.scoring import (
     ACCEPTED,
@@ -120,10 +120,11 @@ def _overdue_task_figures(lo: int, hi: int, now: datetime, ids=None) -> dict[int
 def overdue_letters_by_referrer(lo: int, hi: int, now: datetime, ids=None) -> dict[int, int]:
     """Referrer id -> communications we owe them that are past due and not yet sent (owed, drafted, or signed
     and still in the outbox), in one GROUP BY. A late letter makes "communication lapse" the likely cause
-    of a cooling relationship. The status list is the comms app's "still to send" (its partial index)."""
+    of a cooling relationship. The status list is the comms app's "still to send", written in constants
+    (Inlined: its partial index's predicate, so a generic plan can use that index too; decisions 0026, 0033)."""
     rows = (
         DueCommunication.objects.filter(
-            **_scope("referral__referrer_id", lo, hi, ids), status__in=LETTERS_TO_SEND, due_at__lt=now
+            Inlined(ACTIVE_DUE), **_scope("referral__referrer_id", lo, hi, ids), due_at__lt=now
         )
         .values("referral__referrer_id")
         .annotate(n=Count("id"))
