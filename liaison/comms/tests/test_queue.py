@@ -17,11 +17,13 @@ from liaison.comms.tests.helpers import referral_for
 
 # one signed-in request of the whole page: session, user, counts, three sections, problems, escalated to me, the
 # audit row (its chain head locked, written, moved on), follow-ups stuck, the clinic, the session saved
-PAGE_QUERIES = 16
+# SQLite's counts: PostgreSQL writes the page's audit row in one statement fewer (decision 0032).
+AUDIT_SAVED = 1 if connection.vendor == "postgresql" else 0
+PAGE_QUERIES = 16 - AUDIT_SAVED
 # a weekday morning in the clinic: letters due later today as well as overdue and coming up
 MORNING = time_machine.travel(datetime(2026, 11, 25, 15, 0, tzinfo=UTC), tick=False)
 pytestmark = pytest.mark.usefixtures("morning")
-SECTION_PAGE_QUERIES = 11  # one section: no problems, no escalations, no follow-up warning
+SECTION_PAGE_QUERIES = 11 - AUDIT_SAVED  # one section: no problems, no escalations, no follow-up warning
 
 
 @pytest.fixture
