@@ -3,10 +3,12 @@ network written through the services keeps the days current as it goes; then let
 at random (around the services), the nightly rebuild, and the page's figures compared with the letters' at random
 moments and windows, on SQLite and PostgreSQL."""
 
+import io
 import random
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from liaison.accounts.models import User
@@ -51,6 +53,9 @@ def test_the_services_keep_the_days_as_a_rebuild_makes_them(network):
     assert _stored() == _from_letters()
     assert letter_days.rebuild_letter_days() == LetterDay.objects.count()
     assert _stored() == _from_letters()
+    out = io.StringIO()
+    call_command("rebuild_letter_days", stdout=out)  # the nightly job's command
+    assert f"Rebuilt {LetterDay.objects.count()} letter days" in out.getvalue() and _stored() == _from_letters()
 
 
 def test_stored_days_show_what_the_letters_show_at_random(network):
