@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build_network both sizes first (drops them).")
     parser.add_argument("--migrate", action="store_true", help="Apply the code's migrations to the databases.")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--report-from", action="store_true", help="Redo the report of the last run (bench/out/).")
     args = parser.parse_args()
     labels = args.sizes.split(",")
     databases = {label: getattr(args, f"db_{label}") for label in labels}
@@ -170,6 +171,12 @@ def main() -> None:
                            capture_output=True, text=True).stdout.strip()  # fmt: skip
     started += f", commit {commit.stdout.strip()}" + (" (with uncommitted changes in liaison/)" if dirty else "")
     load_start = os.getloadavg()
+    if args.report_from:
+        run = json.loads((OUT / "pages-run.json").read_text())
+        envs = {label: production_env(run["databases"][label], redis_dbs[label], "report-" + secrets.token_urlsafe(48))
+                for label in run["labels"]}  # fmt: skip
+        finish(args, envs, OUT / "pages-run.json", OUT / "pages-client.json")
+        return
     if args.rebuild:
         for label in labels:
             rebuild(label, databases[label])
@@ -195,6 +202,12 @@ def main() -> None:
             plan["sizes"][label] = {"port": port, "master": servers[-1].pid, "secrets": prepared[label]["secrets"],
                                     "paths": {name: found for name, found in paths.items() if found}}  # fmt: skip
             print(f"{label}: {databases[label]} on port {port}, workers of gunicorn {servers[-1].pid}", flush=True)
+        run = {"started": started, "load_start": load_start, "labels": labels, "databases": databases,
+               "deploy": deploy.stdout + deploy.stderr, "ids": {k: v["ids"] for k, v in prepared.items()},
+               "unmeasured": prepared[labels[0]]["unmeasured"],
+               "logs": {k: str(v) for k, v in logs.items()}}  # fmt: skip
+        # with pages-client.json, what --report-from needs to redo the report
+        (OUT / "pages-run.json").write_text(json.dumps(run))
         plan_file, client_file = OUT / "pages-plan.json", OUT / "pages-client.json"
         plan_file.write_text(json.dumps(plan))
         plan_file.chmod(0o600)  # it holds the run's authenticator secrets
@@ -207,11 +220,25 @@ def main() -> None:
             server.terminate()
             server.wait()
         (OUT / "pages-plan.json").unlink(missing_ok=True)
-    client = json.loads(client_file.read_text())
-    profiles = {label: child("profile", envs[label], json.dumps(prepared[label]["ids"])) for label in labels}
-    times = {label: server_times(logs[label]) for label in labels}
+    finish(args, envs, OUT / "pages-run.json", client_file)
+
+
+def finish(args, envs: dict, run_file: Path, client_file: Path) -> None:
+    """Query counts in-process (after the timed run, so they do not weigh on it), then the report."""
+    run, client = json.loads(run_file.read_text()), json.loads(client_file.read_text())
+    labels = run["labels"]
+    profiles = {}
+    for label in labels:
+        try:
+            profiles[label] = child("profile", envs[label], json.dumps(run["ids"][label]))
+        except SystemExit as exc:  # the tree changed under the run (a new migration): report without the counts
+            print(f"{label}: no query counts: {str(exc)[-400:]}", flush=True)
+            profiles[label] = {}
+    times = {label: server_times(Path(run["logs"][label])) for label in labels}
     summary = pages_report.summarise(client, times, profiles)
-    report(args, labels, databases, summary, client, profiles, prepared, started, load_start, deploy)
+    prepared = {label: {"ids": run["ids"][label], "unmeasured": run["unmeasured"]} for label in labels}
+    report(args, labels, run["databases"], summary, client, profiles, prepared, run["started"], run["load_start"],
+           run["deploy"])  # fmt: skip
 
 
 def report(args, labels, databases, summary, client, profiles, prepared, started, load_start, deploy) -> None:
@@ -236,7 +263,7 @@ def report(args, labels, databases, summary, client, profiles, prepared, started
         print("\naddresses neither measured nor skipped with a reason (bench/page_list.py):", ", ".join(unmeasured))
     out = OUT / f"pages-{time.strftime('%Y%m%d-%H%M%S')}.json"
     details = {"started": started, "argv": sys.argv[1:], "databases": databases,
-               "load": [load_start, load_end], "check_deploy": deploy.stdout + deploy.stderr, "summary": summary,
+               "load": [load_start, load_end], "check_deploy": deploy, "summary": summary,
                "verdicts": pages_report.verdicts(summary), "final_rss": client["final_rss"], "cut": client["cut"],
                "profiles": profiles, "ids": {label: prepared[label]["ids"] for label in labels}}  # fmt: skip
     out.write_text(json.dumps(details, indent=1, default=str))

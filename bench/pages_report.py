@@ -25,6 +25,8 @@ def summarise(client: dict, server_us: dict[str, dict[int, int]], profiles: dict
         wall = [s["ms"] for s in ok]
         server = [server_us[size][s["n"]][0] / 1000 for s in ok if s["n"] in server_us[size]]
         found = profiles.get(size, {}).get(row, {})
+        if found.get("status") != 200:  # a count of a page that failed in-process says nothing about the page
+            found = {}
         out.setdefault(size, {})[row] = {
             "role": samples[0]["role"],
             "n": len(ok),
