@@ -127,12 +127,27 @@ def _alerts_for(user):
     return qs
 
 
-def open_alerts(*, user) -> list[SafetyAlert]:
+def open_alerts_query(*, user):
     """The open safety alerts this person must see: a clinician those on referrals they treat or that have no
     clinician yet; the medical director, administrators and coordinators all of them. Never filtered further."""
-    return list(
-        _alerts_for(user).select_related("referral__patient", "referral__assigned_clinician").order_by("raised_at")
+    return (
+        _alerts_for(user)
+        .select_related("referral__patient", "referral__assigned_clinician")
+        .order_by("raised_at", "pk")
     )
+
+
+def open_alerts(*, user) -> list[SafetyAlert]:
+    return list(open_alerts_query(user=user))
+
+
+def open_alerts_oldest(*, user, limit: int) -> tuple[list[SafetyAlert], int]:
+    """The oldest `limit` of `open_alerts`, and how many are open in all. One query while they fit; a count only
+    when there are more, so a page that shows them stays the same size however many are waiting."""
+    found = list(open_alerts_query(user=user)[: limit + 1])
+    if len(found) <= limit:
+        return found, len(found)
+    return found[:limit], _alerts_for(user).count()
 
 
 def alert_get(*, user, pk: int) -> SafetyAlert:

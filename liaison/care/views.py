@@ -23,6 +23,7 @@ LINK_REFUSALS = {
     "used": "This questionnaire has already been filled in with this link. Thank you.",
 }
 OUTCOME_ROWS_PER_PAGE = 100
+ALERT_ROWS_PER_PAGE = 100
 TOO_MANY_TRIES = (
     "This page has been opened too many times from your connection. Please wait a few minutes and try again."
 )
@@ -127,6 +128,21 @@ def alert_acknowledge(request, pk: int):
     return redirect(
         request.POST.get("next") if _safe_next(request) else reverse("referrals:detail", args=[referral.pk])
     )
+
+
+@allowed("care.alert.read")
+def alerts_page(request):
+    """Every open safety alert this person must see, a hundred to a page, the oldest first (the inbox shows the
+    oldest ten and the count). The alerts shown are audited, as on the inbox."""
+    page = Paginator(queries.open_alerts_query(user=request.user), ALERT_ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    alerts = list(page.object_list)
+    if alerts:
+        audit_log(
+            actor=request.user, action="list", object_type="care.safetyalert", detail={"alerts": [a.pk for a in alerts]}
+        )
+    return render(request, "care/alerts.html", {"alerts": alerts, "page": page})
 
 
 def _messages(exc: ValidationError) -> list[str]:

@@ -14,6 +14,9 @@ from liaison.referrals.choices import Status
 register = template.Library()
 
 
+INBOX_ALERTS = 10  # the oldest shown on the inbox; the rest are on the open-alerts page, counted here
+
+
 @register.inclusion_tag("care/_panel.html", takes_context=True)
 def care_panel(context, referral):
     """Sessions, scores, charts, outcome, open alerts and the links to record more. Four queries and an audit row."""
@@ -38,9 +41,10 @@ def care_panel(context, referral):
 
 @register.inclusion_tag("care/_alerts.html", takes_context=True)
 def care_alerts(context):
-    """Every open safety alert for this person, whatever the inbox filters say. One query (and an audit row)."""
+    """The open safety alerts for this person, whatever the inbox filters say: how many, and the oldest
+    INBOX_ALERTS of them, with the whole list a click away. One query while they fit (and an audit row)."""
     request = context["request"]
-    alerts = queries.open_alerts(user=request.user)
+    alerts, total = queries.open_alerts_oldest(user=request.user, limit=INBOX_ALERTS)
     if alerts:
         audit_log(
             actor=request.user,
@@ -50,6 +54,8 @@ def care_alerts(context):
         )
     return {
         "alerts": alerts,
+        "total": total,
+        "more": total - len(alerts),
         "user": request.user,
         "csrf_token": context.get("csrf_token"),
         "ack_form": AcknowledgeForm(),
