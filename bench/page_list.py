@@ -42,6 +42,7 @@ PAGES = (
     Page("meeting", "liaison", "/crm/meetings/{id}/", "meetings", "crm:meeting"),
     Page("referrers directory", "liaison", "/directory/referrers/", url_name="directory:referrers"),
     Page("outcomes", "director", "/care/outcomes/", url_name="care:outcomes"),
+    Page("open safety alerts", "clinician", "/care/alerts/", url_name="care:alerts"),
     Page("audit trail", "director", "/audit/", url_name="core:audit"),
     Page("portal", "referrer", "/portal/", url_name="intake:portal"),
     Page("portal referral", "referrer", "/portal/{id}/", "portal_referrals", "intake:portal_detail"),

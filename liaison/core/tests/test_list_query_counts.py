@@ -33,6 +33,7 @@ PINS = {
     "network": 13,
     "referrers directory": 9,
     "outcomes": 7,
+    "open safety alerts": 11,
     "audit trail": 11,
     "portal": 10,
     "referrer relationship": 16,
@@ -52,6 +53,7 @@ PAGES = {
     "network": ("liaison", "crm:network", None, ""),
     "referrers directory": ("liaison", "directory:referrers", None, ""),
     "outcomes": ("director", "care:outcomes", None, ""),
+    "open safety alerts": ("clinician", "care:alerts", None, ""),
     "audit trail": ("director", "core:audit", None, ""),
     "portal": ("referrer", "intake:portal", None, ""),
     "referrer relationship": ("liaison", "crm:referrer", "referrer", ""),  # its referrals, meetings, outreach
