@@ -232,8 +232,8 @@ class ReferralOutcome(models.Model):
         "referrals.Referral", primary_key=True, on_delete=models.CASCADE, related_name="care_outcome"
     )
     referrer = models.ForeignKey(
-        "directory.Referrer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        "directory.Referrer", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # care_outcome_referrer_counts below serves
     source_type = models.CharField(max_length=20)
     treated_on = models.DateField(null=True, blank=True, help_text="The first acute or maintenance session.")
     baseline_total = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -254,6 +254,15 @@ class ReferralOutcome(models.Model):
             models.CheckConstraint(
                 condition=Q(current_total__isnull=True) | Q(baseline_total__isnull=False),
                 name="care_outcome_current_after_baseline",
+            ),
+        ]
+        indexes = [
+            # One referrer's outcome counts (care.queries.outcome_aggregates, the relationship page) read only
+            # this index: every column they touch is in it, so a referrer with 20,000 outcomes is an index range.
+            models.Index(
+                fields=["referrer"],
+                include=["referral", "treated_on", "response", "remission"],
+                name="care_outcome_referrer_counts",
             ),
         ]
 

@@ -12,6 +12,7 @@ class CrmConfig(AppConfig):
         from liaison.crm import (
             handlers,
             monthly_counts,
+            referrer_counts,
             signals,  # noqa: F401  (connects the distance upkeep)
         )
         from liaison.referrals.choices import Published
@@ -21,6 +22,10 @@ class CrmConfig(AppConfig):
         events.subscribe(
             Published.RECEIVED, monthly_counts.received, when=events.AFTER_COMMIT, name="crm.monthly_counts", batch=True
         )
+        for kind in (Published.RECEIVED, Published.TRANSITIONED, Published.MERGED):
+            events.subscribe(
+                kind, referrer_counts.changed, when=events.AFTER_COMMIT, name="crm.referrer_counts", batch=True
+            )
 
         # The built-in worker refreshes every relationship's health daily (Celery beat's crm.health_refresh).
         from liaison.comms import worker

@@ -327,3 +327,29 @@ class MonthlyReferralCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.source_type}: {self.count}"
+
+
+class ReferrerMonthCount(models.Model):
+    """One referrer's referrals received in one calendar month (the clinic's time zone), counted by where they
+    got to: the relationship page's month table and outcome counts read these few dozen rows instead of every
+    referral of a referrer with tens of thousands. Kept by referrer_counts.py: recounted for the referral's month
+    when a referral arrives or changes status, rebuilt nightly in sets."""
+
+    referrer = models.ForeignKey(
+        "directory.Referrer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique (referrer, month) index serves
+    month = models.DateField(help_text="The first day of the month.")
+    total = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    treated = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    not_treated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referrer", "month"], name="crm_referrer_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} {self.month:%Y-%m}: {self.total}"

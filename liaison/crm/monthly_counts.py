@@ -7,7 +7,8 @@ Kept current two ways:
   so running it twice, or late, or after the nightly rebuild, writes the same number. The cell's row is locked
   before it is counted, so two workers counting the same cell cannot leave the older count behind.
 - `rebuild_monthly_counts()` (nightly with the health refresh, `liaison rebuild_monthly_counts`, and at the end
-  of the benchmarks' build_network): one GROUP BY over all referrals, the table replaced in one transaction.
+  of the benchmarks' build_network): one GROUP BY over all referrals, the table replaced in one transaction;
+  then each referrer's counts by month (referrer_counts.py) the same way.
 
 No path in Liaison moves a referral to another month or source once received (a merged duplicate is cancelled,
 not moved; the referrer is not editable after intake); the nightly rebuild puts right anything written
@@ -15,7 +16,7 @@ around the services, such as a bulk load.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField
@@ -24,25 +25,8 @@ from django.utils import timezone
 
 from liaison.core.events import Event
 from liaison.crm.models import MonthlyReferralCount
+from liaison.crm.months import month_add, month_bounds, month_of, months_ending  # noqa: F401  (as before)
 from liaison.referrals.models import Referral
-
-
-def month_of(at: datetime) -> date:
-    """The first day of the month `at` falls in, in the clinic's time zone."""
-    local = timezone.localtime(at, timezone.get_default_timezone())
-    return local.date().replace(day=1)
-
-
-def month_add(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The month as [start, end) instants in the clinic's time zone."""
-    tz = timezone.get_default_timezone()
-    nxt = month_add(month, 1)
-    return datetime(month.year, month.month, 1, tzinfo=tz), datetime(nxt.year, nxt.month, 1, tzinfo=tz)
 
 
 def recount(cells: Iterable[tuple[date, str]]) -> None:
@@ -88,13 +72,11 @@ def rebuild_monthly_counts() -> int:
         rows = [MonthlyReferralCount(month=r["month"], source_type=r["source_type"], count=r["n"]) for r in grouped]
         MonthlyReferralCount.objects.all().delete()
         MonthlyReferralCount.objects.bulk_create(rows, batch_size=1000)
+    # and each referrer's counts by month (the relationship page's), by every path that runs this one
+    from liaison.crm.referrer_counts import rebuild_referrer_counts
+
+    rebuild_referrer_counts()
     return len(rows)
-
-
-def months_ending(now: datetime, count: int = 12) -> list[date]:
-    """The `count` months up to and including the one `now` is in, oldest first."""
-    last = month_of(now)
-    return [month_add(last, -i) for i in range(count - 1, -1, -1)]
 
 
 def counts_by_month(months: list[date]) -> dict[date, dict[str, int]]:

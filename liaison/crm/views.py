@@ -23,6 +23,7 @@ from liaison.crm.forms import (
     TaskForm,
 )
 from liaison.crm.models import Concern, OutreachTemplate
+from liaison.crm.relationship_panels import relationship_panels
 
 FORMS = {"update": RelationshipForm, "log": InteractionForm, "concern": ConcernForm, "meeting": MeetingForm,
          "task": TaskForm}  # fmt: skip
@@ -88,9 +89,12 @@ def _referrer_context(request, referrer, forms=None):
     health = getattr(referrer, "health", None)  # None until the first refresh
     can_write = queries.can_write(request.user)
     history_limit = HISTORY_MORE if request.GET.get("history") == "more" else HISTORY_SHOWN
-    history, more_history = _shown(queries.relationship_history(relationship, history_limit + 1), history_limit)
-    tasks, more_tasks = _shown(queries.relationship_tasks(relationship, LIST_SHOWN + 1), LIST_SHOWN)
-    concerns, more_concerns = _shown(list(relationship.concerns.all()[: LIST_SHOWN + 1]), LIST_SHOWN)
+    history, tasks, meetings, concerns = relationship_panels(  # one query for the four lists
+        relationship, history=history_limit + 1, limit=LIST_SHOWN + 1
+    )
+    history, more_history = _shown(history, history_limit)
+    tasks, more_tasks = _shown(tasks, LIST_SHOWN)
+    concerns, more_concerns = _shown(concerns, LIST_SHOWN)
     context = {
         "referrer": referrer,
         "rel": relationship,
@@ -102,7 +106,7 @@ def _referrer_context(request, referrer, forms=None):
         "history_limit": history_limit if more_history else None,
         "tasks": tasks,
         "more_tasks": more_tasks,
-        "meetings": list(relationship.meetings.all()[:20]),
+        "meetings": meetings[:LIST_SHOWN],
         "concerns": concerns,
         "more_concerns": more_concerns,
         "can_write": can_write,
@@ -285,15 +289,7 @@ def meeting_invite(request, pk: int):
     return response
 
 
-# ---------------------------------------------------------------- tasks and the network
-
-
-@allowed("crm.read")
-def tasks(request):
-    who = request.GET.get("who", "me")
-    groups = queries.task_list(user=request.user, who="all" if who == "all" else "me")
-    context = {"groups": groups, "who": who, "can_write": queries.can_write(request.user), "now": timezone.now()}
-    return render(request, "crm/tasks.html", context)
+# ---------------------------------------------------------------- tasks (task_views.py) and the network
 
 
 @allowed("crm.write")

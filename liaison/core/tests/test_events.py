@@ -18,12 +18,15 @@ THE_REGISTRY = [
     ("care.score_recorded", "comms.letters_owed", events.IN_TRANSACTION),
     ("care.session_recorded", "comms.letters_owed", events.IN_TRANSACTION),
     ("referral.assigned", "comms.letters_owed", events.IN_TRANSACTION),
+    ("referral.merged", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.merged", "care.merge", events.IN_TRANSACTION),
     ("referral.received", "crm.relationship", events.AFTER_COMMIT),
     ("referral.received", "crm.health", events.AFTER_COMMIT),
     ("referral.received", "crm.monthly_counts", events.AFTER_COMMIT),
+    ("referral.received", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.received", "comms.letters_owed", events.AFTER_COMMIT),
     ("referral.safety_reviewed", "care.review", events.IN_TRANSACTION),
+    ("referral.transitioned", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.transitioned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referrals.safety_findings", "care.safety_alert", events.IN_TRANSACTION),
 ]
@@ -44,7 +47,7 @@ def test_every_reaction_is_in_one_table():
     call_command("events", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == len(THE_REGISTRY)
-    assert lines[5].split() == ["referral.received", "crm.relationship", "after", "commit"]
+    assert lines[6].split() == ["referral.received", "crm.relationship", "after", "commit"]
 
 
 def test_subscribing_again_by_name_replaces_and_a_bad_when_is_refused(registry):

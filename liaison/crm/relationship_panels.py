@@ -1,0 +1,103 @@
+"""The referrer's relationship page's four short lists (the newest contacts, open tasks, meetings, concerns) in one
+round trip: four bounded selects, each in its own order and limit, joined by UNION ALL, every row its kind and the
+same columns (issue 13: the page's queries were one per panel).
+
+Each select is the ORM's own (compiled here, not written by hand); only the joining is SQL, because Django's
+union() cannot combine sliced querysets on SQLite. Rows come back as the page's models, built from the columns
+read; the database's datetimes and booleans are converted as the ORM would (SQLite returns text and 0/1)."""
+
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.db.models import BooleanField, CharField, DateTimeField, F, IntegerField, TextField, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from liaison.accounts.models import User
+from liaison.crm.choices import TaskStatus
+from liaison.crm.models import Concern, Interaction, Meeting, Relationship, Task
+
+COLUMNS = ("row_kind", "row_pk", "row_at", "row_code", "row_text", "row_flag", "row_owner", "row_username",
+           "row_first", "row_last", "row_strategy", "row_outcome", "row_ref")  # fmt: skip
+
+
+def _none(field):
+    return Cast(Value(None), output_field=field)
+
+
+def _select(qs, kind: str, *, at: str, code: str, text: str, flag=None, owner: str = "", contact: bool = False):
+    """One panel's rows with the shared columns, in its own order and limit (the caller slices)."""
+    columns = {
+        "row_kind": Cast(Value(kind), output_field=CharField()),
+        "row_pk": Cast(F("pk"), output_field=IntegerField()),
+        "row_at": Cast(F(at), output_field=DateTimeField()),
+        "row_code": Cast(F(code), output_field=TextField()),
+        "row_text": Cast(F(text), output_field=TextField()),
+        "row_flag": Cast(F(flag), output_field=BooleanField()) if flag else _none(BooleanField()),
+        "row_owner": Cast(F(f"{owner}_id"), output_field=IntegerField()) if owner else _none(IntegerField()),
+    }
+    for name, source in (("row_username", "username"), ("row_first", "first_name"), ("row_last", "last_name")):
+        columns[name] = Cast(F(f"{owner}__{source}"), output_field=TextField()) if owner else _none(TextField())
+    for name, source in (("row_strategy", "strategy"), ("row_outcome", "outcome")):
+        columns[name] = Cast(F(source), output_field=TextField()) if contact else _none(TextField())
+    columns["row_ref"] = Cast(F("meeting_id"), output_field=IntegerField()) if contact else _none(IntegerField())
+    return qs.annotate(**columns).values_list(*COLUMNS)
+
+
+def _instant(value) -> datetime | None:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def relationship_panels(relationship: Relationship, *, history: int, limit: int) -> tuple[list, list, list, list]:
+    """The newest contacts (the first `history`), the open tasks (soonest due first), the meetings (latest first)
+    and the concerns (open ones first, newest first): the first `limit` of each, in one query."""
+    selects = [
+        _select(
+            relationship.interactions.order_by("-at", "-id"),
+            "contact", at="at", code="kind", text="summary", owner="by", contact=True,
+        )[:history],
+        _select(
+            relationship.tasks.filter(status=TaskStatus.OPEN).order_by("due_at", "id"),
+            "task", at="due_at", code="title", text="detail", owner="owner",
+        )[:limit],
+        _select(
+            relationship.meetings.order_by("-starts_at", "-id"), "meeting", at="starts_at", code="kind", text="status"
+        )[:limit],
+        _select(
+            relationship.concerns.order_by("resolved", "-raised_at", "-id"),
+            "concern", at="raised_at", code="tag", text="note", flag="resolved",
+        )[:limit],
+    ]  # fmt: skip
+    parts, params = [], []
+    for i, qs in enumerate(selects):
+        sql, part_params = qs.query.get_compiler(connection=connection).as_sql()
+        parts.append(f"SELECT * FROM ({sql}) AS panel{i}")  # noqa: S608  (the ORM's compiled selects)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    contacts, tasks, meetings, concerns = [], [], [], []
+    for kind, pk, at, code, text, flag, user_id, username, first, last, strategy, outcome, ref in rows:
+        at = _instant(at)
+        user = User(pk=user_id, username=username, first_name=first, last_name=last) if user_id else None
+        if kind == "contact":
+            contacts.append(
+                Interaction(
+                    pk=pk, relationship=relationship, at=at, kind=code, summary=text, by=user, strategy=strategy,
+                    outcome=outcome, meeting_id=ref,
+                )
+            )  # fmt: skip
+        elif kind == "task":
+            tasks.append(Task(pk=pk, relationship=relationship, due_at=at, title=code, detail=text, owner=user))
+        elif kind == "meeting":
+            meetings.append(Meeting(pk=pk, relationship=relationship, starts_at=at, kind=code, status=text))
+        else:
+            concerns.append(
+                Concern(pk=pk, relationship=relationship, raised_at=at, tag=code, note=text, resolved=bool(flag))
+            )
+    return contacts, tasks, meetings, concerns
