@@ -52,8 +52,10 @@ def verify(*, chunk: int = 2000) -> int:
     walk = Walk()
     while True:
         # Keyset on (number, id): a repeated number is met, not skipped, wherever the chunks break.
+        # The plain lower bound beside the OR gives the index a range to start from: without it each chunk read the
+        # index from the first row, and a trail of fourteen million rows took hours instead of minutes.
         after = Q(seq__gt=walk.seq) | Q(seq=walk.seq, id__gt=walk.row_id or 0)
-        rows = AuditEvent.objects.filter(after, seq__lte=end.seq).order_by("seq", "id")
+        rows = AuditEvent.objects.filter(after, seq__gte=walk.seq, seq__lte=end.seq).order_by("seq", "id")
         rows = list(rows.values("id", "hash", *chain.FIELDS)[:chunk])  # plain dicts: a third of the time
         for row in rows:
             walk.step(row)
