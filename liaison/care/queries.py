@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -82,14 +82,43 @@ def _table_rows(sessions, assessments) -> list:
     return [(on, session, scores.get("phq9"), scores.get("gad7")) for on, _, session, scores in merged]
 
 
+OPEN_ALERT = Q(acknowledged_at__isnull=True)
+# Whether a referral has rows in each of the panel's lists: EXISTS on each table's referral index. Read with the
+# referral on its page (referrals.queries.PAGE_ANNOTATIONS, added in apps.py), else in one query of their own.
+LISTS = {
+    "care_has_sessions": Exists(Session.objects.filter(referral_id=OuterRef("pk"))),
+    "care_has_scores": Exists(Assessment.objects.filter(referral_id=OuterRef("pk"))),
+    "care_has_alerts": Exists(SafetyAlert.objects.filter(OPEN_ALERT, referral_id=OuterRef("pk"))),
+    "care_has_links": Exists(QuestionnaireLink.objects.filter(referral_id=OuterRef("pk"))),
+}
+
+
+def _lists_with_rows(referral: Referral) -> dict[str, bool]:
+    """Which of the panel's lists have rows. A list is skipped only when this read found no row of it."""
+    if all(hasattr(referral, name) for name in LISTS):
+        return {name: getattr(referral, name) for name in LISTS}
+    return Referral.objects.filter(pk=referral.pk).values(**LISTS).get()
+
+
 def care_panel(*, user, referral: Referral) -> CarePanel:
-    """Everything the referral page shows about care, in four queries (its audit in the page's row, or one).
-    `referral` must come from referrals.queries.referral_get, which checked who is asking."""
-    sessions = list(Session.objects.filter(referral=referral).select_related("clinician").order_by("held_on", "id"))
-    assessments = list(Assessment.objects.filter(referral=referral).order_by("taken_on", "id"))
+    """Everything the referral page shows about care (its audit in the page's row, or one): one query asking which
+    of its lists have rows, then one for each that has (most referrals have no care yet, or sessions and scores but
+    no open alert or link: none or two, where it was always four; the question is asked with the referral on its
+    page, else in a query of its own). `referral` must come from referrals.queries.referral_get, which checked who is
+    asking."""
     clinic_staff = user.sees_all_referrals
-    alerts = list(SafetyAlert.objects.filter(referral=referral, acknowledged_at__isnull=True)) if clinic_staff else []
-    links = list(QuestionnaireLink.objects.filter(referral=referral)[:5]) if clinic_staff else []
+    has = _lists_with_rows(referral)
+    sessions = (
+        list(Session.objects.filter(referral=referral).select_related("clinician").order_by("held_on", "id"))
+        if has["care_has_sessions"]
+        else []
+    )
+    assessments = (
+        list(Assessment.objects.filter(referral=referral).order_by("taken_on", "id")) if has["care_has_scores"] else []
+    )
+    show_alerts, show_links = clinic_staff and has["care_has_alerts"], clinic_staff and has["care_has_links"]
+    alerts = list(SafetyAlert.objects.filter(OPEN_ALERT, referral=referral)) if show_alerts else []
+    links = list(QuestionnaireLink.objects.filter(referral=referral)[:5]) if show_links else []
     by_id = {s.pk: s for s in sessions}
     panel = CarePanel(sessions, assessments, alerts, links, outcomes.outcome(phq9_scores(assessments, by_id)))
     panel.rows = _table_rows(sessions, assessments)

@@ -3,7 +3,7 @@ else is a defect: pages, the API and reports come through here."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Prefetch, QuerySet
+from django.db.models import Count, Expression, F, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
@@ -89,13 +89,22 @@ PAGE_RELATED = (
 )  # fmt: skip
 
 
+# Facts other apps' parts of the referral page need, read in the referral's own query rather than one more round
+# trip each: name → expression over the referral's row. The care app adds whether the referral has sessions, scores,
+# open alerts and questionnaire links (liaison/care/apps.py), so its panel skips the lists that have none.
+PAGE_ANNOTATIONS: dict[str, Expression] = {}
+
+
 def referral_get(*, user, pk: int, related: tuple[str, ...] = PAGE_RELATED) -> Referral:
-    """One referral with everything its page shows (`related`, joined; its diagnoses and trials), or 404 if this
-    person may not see it (a 404, not a 403: an outsider learns nothing about which referrals exist)."""
+    """One referral with everything its page shows (`related`, joined; its diagnoses and trials; PAGE_ANNOTATIONS
+    with the page's own related), or 404 if this person may not see it (a 404, not a 403: an outsider learns nothing
+    about which referrals exist)."""
+    annotations = PAGE_ANNOTATIONS if related is PAGE_RELATED else {}
     try:
         return (
             referral_scope(user)
             .select_related(*related)
+            .annotate(**annotations)
             .prefetch_related(
                 Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
                 Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),

@@ -2,12 +2,14 @@
 what they audit, and how many queries the panel adds."""
 
 import datetime
+import re
 from datetime import date
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from liaison.care.models import Assessment, QuestionnaireLink, SafetyAlert, Session
 from liaison.care.tests.conftest import gad7, phq9, row_counts
@@ -60,8 +62,54 @@ def test_the_panel_adds_a_fixed_number_of_queries(client_for, clinician, treated
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more) == len(few)
-    care = [q["sql"] for q in few.captured_queries if '"care_' in q["sql"]]
-    assert len(care) == 4  # sessions (with clinicians), scores, open alerts, recent links
+    # Sessions (with clinicians), scores and open alerts; no questionnaire link was made, and the referral's own
+    # query said so (it asks which of the panel's lists have rows), so the links are not read.
+    assert care_tables(few) == ["care_session", "care_assessment", "care_safetyalert"]
+
+
+def care_tables(captured) -> list[str]:
+    """The care tables one request read on its own (not the EXISTS the referral's query asks of them)."""
+    tables = [
+        m.group(1)
+        for q in captured.captured_queries
+        for m in [re.match(r'SELECT [^()]*? FROM "(care_\w+)"', q["sql"], re.S)]  # a subquery has brackets before
+        if m
+    ]
+    return tables
+
+
+def test_a_referral_without_care_reads_no_care_table(client_for, clinician, accepted):
+    with CaptureQueriesContext(connection) as captured:
+        body = client_for(clinician).get(reverse("referrals:detail", args=[accepted.pk])).content.decode()
+    assert care_tables(captured) == []
+    assert "No sessions or scores yet." in body and "Open safety alert" not in body
+
+
+def test_an_alert_or_link_without_sessions_or_scores_is_shown(client_for, clinician, coordinator, accepted):
+    """The panel skips a list only when the referral's query found none of it: an alert raised from the referral
+    itself, with no session or score, and a link not yet used are read and shown."""
+    SafetyAlert.objects.create(
+        referral=accepted, kind="referral", summary="Suicide risk reported with the referral.", raised_at=timezone.now()
+    )
+    client_for(coordinator).post(reverse("care:link_create", args=[accepted.pk]))
+    with CaptureQueriesContext(connection) as captured:
+        body = client_for(clinician).get(reverse("referrals:detail", args=[accepted.pk])).content.decode()
+    assert care_tables(captured) == ["care_safetyalert", "care_questionnairelink"]
+    assert "Suicide risk reported with the referral." in body and "Questionnaire links" in body
+    assert "No sessions or scores yet." in body
+
+
+def test_the_panel_is_the_same_with_or_without_the_pages_read(clinician, treated):
+    from liaison.care.queries import care_panel
+    from liaison.referrals.queries import referral_get
+
+    with CaptureQueriesContext(connection) as own:
+        alone = care_panel(user=clinician, referral=treated)  # asks which lists have rows in a query of its own
+    with_page = care_panel(user=clinician, referral=referral_get(user=clinician, pk=treated.pk))
+    assert own.captured_queries[0]["sql"].startswith("SELECT EXISTS(SELECT")
+    for name in ("sessions", "assessments", "alerts", "links"):
+        assert [x.pk for x in getattr(alone, name)] == [x.pk for x in getattr(with_page, name)]
+    assert alone.sessions and alone.assessments and alone.alerts
 
 
 def test_a_referrer_gets_no_treatment_panel_on_the_staff_page_or_the_portal(client_for, alice, treated):
