@@ -3,8 +3,9 @@ round trip: four bounded selects, each in its own order and limit, joined by UNI
 same columns (issue 13: the page's queries were one per panel).
 
 Each select is the ORM's own (compiled here, not written by hand); only the joining is SQL, because Django's
-union() cannot combine sliced querysets on SQLite. Rows come back as the page's models, built from the columns
-read; the database's datetimes and booleans are converted as the ORM would (SQLite returns text and 0/1)."""
+union() cannot combine sliced querysets on SQLite. The joined SQL is compiled once per process (for a relationship
+id no relationship has, replaced by the real one among its parameters). Rows come back as the page's models, built
+from the columns read; datetimes and booleans converted as the ORM would (SQLite returns text and 0/1)."""
 
 from datetime import UTC, datetime
 
@@ -53,33 +54,50 @@ def _instant(value) -> datetime | None:
     return value
 
 
+ANY_RELATIONSHIP = -1  # no relationship has this id: compiled with it, the select takes the real one as a parameter
+_compiled: dict[tuple, tuple[str, list]] = {}
+
+
+def _union(history: int, limit: int) -> tuple[str, list]:
+    """The four selects joined, compiled once per process and shape (building and compiling their 52 expressions
+    took 13 ms, against 1 ms to run them)."""
+    key = (connection.vendor, history, limit)
+    if key not in _compiled:
+        rel = ANY_RELATIONSHIP
+        selects = [
+            _select(
+                Interaction.objects.filter(relationship_id=rel).order_by("-at", "-id"),
+                "contact", at="at", code="kind", text="summary", owner="by", contact=True,
+            )[:history],
+            _select(
+                Task.objects.filter(relationship_id=rel, status=TaskStatus.OPEN).order_by("due_at", "id"),
+                "task", at="due_at", code="title", text="detail", owner="owner",
+            )[:limit],
+            _select(
+                Meeting.objects.filter(relationship_id=rel).order_by("-starts_at", "-id"),
+                "meeting", at="starts_at", code="kind", text="status",
+            )[:limit],
+            _select(
+                Concern.objects.filter(relationship_id=rel).order_by("resolved", "-raised_at", "-id"),
+                "concern", at="raised_at", code="tag", text="note", flag="resolved",
+            )[:limit],
+        ]  # fmt: skip
+        parts, params = [], []
+        for i, qs in enumerate(selects):
+            sql, part_params = qs.query.get_compiler(connection=connection).as_sql()
+            parts.append(f"SELECT * FROM ({sql}) AS panel{i}")  # noqa: S608  (the ORM's compiled selects)
+            params.extend(part_params)
+        _compiled[key] = (" UNION ALL ".join(parts), params)
+    return _compiled[key]
+
+
 def relationship_panels(relationship: Relationship, *, history: int, limit: int) -> tuple[list, list, list, list]:
     """The newest contacts (the first `history`), the open tasks (soonest due first), the meetings (latest first)
     and the concerns (open ones first, newest first): the first `limit` of each, in one query."""
-    selects = [
-        _select(
-            relationship.interactions.order_by("-at", "-id"),
-            "contact", at="at", code="kind", text="summary", owner="by", contact=True,
-        )[:history],
-        _select(
-            relationship.tasks.filter(status=TaskStatus.OPEN).order_by("due_at", "id"),
-            "task", at="due_at", code="title", text="detail", owner="owner",
-        )[:limit],
-        _select(
-            relationship.meetings.order_by("-starts_at", "-id"), "meeting", at="starts_at", code="kind", text="status"
-        )[:limit],
-        _select(
-            relationship.concerns.order_by("resolved", "-raised_at", "-id"),
-            "concern", at="raised_at", code="tag", text="note", flag="resolved",
-        )[:limit],
-    ]  # fmt: skip
-    parts, params = [], []
-    for i, qs in enumerate(selects):
-        sql, part_params = qs.query.get_compiler(connection=connection).as_sql()
-        parts.append(f"SELECT * FROM ({sql}) AS panel{i}")  # noqa: S608  (the ORM's compiled selects)
-        params.extend(part_params)
+    sql, compiled_params = _union(history, limit)
+    params = [relationship.pk if p == ANY_RELATIONSHIP else p for p in compiled_params]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     contacts, tasks, meetings, concerns = [], [], [], []
     for kind, pk, at, code, text, flag, user_id, username, first, last, strategy, outcome, ref in rows:
