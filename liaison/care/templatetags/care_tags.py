@@ -19,7 +19,8 @@ INBOX_ALERTS = 10  # the oldest shown on the inbox; the rest are on the open-ale
 
 @register.inclusion_tag("care/_panel.html", takes_context=True)
 def care_panel(context, referral):
-    """Sessions, scores, charts, outcome, open alerts and the links to record more. Four queries and an audit row."""
+    """Sessions, scores, charts, outcome, open alerts and the links to record more: a query for each of the lists that
+    has rows (the referral page's query says which) and the panel's entry in the page's audit row."""
     user = context["request"].user
     panel = queries.care_panel(user=user, referral=referral)
     staff = user.sees_all_referrals
