@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Func, IntegerField, Max, Q, Subquery
+from django.db.models import Count, Func, IntegerField, Max, Q, Subquery, Value
 from django.utils import timezone
 
 from liaison.comms import clock
@@ -22,6 +22,7 @@ PROBLEMS_SHOWN = 25  # problem rows read (the oldest), grouped by referrer
 HORIZON_DAYS = 7
 SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Coming up"}
 ROLES = dict(OwnerRole.choices)
+ESCALATED = "escalated"  # the part of the rows' statement that is "escalated to you"
 
 ROW_FIELDS = (
     "id", "referral_id", "letter_type", "due_at", "reason", "problem", "escalated_at", "owner_id", "owner_role",
@@ -108,18 +109,37 @@ def queue_counts(*, user, at: datetime, mine: bool = False) -> dict[str, int]:
     return {**counts, "problems": counts["problems"] or 0}
 
 
-def _page(rows, fields, start: int, stop: int) -> list[dict]:
-    """One page of `rows` in due order, with the columns `fields` and their joins: the page's ids are picked
-    on the partial index first (a LIMIT inside IN), then only those rows are joined. Picked and joined in one
-    statement, PostgreSQL would join every letter due this week before sorting (its statistics cannot tell
-    how many are due in the future)."""
+def _picked(rows, start: int, stop: int, fields, part: str):
+    """The rows `start`..`stop` of `rows` in due order, with the columns `fields` and their joins, tagged `part`:
+    the page's ids are picked on the partial index first (a LIMIT inside IN), then only those rows are joined.
+    Picked and joined in one statement, PostgreSQL would join every letter due this week before sorting (its
+    statistics cannot tell how many are due in the future)."""
     ids = rows.order_by("due_at", "id").values("id")[start:stop]
-    return list(DueCommunication.objects.filter(id__in=ids).order_by("due_at", "id").values(*fields))
+    return DueCommunication.objects.filter(id__in=ids).order_by().values(*fields, part=Value(part))
+
+
+def _pages(parts: dict[str, tuple], fields) -> dict[str, list[dict]]:
+    """Each part's page, {key: (rows, start, stop)}, read in one statement (a UNION ALL of the parts, each planned
+    on its own index as before): one round trip for the sections and "escalated to you", not one each."""
+    found: dict[str, list[dict]] = {key: [] for key in parts}
+    picked = [_picked(rows, start, stop, fields, key) for key, (rows, start, stop) in parts.items()]
+    if not picked:
+        return found
+    for row in picked[0].union(*picked[1:], all=True) if len(picked) > 1 else picked[0]:
+        found[row.pop("part")].append(row)
+    for rows in found.values():
+        rows.sort(key=lambda r: (r["due_at"], r["id"]))
+    return found
+
+
+def _section(user, key: str, at: datetime, mine: bool):
+    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
+    return rows.filter(_bounds(at)[key])
 
 
 def section_rows(*, user, key: str, at: datetime, page: int = 1, mine: bool = False) -> list[dict]:
-    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
-    return _page(rows.filter(_bounds(at)[key]), ROW_FIELDS, (page - 1) * PAGE, page * PAGE)
+    start = (page - 1) * PAGE
+    return _pages({key: (_section(user, key, at, mine), start, start + PAGE)}, ROW_FIELDS)[key]
 
 
 def work_queue(
@@ -128,21 +148,25 @@ def work_queue(
     """The page: every section's first PAGE rows, or (`only`) one section's `page`-th PAGE rows."""
     at = at or timezone.now()
     counts = queue_counts(user=user, at=at, mine=mine)
-    sections = []
+    sections, parts = [], {}
     for key, title in SECTIONS.items():
         if only and key != only:
             continue
         section = Section(key, title, counts[key])
         section.page = min(max(page, 1), section.pages)
-        if section.count:
-            section.groups = _by_owner(section_rows(user=user, key=key, at=at, page=section.page, mine=mine))
+        if section.count:  # an empty section reads nothing
+            start = (section.page - 1) * PAGE
+            parts[key] = (_section(user, key, at, mine), start, start + PAGE)
         sections.append(section)
+    if not only:
+        escalated = scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user)
+        parts[ESCALATED] = (escalated, 0, PAGE)
+    rows = _pages(parts, ROW_FIELDS)
+    for section in sections:
+        section.groups = _by_owner(rows.get(section.key, []))
     if only:
         return Queue(counts, sections, [], [])
-    problems = _problems(user, mine)
-    escalated = scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user)
-    escalated = _page(escalated, ROW_FIELDS, 0, PAGE)
-    return Queue(counts, sections, problems, escalated)
+    return Queue(counts, sections, _problems(user, mine), rows[ESCALATED])
 
 
 def owner_label(row: dict) -> str:
@@ -164,7 +188,7 @@ def _problems(user, mine: bool) -> list[ProblemGroup]:
     """Letters that cannot go as they are, oldest first, grouped by referrer (a referrer without a usable address
     stops every letter to them: one fix for the group)."""
     rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
-    rows = _page(rows, PROBLEM_FIELDS, 0, PROBLEMS_SHOWN)
+    rows = _pages({"problems": (rows, 0, PROBLEMS_SHOWN)}, PROBLEM_FIELDS)["problems"]
     groups: dict[int | None, ProblemGroup] = {}
     for row in rows:
         ref = row["referral__referrer_id"]
