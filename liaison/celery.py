@@ -26,6 +26,7 @@ app.conf.update(
         "care-reconcile-outcomes": {"task": "care.reconcile_outcomes", "schedule": crontab(hour=3, minute=0)},
         "crm-monthly-counts": {"task": "crm.monthly_counts_rebuild", "schedule": crontab(hour=2, minute=45)},
         "comms-letter-days": {"task": "comms.rebuild_letter_days", "schedule": crontab(hour=3, minute=15)},
+        "comms-sla-snapshot": {"task": "comms.sla_snapshot", "schedule": 60.0},  # each window when 10 minutes old
     },
 )
 app.autodiscover_tasks(["liaison.care", "liaison.comms", "liaison.crm", "liaison.referrals"])

@@ -29,3 +29,7 @@ class CommsConfig(AppConfig):
         from liaison.comms import letter_days, worker
 
         worker.periodic_add("comms.rebuild_letter_days", 24 * 60 * 60, letter_days.rebuild_letter_days)
+        # Its figures worked out ahead: each offered window's snapshot when missing or 10 minutes old (decision 0033).
+        from liaison.comms import sla_snapshot
+
+        worker.periodic_add("comms.sla_snapshot", 60, sla_snapshot.refresh)

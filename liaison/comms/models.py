@@ -305,3 +305,20 @@ class LetterDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} referrer {self.referrer_pk}: {self.on_time}/{self.owed}"
+
+
+class SlaSnapshot(models.Model):
+    """The letters-on-time page's figures for one window, worked out ahead (decision 0033, the snapshot): the
+    practice's row and the top referrers' rows as liaison.comms.sla.sla_figures gives them at `computed_at`.
+    Written by liaison.comms.sla_snapshot every 10 minutes; the page reads the newest for its window."""
+
+    days = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+    practice = models.JSONField()
+    referrers = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["days", "-computed_at"], name="sla_snapshot_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.days} days as of {self.computed_at:%Y-%m-%d %H:%M}"

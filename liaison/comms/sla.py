@@ -36,6 +36,12 @@ SELF_REFERRALS = "Self-referrals"
 def sla_figures(*, user, days: int = 90, at: datetime | None = None, top: int = 50) -> tuple[Figures, list[Figures]]:
     if not (user.is_authenticated and user.is_active and user.sees_all_referrals):
         return sla_figures_from_letters(user=user, days=days, at=at, top=top)
+    return practice_figures(days=days, at=at, top=top)
+
+
+def practice_figures(*, days: int = 90, at: datetime | None = None, top: int = 50) -> tuple[Figures, list[Figures]]:
+    """The practice-wide figures (every referral): what a person who sees all referrals gets, and what the
+    snapshot (liaison.comms.sla_snapshot) stores."""
     at = at or timezone.now()
     since = at - timedelta(days=days)
     first_whole = day_of(since) if day_start(day_of(since)) == since else next_day(day_of(since))

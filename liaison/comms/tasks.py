@@ -4,6 +4,7 @@ from django.conf import settings
 
 from liaison.celery import app
 from liaison.comms import letter_days, services, worker
+from liaison.comms import sla_snapshot as sla_snapshot_module
 
 
 @app.task(name="comms.deliver_outbox", ignore_result=True)
@@ -27,6 +28,11 @@ def sweep() -> dict:
 @app.task(name="comms.rebuild_letter_days", ignore_result=True)
 def rebuild_letter_days() -> int:
     return letter_days.rebuild_letter_days()
+
+
+@app.task(name="comms.sla_snapshot", ignore_result=True)
+def sla_snapshot() -> int:
+    return sla_snapshot_module.refresh()
 
 
 def wake() -> None:

@@ -7,8 +7,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import allowed, out_of_scope
-from liaison.comms import letters, queries, queue, queue_rows, services
-from liaison.comms import sla as sla_figures
+from liaison.comms import letters, queries, queue, queue_rows, services, sla_snapshot
 from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
 from liaison.core import events
@@ -186,6 +185,7 @@ def outbox_retry(request, pk):
 def sla(request):
     days = request.GET.get("days", "90")
     days = int(days) if days.isdigit() and 1 <= int(days) <= 730 else 90
-    practice, referrers = sla_figures.sla_figures(user=request.user, days=days)
+    figures = sla_snapshot.shown(user=request.user, days=days)
     audit_log(actor=request.user, action="report", object_type="comms.sla", detail={"days": days})
-    return render(request, "comms/sla.html", {"practice": practice, "referrers": referrers, "days": days})
+    context = {"practice": figures.practice, "referrers": figures.referrers, "days": days, "figures": figures}
+    return render(request, "comms/sla.html", context | {"windows": sla_snapshot.WINDOWS})

@@ -16,6 +16,7 @@ REBUILDS = (
     ("care.referraloutcome", "liaison.care.stored_outcomes", "reconcile_outcomes"),
     ("crm.monthlyreferralcount", "liaison.crm.monthly_counts", "rebuild_monthly_counts"),
     ("comms.letterday", "liaison.comms.letter_days", "rebuild_letter_days"),
+    ("comms.slasnapshot", "liaison.comms.sla_snapshot", "refresh_all"),
 )
 
 
