@@ -55,7 +55,11 @@ def test_the_page_reads_the_newest_snapshot_in_one_query(director, client):
     with CaptureQueriesContext(connection) as captured:
         page = _page(client, director)
     assert page.context["figures"].as_of == new.computed_at
-    assert "Figures as of" in page.text and "worked out every 10 minutes" in page.text and 'href="/comms/">work queue' in page.text
+    assert (
+        "Figures as of" in page.text
+        and "worked out every 10 minutes" in page.text
+        and 'href="/comms/">work queue' in page.text
+    )
     reads = [q["sql"] for q in captured.captured_queries if "comms_" in q["sql"]]
     assert len(reads) == 1 and "comms_slasnapshot" in reads[0]
     assert SlaSnapshot.objects.count() == 1  # nothing taken
