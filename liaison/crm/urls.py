@@ -1,11 +1,11 @@
 from django.urls import path
 
-from liaison.crm import target_views, views
+from liaison.crm import target_views, task_views, views
 
 app_name = "crm"
 
 urlpatterns = [
-    path("", views.tasks, name="tasks"),
+    path("", task_views.tasks, name="tasks"),
     path("targets/", target_views.targets, name="targets"),
     path("targets/save/", target_views.targets_save, name="targets_save"),
     path("targets/export.csv", target_views.targets_export, name="targets_export"),

@@ -27,8 +27,8 @@ PINS = {
     "work queue": 13,  # the sections' and escalated rows in one statement (a UNION ALL)
     "work queue, mine": 13,
     "letters on time": 10,  # the newest snapshot of its figures, one query (decision 0033)
-    "liaison's tasks": 9,
-    "liaison's tasks, everyone's": 9,
+    "liaison's tasks": 10,  # the sections' counts in one grouped query, then each section's first 25 rows
+    "liaison's tasks, everyone's": 10,
     "target list": 16,
     "network": 13,
     "referrers directory": 9,
@@ -36,7 +36,7 @@ PINS = {
     "open safety alerts": 11,
     "audit trail": 11,
     "portal": 10,
-    "referrer relationship": 12,
+    "referrer relationship": 11,
     "practice relationship": 9,
 }
 
