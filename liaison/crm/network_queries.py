@@ -81,11 +81,29 @@ def growth_phase(*, now: datetime, key_count: int) -> dict:
             "goal_low": low, "goal_high": high, "goal_met": key_count >= low}  # fmt: skip
 
 
+def key_relationships(health, n: int) -> list[Health]:
+    """The n healthiest referrers whose relationship is active or champion, best first. Read down the health
+    score's index in growing slices, each kept if its relationship is a key one: a filter on the relationship's
+    stage inside the query let PostgreSQL join every active relationship (9,147 at 1M) before sorting (185 ms),
+    where the first slice of 4n rows usually holds them all. At most the referrers' count in all."""
+    ordered = health.order_by("-score", "referrer_id")
+    found: list[Health] = []
+    start, size = 0, 4 * n
+    while len(found) < n:
+        rows = list(ordered[start : start + size])
+        found += [
+            h for h in rows if getattr(h.referrer, "relationship", None) and h.referrer.relationship.stage in KEY_STAGES
+        ]
+        if len(rows) < size:
+            break
+        start, size = start + size, size * 4
+    return found[:n]
+
+
 def network_summary(*, user, now: datetime | None = None) -> dict:
     check_can_read(user)
     now = now or timezone.now()
     health = Health.objects.select_related("referrer__practice", "referrer__relationship__owner")
-    key = health.filter(referrer__relationship__stage__in=KEY_STAGES).order_by("-score", "referrer_id")
     at_risk = health.filter(flag__in=(Flag.COOLING, Flag.DORMANT), total_referrals__gte=2).order_by(
         "flag", "-prior_90", "-total_referrals", "referrer_id"
     )
@@ -103,7 +121,7 @@ def network_summary(*, user, now: datetime | None = None) -> dict:
         "mix": source_mix(by_month),
         "months": month_table(by_month),
         "phase": growth_phase(now=now, key_count=key_count),
-        "key": list(key[:15]),
+        "key": key_relationships(health, 15),
         "at_risk": list(at_risk[:25]),
         "at_risk_count": at_risk.count(),
         "stages": [(Stage(s).label, stages.get(s, 0)) for s in Stage.values],

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from liaison.crm.choices import Flag, Stage
 from liaison.crm.models import Health, MonthlyReferralCount, Relationship
+from liaison.crm.network_queries import key_relationships
 from liaison.directory.choices import SourceType
 from liaison.directory.tests.factories import ReferrerFactory
 from liaison.referrals.tests.factories import ReferralFactory
@@ -99,3 +100,22 @@ def test_the_rows_say_who_why_and_whose_with_every_value_escaped(client_for, lia
     keys = page[page.index('id="key-h"') :]
     assert f'<a href="/crm/referrers/{key.pk}/">' in keys and '<span class="status crm-stage-champion">' in keys
     assert '<td class="num">9</td><td class="num">1,234</td>' in keys
+
+
+def test_the_key_relationships_are_found_below_many_healthier_referrers_that_are_not_key():
+    for _ in range(70):  # healthier than any key one, but cooling: the first slice holds none of the key ones
+        referrer = ReferrerFactory()
+        Relationship.objects.create(referrer=referrer, stage=Stage.COOLING)
+        Health.objects.create(referrer=referrer, computed_at=NOW, score=90, flag=Flag.COOLING, reasons=[])
+    key = []
+    for score, stage in ((10, Stage.ACTIVE), (20, Stage.CHAMPION), (30, Stage.ACTIVE)):
+        referrer = ReferrerFactory()
+        Relationship.objects.create(referrer=referrer, stage=stage)
+        key.append(
+            Health.objects.create(referrer=referrer, computed_at=NOW, score=score, flag=Flag.HEALTHY, reasons=[])
+        )
+    referrer = ReferrerFactory()  # health but no relationship: not key
+    Health.objects.create(referrer=referrer, computed_at=NOW, score=50, flag=Flag.HEALTHY, reasons=[])
+    health = Health.objects.select_related("referrer__practice", "referrer__relationship__owner")
+    assert [h.score for h in key_relationships(health, 2)] == [30, 20]
+    assert [h.score for h in key_relationships(health, 15)] == [30, 20, 10]
