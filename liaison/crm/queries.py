@@ -4,7 +4,7 @@ referrals appear only as counts, dates and outcomes in aggregate."""
 
 import string
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope, roles_for
 from liaison.crm import geo
-from liaison.crm.choices import Flag, TaskStatus
+from liaison.crm.choices import Flag
 from liaison.crm.models import (
     Meeting,
     OutreachTemplate,
@@ -309,24 +309,3 @@ def draft_email(*, template: OutreachTemplate, referrer: Referrer, liaison, clin
     }
     fill = string.Template
     return fill(template.subject).safe_substitute(values), fill(template.body).safe_substitute(values)
-
-
-# ---------------------------------------------------------------- tasks
-
-
-def task_list(*, user, who: str = "me", now: datetime | None = None) -> dict[str, list[Task]]:
-    """Open tasks, split into overdue, due this week and later (next 60 days)."""
-    if not can_read(user):
-        return {"overdue": [], "week": [], "later": []}
-    now = now or timezone.now()
-    qs = Task.objects.filter(status=TaskStatus.OPEN).select_related(
-        "owner", "relationship__referrer", "relationship__practice"
-    )
-    if who == "me":
-        qs = qs.filter(Q(owner=user) | Q(owner__isnull=True))
-    week = now + timedelta(days=7)
-    return {
-        "overdue": list(qs.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
-        "week": list(qs.filter(due_at__gte=now, due_at__lt=week).order_by("due_at", "id")[:200]),
-        "later": list(qs.filter(due_at__gte=week, due_at__lt=now + timedelta(days=60)).order_by("due_at", "id")[:100]),
-    }
