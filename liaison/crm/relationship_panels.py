@@ -118,4 +118,51 @@ def relationship_panels(relationship: Relationship, *, history: int, limit: int)
             concerns.append(
                 Concern(pk=pk, relationship=relationship, raised_at=at, tag=code, note=text, resolved=bool(flag))
             )
+    # UNION ALL keeps each select's order in practice, but SQL does not promise it: each list put in its own order.
+    contacts.sort(key=lambda i: (i.at, i.pk), reverse=True)
+    tasks.sort(key=lambda t: (t.due_at, t.pk))
+    meetings.sort(key=lambda m: (m.starts_at, m.pk), reverse=True)
+    concerns.sort(key=lambda c: (c.resolved, -c.raised_at.timestamp(), -c.pk))
     return contacts, tasks, meetings, concerns
+
+
+def owners_and_templates() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The liaisons who may own a relationship or a task (forms.liaisons(), by name) and the outreach templates in
+    use (by strategy and name), as (pk, label) choices, in one query: two selects joined by UNION ALL."""
+    from liaison.crm.forms import liaisons
+    from liaison.crm.models import OutreachTemplate
+
+    key = (connection.vendor, "choices")
+    if key not in _compiled:
+        columns = ("row_kind", "row_pk", "row_a", "row_b", "row_c", "row_d", "row_e")
+        owners = liaisons().annotate(
+            row_kind=Cast(Value("owner"), output_field=CharField()), row_pk=Cast(F("pk"), output_field=IntegerField()),
+            row_a=Cast(F("first_name"), output_field=TextField()), row_b=Cast(F("last_name"), output_field=TextField()),
+            row_c=Cast(F("username"), output_field=TextField()), row_d=Cast(F("first_name"), output_field=TextField()),
+            row_e=Cast(F("last_name"), output_field=TextField()),
+        )  # fmt: skip
+        templates = OutreachTemplate.objects.filter(is_active=True).annotate(
+            row_kind=Cast(Value("template"), output_field=CharField()),
+            row_pk=Cast(F("pk"), output_field=IntegerField()), row_a=Cast(F("name"), output_field=TextField()),
+            row_b=_none(TextField()), row_c=_none(TextField()),
+            row_d=Cast(F("strategy"), output_field=TextField()), row_e=Cast(F("name"), output_field=TextField()),
+        )  # fmt: skip
+        parts, params = [], []
+        for i, qs in enumerate((owners.values_list(*columns), templates.values_list(*columns))):
+            sql, part_params = qs.query.get_compiler(connection=connection).as_sql()
+            parts.append(f"SELECT * FROM ({sql}) AS choices{i}")  # noqa: S608  (the ORM's compiled selects)
+            params.extend(part_params)
+        _compiled[key] = (" UNION ALL ".join(parts), params)
+    sql, params = _compiled[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # each list in its own order (row_d, row_e: first and last name, or strategy and name), then by id
+    rows.sort(key=lambda r: (r[0], r[5] or "", r[6] or "", r[1]))
+    owners_found = [
+        (pk, str(User(pk=pk, first_name=a, last_name=b, username=c)))
+        for kind, pk, a, b, c, _, _ in rows
+        if kind == "owner"
+    ]
+    templates_found = [(pk, a) for kind, pk, a, _, _, _, _ in rows if kind == "template"]
+    return owners_found, templates_found

@@ -23,7 +23,7 @@ from liaison.crm.forms import (
     TaskForm,
 )
 from liaison.crm.models import Concern, OutreachTemplate
-from liaison.crm.relationship_panels import relationship_panels
+from liaison.crm.relationship_panels import owners_and_templates, relationship_panels
 
 FORMS = {"update": RelationshipForm, "log": InteractionForm, "concern": ConcernForm, "meeting": MeetingForm,
          "task": TaskForm}  # fmt: skip
@@ -62,12 +62,13 @@ def _owner_choices() -> list:
     return [("", "---------"), *((user.pk, str(user)) for user in forms_module.liaisons())]
 
 
-def _forms_html(forms: dict, owners: list) -> dict:
-    """Each form's fields; the owner and template lists set from one read each (decision 0031)."""
+def _forms_html(forms: dict) -> dict:
+    """Each form's fields; the owner and template lists set from one read of both (decision 0031)."""
+    found, templates = owners_and_templates()
+    owners = [("", "---------"), *found]
     forms["update"].fields["owner"].choices = owners
     forms["task"].fields["owner"].choices = owners
-    templates = OutreachTemplate.objects.filter(is_active=True)
-    forms["draft"].fields["template"].choices = [(t.pk, str(t)) for t in templates]
+    forms["draft"].fields["template"].choices = templates
     fields = relationship_rows.fields_html
     return {
         "log_row": fields(forms["log"], exclude=("summary",)),
@@ -122,7 +123,7 @@ def _referrer_context(request, referrer, forms=None):
             "draft": DraftForm(),
             **(forms or {}),
         }
-        context["forms_html"] = _forms_html(forms, _owner_choices())
+        context["forms_html"] = _forms_html(forms)
     return context
 
 

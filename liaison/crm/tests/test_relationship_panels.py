@@ -66,3 +66,18 @@ def test_the_four_lists_come_in_one_query_in_their_own_orders_and_limits_as_the_
 def test_a_relationship_with_nothing_has_four_empty_lists():
     rel = services.relationship_ensure(referrer=ReferrerFactory())
     assert relationship_panels(rel, history=21, limit=21) == ([], [], [], [])
+
+
+def test_the_owners_and_the_templates_come_in_one_query_in_the_forms_orders():
+    from liaison.crm.forms import liaisons
+    from liaison.crm.models import OutreachTemplate
+    from liaison.crm.relationship_panels import owners_and_templates
+
+    for first, last in (("Zed", "Able"), ("Ann", "Zorn"), ("Ann", "Bell")):
+        LiaisonFactory(first_name=first, last_name=last)
+    OutreachTemplate.objects.create(name="Old one", subject="s", body="b", is_active=False)
+    with CaptureQueriesContext(connection) as captured:
+        owners, templates = owners_and_templates()
+    assert len(captured) == 1
+    assert owners == [(u.pk, str(u)) for u in liaisons()]
+    assert templates == [(t.pk, str(t)) for t in OutreachTemplate.objects.filter(is_active=True)]
