@@ -264,6 +264,19 @@ class ReferralOutcome(models.Model):
                 include=["referral", "treated_on", "response", "remission"],
                 name="care_outcome_referrer_counts",
             ),
+            # The outcomes page's grouped counts (care.queries.COUNTS) read only these: every key column is what
+            # the counts touch, so the index deduplicates to a few MB at 1M referrals and stays in shared buffers,
+            # where a scan of the whole table goes through a small ring buffer and is read cold (decision 0024).
+            models.Index(
+                fields=["source_type", "response", "remission"],
+                condition=Q(treated_on__isnull=False),
+                name="care_outcome_by_source",
+            ),
+            models.Index(
+                fields=["referrer", "response", "remission"],
+                condition=Q(treated_on__isnull=False),
+                name="care_outcome_by_referrer",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -232,13 +232,14 @@ GROUPINGS = {
 }
 # One grouped query over the stored outcomes (care.models.ReferralOutcome, decision 0024): a referral is treated
 # once it has had an acute or maintenance session, measured once it has a response class (a baseline above 0
-# and a later PHQ-9), and remitted only when measured.
+# and a later PHQ-9), and remitted only when measured. The counts read only `response` and `remission` (counting
+# a column counts its non-null values), so the partial indexes on ReferralOutcome answer them without the table.
 COUNTS = {
-    "treated": Count("pk"),
-    "measured": Count("pk", filter=Q(response__isnull=False)),
-    "responders": Count("pk", filter=Q(response=outcomes.RESPONSE)),
-    "partial": Count("pk", filter=Q(response=outcomes.PARTIAL)),
-    "remitted": Count("pk", filter=Q(response__isnull=False, remission=True)),
+    "treated": Count("*"),
+    "measured": Count("response"),
+    "responders": Count("response", filter=Q(response=outcomes.RESPONSE)),
+    "partial": Count("response", filter=Q(response=outcomes.PARTIAL)),
+    "remitted": Count("remission", filter=Q(response__isnull=False, remission=True)),
 }
 
 
