@@ -56,6 +56,7 @@ def _pages() -> dict[str, tuple[str, str]]:
         "target list": ("liaison", "/crm/targets/?source_type=psychiatry&within_miles=10&sort=distance"),
         "audit trail": ("director", "/audit/"),
         "portal": ("referrer", "/portal/"),
+        "work queue": ("coordinator", "/comms/"),
     }
     if portal_id:
         pages["portal referral"] = ("referrer", f"/portal/{portal_id[0]}/")

@@ -1,14 +1,16 @@
 """The coordinator's work queue: overdue, due today, coming up (a week), each a page of PAGE rows grouped by owner;
-the problems that stop a letter, grouped by referrer; what was escalated to this person; the counts in one
-grouped query. A fixed number of queries whatever the length of the lists, each on a partial index over letters
-still to send, with the index's predicate written in constants (predicates.Inlined, decision 0026), and only
+the problems that stop a letter, grouped by referrer; what was escalated to this person; the counts (each stopping
+at CAP) in one statement. A fixed number of queries whatever the length of the lists, each on a partial index over
+letters still to send, with the index's predicate written in constants (predicates.Inlined, decision 0026), and only
 the columns the rows show."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Func, IntegerField, Max, Q, Subquery, Value
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db import connection
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from liaison.comms import clock
@@ -18,6 +20,8 @@ from liaison.comms.predicates import PENDING_DUE, PROBLEM_DUE, Inlined
 from liaison.comms.queries import scoped
 
 PAGE = 25  # rows per section on a page
+MAX_PAGE = 100_000  # beyond any list's end
+CAP = 1000  # counts stop here: more shows as "1,000+" (exact totals on the letters-on-time page, comms.sla)
 PROBLEMS_SHOWN = 25  # problem rows read (the oldest), grouped by referrer
 HORIZON_DAYS = 7
 SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Coming up"}
@@ -48,8 +52,33 @@ class Section:
     groups: list = field(default_factory=list)  # (owner label, [row dicts])
 
     @property
+    def capped(self) -> bool:
+        """Counted only to CAP: how many there are beyond is not known (nor read)."""
+        return self.count > CAP
+
+    @property
     def pages(self) -> int:
+        """The pages there are; capped, the pages there are at least (CAP // PAGE, or this one)."""
+        if self.capped:
+            return max(1, CAP // PAGE, self.page)
         return max(1, -(-self.count // PAGE))
+
+    @property
+    def later(self) -> bool:
+        """A page after this one: capped, while this page is full (it read PAGE rows, there may be more)."""
+        return self.shown >= PAGE if self.capped else self.page < self.pages
+
+    @property
+    def paged(self) -> bool:
+        return self.capped or self.pages > 1
+
+    @property
+    def count_shown(self) -> str:
+        return shown(self.count)
+
+    @property
+    def pages_shown(self) -> str:
+        return f"{intcomma(self.pages)}+" if self.capped else intcomma(self.pages)
 
     @property
     def shown(self) -> int:
@@ -71,6 +100,14 @@ class Queue:
     problems: list[ProblemGroup]
     escalated_to_me: list[dict]
 
+    @property
+    def counts_shown(self) -> dict[str, str]:
+        return {key: shown(n) for key, n in self.counts.items()}
+
+    @property
+    def capped(self) -> bool:
+        return any(n > CAP for n in self.counts.values())
+
     def referral_ids(self) -> list[int]:
         rows = [r for s in self.sections for _, rs in s.groups for r in rs] + self.escalated_to_me
         return [r["referral_id"] for r in rows] + [r["referral_id"] for g in self.problems for r in g.rows]
@@ -90,23 +127,32 @@ def _mine(queryset, user, mine: bool):
 
 
 def queue_counts(*, user, at: datetime, mine: bool = False) -> dict[str, int]:
-    """Overdue (and of them escalated), due today, coming up, with a problem: one grouped query over the letters
-    still to send that fall due before the week is out, from the partial index alone (it carries escalated_at);
-    the problems counted on their own partial index in a scalar subquery of the same statement."""
+    """Overdue (and of them escalated), due today, coming up, with a problem, each counted up to CAP + 1 (more
+    than CAP shows as "1,000+"): one statement of scalar subqueries, each a LIMITed read of its partial index, so
+    a view costs the same at 50,000 overdue letters as at 1,001 (decision 0026). Exact totals: comms.sla."""
     bounds = _bounds(at)
-    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
-    rows = rows.filter(due_at__lt=clock.end_of_day(at) + timedelta(days=HORIZON_DAYS))
+    pending = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
     problems = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
-    problems = problems.order_by().values(n=Func("id", function="COUNT"))
-    counts = rows.aggregate(
-        overdue=Count("id", filter=bounds["overdue"]),
-        escalated=Count("id", filter=bounds["overdue"] & Q(escalated_at__isnull=False)),
-        today=Count("id", filter=bounds["today"]),
-        upcoming=Count("id", filter=bounds["upcoming"]),
-        # an aggregate of a constant: PostgreSQL runs the subquery once, even when no letter is due this week
-        problems=Max(Subquery(problems, output_field=IntegerField())),
-    )
-    return {**counts, "problems": counts["problems"] or 0}
+    counted = {
+        "overdue": pending.filter(bounds["overdue"]),
+        "escalated": pending.filter(bounds["overdue"], escalated_at__isnull=False),
+        "today": pending.filter(bounds["today"]),
+        "upcoming": pending.filter(bounds["upcoming"]),
+        "problems": problems,
+    }
+    parts, params = [], []
+    for key, rows in counted.items():
+        sql, part_params = rows.order_by().values("id")[: CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {key})")  # noqa: S608  (the ORM's SQL; values are params)
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(counted, cursor.fetchone(), strict=True))
+
+
+def shown(count: int) -> str:
+    """A count as the page shows it: 1,234 below the cap, "1,000+" above it."""
+    return f"{intcomma(CAP)}+" if count > CAP else intcomma(count)
 
 
 def _picked(rows, start: int, stop: int, fields, part: str):
@@ -153,7 +199,9 @@ def work_queue(
         if only and key != only:
             continue
         section = Section(key, title, counts[key])
-        section.page = min(max(page, 1), section.pages)
+        # capped, the pages go on while they are full (a page past the end shows nothing); MAX_PAGE keeps the offset
+        # a number the database takes
+        section.page = min(max(page, 1), MAX_PAGE if section.capped else section.pages)
         if section.count:  # an empty section reads nothing
             start = (section.page - 1) * PAGE
             parts[key] = (_section(user, key, at, mine), start, start + PAGE)

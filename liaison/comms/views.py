@@ -52,6 +52,8 @@ def work_queue(request):
     context = {
         "queue": work,
         "counts": work.counts,
+        "shown": work.counts_shown,  # "1,000+" above queue.CAP
+        "cap": queue.CAP,
         "problems": problems,
         "escalated_html": queue_rows.item_rows_html(work.escalated_to_me, urls, csrf),
         "problems_shown": sum(len(g.rows) for g in work.problems),

@@ -166,3 +166,66 @@ def test_the_partial_index_predicates_are_written_in_constants(cast, coordinator
     sql = [q["sql"] for q in captured.captured_queries]
     assert all("IN ('owed', 'drafted')" in s or "IN ('owed', 'drafted', 'approved')" in s for s in sql)
     assert any(re.search(r"NOT \(\S+\"problem\" = ''\)", s) for s in sql)
+
+
+def _exact(user, mine=False):
+    """The counts as the letters-on-time page would have them: every row, no cap."""
+    now = timezone.now()
+    bounds = queue._bounds(now)
+    pending = queue._mine(DueCommunication.objects.filter(status__in=["owed", "drafted"]), user, mine)
+    problems = DueCommunication.objects.filter(status__in=["owed", "drafted", "approved"]).exclude(problem="")
+    return {
+        "overdue": pending.filter(bounds["overdue"]).count(),
+        "escalated": pending.filter(bounds["overdue"], escalated_at__isnull=False).count(),
+        "today": pending.filter(bounds["today"]).count(),
+        "upcoming": pending.filter(bounds["upcoming"]).count(),
+        "problems": queue._mine(problems, user, mine).count(),
+    }
+
+
+@pytest.mark.django_db
+def test_counts_are_exact_below_the_cap(cast, client_for, coordinator, clinician, director):
+    good, stuck = cast
+    _fill(good, 6, owner=clinician, escalated_to=director)
+    _fill(stuck, 3, owner=coordinator, problem="No usable channel to the referrer.")
+    for user, mine in ((coordinator, False), (coordinator, True), (director, True)):
+        counts = queue.queue_counts(user=user, at=timezone.now(), mine=mine)
+        assert counts == _exact(user, mine) and max(counts.values()) <= queue.CAP
+    page = client_for(coordinator).get("/comms/")
+    body = page.content.decode()
+    assert f"<strong>{page.context['counts']['overdue']}</strong> overdue" in body and "Counts stop at" not in body
+    assert (queue.shown(999), queue.shown(1000), queue.shown(1001)) == ("999", "1,000", "1,000+")
+
+
+@pytest.mark.django_db
+def test_above_the_cap_the_counts_stop_and_the_pages_go_on_while_full(
+    cast, client_for, coordinator, clinician, director, monkeypatch
+):
+    good, stuck = cast
+    _fill(good, 9, owner=clinician, escalated_to=director)
+    _fill(stuck, 7, owner=coordinator, problem="No usable channel to the referrer.")
+    exact = _exact(coordinator)
+    monkeypatch.setattr(queue, "CAP", 5)
+    monkeypatch.setattr(queue, "PAGE", 2)
+    assert min(exact["overdue"], exact["escalated"], exact["upcoming"], exact["problems"]) > 5
+    counts = queue.queue_counts(user=coordinator, at=timezone.now())
+    assert counts == {key: min(n, 6) for key, n in exact.items()}  # each counted to CAP + 1 at most
+    client = client_for(coordinator)
+    queries, first = _count(client, "/comms/")
+    assert queries == PAGE_QUERIES  # one statement of counts, capped or not
+    body = first.content.decode()
+    assert "<strong>5+</strong> overdue" in body and "<strong>5+</strong> of them escalated" in body
+    assert (
+        "<strong>5+</strong> with a problem" in body and 'Problems that stop a letter <span class="muted">(5+)' in body
+    )
+    assert "Counts stop at 5;" in body and 'href="/comms/sla/"' in body
+    assert "Showing the first 2 of 5+." in body and 'href="?section=overdue&amp;page=2"' in body
+    third = client.get("/comms/?section=overdue&page=3")
+    (section,) = third.context["queue"].sections
+    assert section.page == 3 and section.shown == 2 and section.later
+    assert "Page 3 of 3+ · 5+ in all" in third.content.decode() and "Later →" in third.content.decode()
+    last = exact["overdue"] // 2 + 1  # the page that reads fewer than PAGE rows (or none): the end
+    end = client.get(f"/comms/?section=overdue&page={last}")
+    (section,) = end.context["queue"].sections
+    assert section.page == last and section.shown == exact["overdue"] % 2 and not section.later
+    assert "Later →" not in end.content.decode() and "← Earlier" in end.content.decode()
