@@ -57,6 +57,7 @@ def _pages() -> dict[str, tuple[str, str]]:
         "audit trail": ("director", "/audit/"),
         "portal": ("referrer", "/portal/"),
         "work queue": ("coordinator", "/comms/"),
+        "open safety alerts": ("clinician", "/care/alerts/"),
     }
     if portal_id:
         pages["portal referral"] = ("referrer", f"/portal/{portal_id[0]}/")

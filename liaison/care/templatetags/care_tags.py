@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 
 from liaison.accounts.access import may
-from liaison.care import queries
+from liaison.care import alert_rows, queries
 from liaison.care.charts import score_chart
 from liaison.care.forms import AcknowledgeForm
 from liaison.core.audit import audit_log
@@ -66,3 +66,9 @@ def care_alerts(context):
 @register.filter
 def link_state(link, now) -> str:
     return link.state(now)
+
+
+@register.filter
+def alert_items(alerts):
+    """The alerts' list, written in Python (liaison.care.alert_rows)."""
+    return alert_rows.alert_items(alerts)

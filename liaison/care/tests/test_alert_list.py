@@ -81,3 +81,33 @@ def test_a_clinician_sees_on_the_page_only_the_alerts_the_inbox_would_show(clien
     body = client_for(clinician).get(reverse("care:alerts")).content.decode()
     assert "Open safety alerts (0)" in body and "No open safety alerts." in body
     assert "Open safety alerts (2)" in client_for(other).get(reverse("care:alerts")).content.decode()
+
+
+OLD_TEMPLATE = """<ul>
+  {% for alert in alerts %}
+  <li><a href="{% url 'referrals:detail' alert.referral_id %}#care">{{ alert.referral.reference }} {{ alert.referral.patient.first_name }} {{ alert.referral.patient.last_name }}</a>:
+    <strong>{{ alert.get_kind_display }}.</strong> {{ alert.summary }}
+    <span class="muted small">Raised {{ alert.raised_at|date:"M j, Y, g:i A" }}{% if alert.referral.assigned_clinician %} · {{ alert.referral.assigned_clinician }}{% else %} · no clinician assigned{% endif %}</span></li>
+  {% endfor %}
+</ul>"""  # noqa: E501 — the template's markup as it was, to compare with
+
+
+def test_the_items_written_in_python_are_the_templates_markup_escaped(clinician, accepted):
+    from django.template import Context, Template
+
+    from liaison.care.alert_rows import alert_items
+    from liaison.care.queries import open_alerts
+
+    raise_alerts(accepted, 3)
+    SafetyAlert.objects.create(
+        referral=accepted, kind="referral", summary='<script>alert("x")</script> & more', raised_at=timezone.now()
+    )
+    for assigned in (None, clinician):
+        accepted.assigned_clinician = assigned
+        accepted.save(update_fields=["assigned_clinician"])
+        alerts = open_alerts(user=clinician)
+        old = Template(OLD_TEMPLATE).render(Context({"alerts": alerts}))
+        new = str(alert_items(alerts))
+        squash = lambda html: " ".join(html.split())  # noqa: E731 — whitespace between tags aside
+        assert squash(new) == squash(old)
+        assert "<script>" not in new and "&lt;script&gt;" in new
