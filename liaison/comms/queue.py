@@ -165,14 +165,24 @@ def _picked(rows, start: int, stop: int, fields, part: str):
 
 
 def _pages(parts: dict[str, tuple], fields) -> dict[str, list[dict]]:
-    """Each part's page, {key: (rows, start, stop)}, read in one statement (a UNION ALL of the parts, each planned
-    on its own index as before): one round trip for the sections and "escalated to you", not one each."""
+    """Each part's page, {key: (rows, start, stop)}. One part: one statement. Several (the sections and "escalated
+    to you"): their ids first, in one UNION ALL of picks on the partial indexes (each cheap to plan), then the rows
+    of those ids, joined once. The parts' joins in one UNION ALL cost PostgreSQL more to plan (~13 ms at 1M, four
+    nine-table joins) than to run (~3 ms)."""
     found: dict[str, list[dict]] = {key: [] for key in parts}
-    picked = [_picked(rows, start, stop, fields, key) for key, (rows, start, stop) in parts.items()]
-    if not picked:
-        return found
-    for row in picked[0].union(*picked[1:], all=True) if len(picked) > 1 else picked[0]:
-        found[row.pop("part")].append(row)
+    columns = fields if len(parts) == 1 else ("id",)
+    picked = [_picked(rows, start, stop, columns, key) for key, (rows, start, stop) in parts.items()]
+    if len(picked) == 1:
+        for row in picked[0]:
+            found[row.pop("part")].append(row)
+    elif picked:
+        part_of = defaultdict(list)
+        for row in picked[0].union(*picked[1:], all=True):
+            part_of[row["id"]].append(row["part"])
+        rows = DueCommunication.objects.filter(id__in=part_of).order_by().values(*fields) if part_of else []
+        for row in rows:
+            for key in part_of[row["id"]]:
+                found[key].append(dict(row))
     for rows in found.values():
         rows.sort(key=lambda r: (r["due_at"], r["id"]))
     return found
