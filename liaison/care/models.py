@@ -281,3 +281,27 @@ class ReferralOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome of referral {self.referral_id}: {self.response or 'not measured'}"
+
+
+class OutcomeCount(models.Model):
+    """The outcomes page's counts for one (referrer, source type): stored_outcomes.COUNTS over the treated
+    ReferralOutcome rows of that cell, so the page sums about as many rows as there are referrers (decision 0024).
+
+    Derived data, never entered: recounted from ReferralOutcome in the transaction of every outcome written
+    (stored_outcomes.outcome_refresh) and rebuilt in one grouped query by stored_outcomes.reconcile_outcomes.
+    `key` is "<referrer id or empty>:<source type>", one key for a cell whose referrer may be null (self-referrals),
+    so both databases can upsert it."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    referrer = models.ForeignKey(
+        "directory.Referrer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_type = models.CharField(max_length=20)
+    treated = models.PositiveIntegerField(default=0)
+    measured = models.PositiveIntegerField(default=0, help_text="Treated with a response class.")
+    responders = models.PositiveIntegerField(default=0)
+    partial = models.PositiveIntegerField(default=0)
+    remitted = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Outcome counts {self.key}: {self.treated} treated"

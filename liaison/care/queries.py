@@ -5,15 +5,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope, roles_for
 from liaison.accounts.choices import Role
-from liaison.care import outcomes
+from liaison.care import outcomes, stored_outcomes
 from liaison.care.choices import Instrument, SessionKind
-from liaison.care.models import Assessment, CareSettings, QuestionnaireLink, ReferralOutcome, SafetyAlert, Session
+from liaison.care.models import Assessment, CareSettings, OutcomeCount, QuestionnaireLink, SafetyAlert, Session
 from liaison.core.audit import audit_part
 from liaison.referrals.models import Referral
 
@@ -230,17 +230,9 @@ GROUPINGS = {
     "source_type": ("source_type",),
     "referrer": ("referrer_id",),
 }
-# One grouped query over the stored outcomes (care.models.ReferralOutcome, decision 0024): a referral is treated
-# once it has had an acute or maintenance session, measured once it has a response class (a baseline above 0
-# and a later PHQ-9), and remitted only when measured. The counts read only `response` and `remission` (counting
-# a column counts its non-null values), so the partial indexes on ReferralOutcome answer them without the table.
-COUNTS = {
-    "treated": Count("*"),
-    "measured": Count("response"),
-    "responders": Count("response", filter=Q(response=outcomes.RESPONSE)),
-    "partial": Count("response", filter=Q(response=outcomes.PARTIAL)),
-    "remitted": Count("remission", filter=Q(response__isnull=False, remission=True)),
-}
+# One sum over the stored counts (care.models.OutcomeCount, decision 0024): stored_outcomes.COUNTS of the
+# treated outcomes per (referrer, source type), about as many rows as there are referrers, summed by the grouping.
+COUNTS = {name: Sum(name) for name in stored_outcomes.COUNTS}
 
 
 def outcome_aggregates(*, user, by: str = "practice", referrer_ids: list[int] | None = None):
@@ -251,7 +243,7 @@ def outcome_aggregates(*, user, by: str = "practice", referrer_ids: list[int] | 
         raise ValueError(f"Group by one of {', '.join(GROUPINGS)}, not {by!r}.")
     if not user.is_authenticated or user.role not in AGGREGATE_READERS:
         return []
-    stored = ReferralOutcome.objects.filter(treated_on__isnull=False)
+    stored = OutcomeCount.objects.all()
     if referrer_ids is not None:
         stored = stored.filter(referrer_id__in=referrer_ids)
     if by == "practice":

@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 
 from liaison.care import outcomes
 from liaison.care.choices import Instrument, SessionKind
-from liaison.care.models import Assessment, ReferralOutcome, Session
+from liaison.care.models import Assessment, OutcomeCount, ReferralOutcome, Session
 from liaison.referrals.models import Referral
 
 TREATED_KINDS = (SessionKind.ACUTE, SessionKind.MAINTENANCE)
@@ -39,6 +39,16 @@ FIELDS = (
     "remission",
 )
 FRESH = "care_outcome_fresh"  # a temporary table, for the length of one reconcile
+# The outcomes page's counts of one cell's treated outcomes (stored per (referrer, source type) in OutcomeCount):
+# a referral is treated once it has had an acute or maintenance session, measured once it has a response class
+# (a baseline above 0 and a later PHQ-9), and remitted only when measured.
+COUNTS = {
+    "treated": Count("*"),
+    "measured": Count("response"),
+    "responders": Count("response", filter=Q(response=outcomes.RESPONSE)),
+    "partial": Count("response", filter=Q(response=outcomes.PARTIAL)),
+    "remitted": Count("remission", filter=Q(response__isnull=False, remission=True)),
+}
 
 
 # ---------------------------------------------------------------- one referral, as it is written
@@ -75,23 +85,55 @@ def outcome_refresh(*referrals: Referral) -> None:
     their scores or sessions). The referral's row is locked first, so two writes to one referral's scores store
     the outcome of both, and a reconcile running at the same time cannot leave an older one behind."""
     with transaction.atomic(savepoint=False):
+        cells = set()
         for referral in referrals:
-            _refresh_one(referral.pk)
+            cells |= _refresh_one(referral.pk)
+        counts_refresh(cells)
 
 
-def _refresh_one(pk: int) -> None:
+def _refresh_one(pk: int) -> set[tuple]:
+    """Store one referral's outcome; the (referrer, source type) cells it was and is counted in."""
     keys = Referral.objects.select_for_update(no_key=True).filter(pk=pk).values_list("referrer_id", "source_type")
     found = keys.first()
     if found is None:
-        return
+        return set()
+    cells = set(ReferralOutcome.objects.filter(pk=pk).values_list("referrer_id", "source_type"))
     result, treated_on = referral_outcome(pk)
     if not result.scores and treated_on is None:
         ReferralOutcome.objects.filter(pk=pk).delete()
-        return
+        return cells
     row = ReferralOutcome(
         referral_id=pk, referrer_id=found[0], source_type=found[1], treated_on=treated_on, **outcome_fields(result)
     )
     ReferralOutcome.objects.bulk_create([row], update_conflicts=True, unique_fields=["referral"], update_fields=FIELDS)
+    return cells | {found}
+
+
+def count_key(referrer_id: int | None, source_type: str) -> str:
+    return f"{'' if referrer_id is None else referrer_id}:{source_type}"
+
+
+def counts_refresh(cells: set[tuple]) -> None:
+    """Recount these (referrer, source type) cells of OutcomeCount from the stored outcomes, in the caller's
+    transaction (a recount, not an increment: repeating it changes nothing). Each cell's row is made if missing and
+    locked, in key order, before it is counted, so two writers to one cell count each other's outcomes."""
+    if not cells:
+        return
+    keyed = {count_key(*cell): cell for cell in cells}
+    OutcomeCount.objects.bulk_create(
+        [OutcomeCount(key=k, referrer_id=r, source_type=s) for k, (r, s) in keyed.items()], ignore_conflicts=True
+    )
+    list(OutcomeCount.objects.select_for_update().filter(key__in=keyed).order_by("key").values_list("key"))
+    empty = []
+    for key, (referrer_id, source_type) in sorted(keyed.items()):
+        found = ReferralOutcome.objects.filter(
+            treated_on__isnull=False, referrer_id=referrer_id, source_type=source_type
+        ).aggregate(**COUNTS)
+        if found["treated"]:
+            OutcomeCount.objects.filter(key=key).update(**found)
+        else:
+            empty.append(key)
+    OutcomeCount.objects.filter(key__in=empty).delete()
 
 
 # ---------------------------------------------------------------- every referral, in sets
@@ -117,6 +159,7 @@ def _tables(connection) -> dict:
         "session": q(Session._meta.db_table),
         "referral": q(Referral._meta.db_table),
         "outcome": q(ReferralOutcome._meta.db_table),
+        "count": q(OutcomeCount._meta.db_table),
         "fresh": q(FRESH),
     }
 
@@ -209,4 +252,22 @@ def reconcile_outcomes(*, using: str = DEFAULT_DB_ALIAS) -> ReconcileResult:
         cursor.execute(f"SELECT COUNT(*) FROM {t['fresh']}")  # noqa: S608
         rows = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {t['fresh']}")
+        counts_rebuild(cursor, t, postgres)
     return ReconcileResult(rows, inserted, updated, deleted, round(time.perf_counter() - started, 3))
+
+
+def counts_rebuild(cursor, t: dict, postgres: bool) -> None:
+    """Replace OutcomeCount with one grouped query over the stored outcomes (in reconcile's transaction; on
+    PostgreSQL both tables are locked against writers, in the order outcome_refresh takes them)."""
+    if postgres:
+        cursor.execute(f"LOCK TABLE {t['count']} IN EXCLUSIVE MODE")
+    cursor.execute(f"DELETE FROM {t['count']}")  # noqa: S608
+    grouped = ReferralOutcome.objects.filter(treated_on__isnull=False).order_by().values("referrer_id", "source_type")
+    sql, params = grouped.annotate(**COUNTS).query.sql_with_params()
+    key = "COALESCE(CAST(g.referrer_id AS TEXT), '') || ':' || g.source_type"
+    names = ", ".join(COUNTS)
+    cursor.execute(
+        f'INSERT INTO {t["count"]} ("key", referrer_id, source_type, {names}) '  # noqa: S608
+        f"SELECT {key}, g.referrer_id, g.source_type, {names} FROM ({sql}) g",
+        params,
+    )
