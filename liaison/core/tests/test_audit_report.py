@@ -215,7 +215,9 @@ REPORT_QUERIES = [
     "accounts_user",  # request.user
     "core_auditevent",  # one page of rows (+1 to know whether there is another)
     # (the page's accounts, for their names, are one more query, only when a row is about an account)
-    "core_auditevent",  # added on purpose: the actions on the trail, for the Action filter's list
+    # added on purpose: the actions on the trail, for the Action filter's list (on PostgreSQL a loose index scan,
+    # a recursive WITH over the action index; decision 0030)
+    "WITH" if connection.vendor == "postgresql" else "core_auditevent",
     # the report's own row: read the chain's end, then (PostgreSQL) move it on and insert the row in one statement,
     # or (SQLite) lock it, INSERT, move it (decision 0032)
     *(["core_auditchainhead", "WITH"] if connection.vendor == "postgresql" else AUDIT_ROW_SQLITE),
