@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from liaison.core.events import Event
 from liaison.crm.models import MonthlyReferralCount
-from liaison.crm.months import month_add, month_bounds, month_of, months_ending  # noqa: F401  (as before)
+from liaison.crm.months import month_bounds, month_of
 from liaison.referrals.models import Referral
 
 

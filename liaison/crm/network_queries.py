@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from liaison.crm.choices import Flag, GrowthPhase, Stage
 from liaison.crm.models import Health, Relationship
-from liaison.crm.monthly_counts import counts_by_month, months_ending
+from liaison.crm.monthly_counts import counts_by_month
+from liaison.crm.months import months_ending
 from liaison.crm.queries import check_can_read
 from liaison.directory.choices import SourceType
 from liaison.referrals.models import Referral

@@ -3,7 +3,7 @@ else is a defect: pages, the API and reports come through here."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Expression, F, Max, Prefetch, QuerySet
+from django.db.models import Expression, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
@@ -115,19 +115,6 @@ def referral_get(*, user, pk: int, related: tuple[str, ...] = PAGE_RELATED) -> R
         raise out_of_scope(
             user=user, model=Referral, pk=pk, patient_field="patient_id", message="No such referral."
         ) from None
-
-
-def referral_counts_by_referrer(referrer_ids: list[int]) -> dict[int, tuple[int, object]]:
-    """How many referrals each of these referrers made, and when their latest arrived: counts only, no patient
-    data, so the pages that show them need no clinical role. One grouped query on the referrer index; a referrer
-    with no referrals is absent."""
-    rows = (
-        Referral.objects.filter(referrer_id__in=referrer_ids)
-        .values("referrer_id")
-        .annotate(n=Count("id"), last=Max("received_at"))
-        .order_by()
-    )
-    return {row["referrer_id"]: (row["n"], row["last"]) for row in rows}
 
 
 def referral_timeline(referral: Referral) -> list[ReferralEvent]:

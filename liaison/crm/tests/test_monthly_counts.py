@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from liaison.core import events
 from liaison.crm import monthly_counts
 from liaison.crm.models import MonthlyReferralCount
+from liaison.crm.months import months_ending
 from liaison.directory.choices import SourceType
 from liaison.directory.tests.factories import ReferrerFactory
 from liaison.referrals.choices import IntakeChannel
@@ -102,7 +103,7 @@ def test_the_nightly_rebuild_runs_with_the_other_nightly_jobs():
 
 
 def test_months_run_back_across_the_year_and_a_silent_month_is_a_zero():
-    months = monthly_counts.months_ending(datetime(2026, 2, 1, 3, tzinfo=UTC), 3)  # Jan 31st, evening, in New York
+    months = months_ending(datetime(2026, 2, 1, 3, tzinfo=UTC), 3)  # Jan 31st, evening, in New York
     assert months == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
     MonthlyReferralCount.objects.create(month=date(2025, 11, 1), source_type=SourceType.SELF, count=4)
     MonthlyReferralCount.objects.create(month=date(2025, 10, 1), source_type=SourceType.SELF, count=7)  # before
