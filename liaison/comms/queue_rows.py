@@ -60,9 +60,11 @@ def _name(first, last, credential="") -> str:
 
 
 def _when(at) -> tuple[str, str]:
-    """As the template's date:'c' and date:"D M j, g:i A" write it, in the clinic's time zone."""
+    """As the template's date:'c' and date:"D M j, g:i A" write it, in the clinic's time zone; with the year
+    when it is not this year's (a letter overdue since last year must not read as this spring's)."""
     at = timezone.localtime(at)
-    return at.isoformat(), dateformat.format(at, "D M j, g:i A")
+    shown = "D M j, g:i A" if at.year == timezone.localdate().year else "D M j, Y, g:i A"
+    return at.isoformat(), dateformat.format(at, shown)
 
 
 def item_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:

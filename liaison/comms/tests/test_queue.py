@@ -231,3 +231,16 @@ def test_above_the_cap_the_counts_stop_and_the_pages_go_on_while_full(
     (section,) = end.context["queue"].sections
     assert section.page == last and section.shown == exact["overdue"] % 2 and not section.later
     assert "Later →" not in end.content.decode() and "← Earlier" in end.content.decode()
+
+
+def test_a_due_time_from_another_year_shows_its_year():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liaison.comms.queue_rows import _when
+
+    now = timezone.now()
+    assert str(now.year) not in _when(now)[1]
+    last_year = now - timedelta(days=400)
+    assert str(timezone.localtime(last_year).year) in _when(last_year)[1]
