@@ -12,7 +12,7 @@ from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
 from liaison.core import events
 from liaison.core.audit import audit_log
-from liaison.referrals.queries import referral_get, referral_scope
+from liaison.referrals.queries import referral_row, referral_scope
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -66,8 +66,9 @@ def work_queue(request):
 
 @allowed("comms.owed")
 def owed(request, pk):
-    """The 'owed to the referrer' card of a referral page (loaded by htmx, or opened on its own)."""
-    referral = referral_get(user=request.user, pk=pk)
+    """The 'owed to the referrer' card of a referral page (loaded by htmx, or opened on its own). It names the
+    referral and nothing else of it: its own row, not the referral page's read."""
+    referral = referral_row(user=request.user, pk=pk)
     audit_log(
         actor=request.user,
         action="read",

@@ -100,17 +100,28 @@ def referral_get(*, user, pk: int, related: tuple[str, ...] = PAGE_RELATED) -> R
     with the page's own related), or 404 if this person may not see it (a 404, not a 403: an outsider learns nothing
     about which referrals exist)."""
     annotations = PAGE_ANNOTATIONS if related is PAGE_RELATED else {}
+    return _scoped_get(
+        user,
+        pk,
+        referral_scope(user)
+        .select_related(*related)
+        .annotate(**annotations)
+        .prefetch_related(
+            Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
+            Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),
+        ),
+    )
+
+
+def referral_row(*, user, pk: int) -> Referral:
+    """The referral's own row, without the related rows, diagnoses and trials its page reads, scoped and refused as
+    referral_get: for a page that only names the referral (what it owes its referrer). One query without joins."""
+    return _scoped_get(user, pk, referral_scope(user))
+
+
+def _scoped_get(user, pk: int, referrals: QuerySet[Referral]) -> Referral:
     try:
-        return (
-            referral_scope(user)
-            .select_related(*related)
-            .annotate(**annotations)
-            .prefetch_related(
-                Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
-                Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),
-            )
-            .get(pk=pk)
-        )
+        return referrals.get(pk=pk)
     except Referral.DoesNotExist:
         raise out_of_scope(
             user=user, model=Referral, pk=pk, patient_field="patient_id", message="No such referral."
