@@ -38,6 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from liaison.accounts.models import User  # noqa: E402
+from liaison.directory.models import Referrer  # noqa: E402
 from liaison.referrals.models import Referral  # noqa: E402
 
 FLOOR = "/accounts/me/"
@@ -51,6 +52,7 @@ def _pages() -> dict[str, tuple[str, str]]:
     portal_id = Referral.objects.filter(referrer_id=referrer.referrer_id).order_by("-id").values_list("id", flat=True)
     pages = {
         "inbox": ("coordinator", "/referrals/"),
+        "inbox, acute and overdue": ("coordinator", "/referrals/?status=acute&overdue=on"),
         "referral, open": ("coordinator", f"/referrals/{open_ids[len(open_ids) // 2]}/"),
         "referral, closed": ("coordinator", f"/referrals/{closed_ids[len(closed_ids) // 2]}/"),
         "target list": ("liaison", "/crm/targets/?source_type=psychiatry&within_miles=10&sort=distance"),
@@ -58,9 +60,16 @@ def _pages() -> dict[str, tuple[str, str]]:
         "portal": ("referrer", "/portal/"),
         "work queue": ("coordinator", "/comms/"),
         "open safety alerts": ("clinician", "/care/alerts/"),
+        "owed to the referrer": ("coordinator", f"/comms/referrals/{open_ids[len(open_ids) // 2]}/owed/"),
     }
     if portal_id:
         pages["portal referral"] = ("referrer", f"/portal/{portal_id[0]}/")
+    pages["liaison's tasks"] = ("liaison", "/crm/")
+    pages["target list, default"] = ("liaison", "/crm/targets/")
+    pages["network"] = ("liaison", "/crm/network/")
+    referrer_ids = list(Referrer.objects.order_by("id").values_list("id", flat=True))
+    if referrer_ids:
+        pages["referrer relationship"] = ("liaison", f"/crm/referrers/{referrer_ids[len(referrer_ids) // 2]}/")
     return pages
 
 
@@ -125,7 +134,7 @@ def _p(samples: list[float], q: float) -> float:
 
 def measure(pages: dict, rounds: int, only: set[str]) -> None:
     clients = {role: _client(role) for role, _ in pages.values()}
-    print(f"{'page':18} {'queries':>7} {'p50 ms':>8} {'p99 ms':>8} {'floor p50':>9} {'floor p99':>9} "
+    print(f"{'page':22} {'queries':>7} {'p50 ms':>8} {'p99 ms':>8} {'floor p50':>9} {'floor p99':>9} "
           f"{'p50 ×':>6} {'p99 ×':>6}")  # fmt: skip
     for name, (role, path) in pages.items():
         if only and name not in only:
@@ -139,7 +148,7 @@ def measure(pages: dict, rounds: int, only: set[str]) -> None:
             floor.append(_get(client, FLOOR))
             page.append(_get(client, path))
         p50, p99, f50, f99 = _p(page, 0.5), _p(page, 0.99), _p(floor, 0.5), _p(floor, 0.99)
-        print(f"{name:18} {queries:7} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {f50 * 1000:9.2f} {f99 * 1000:9.2f} "
+        print(f"{name:22} {queries:7} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {f50 * 1000:9.2f} {f99 * 1000:9.2f} "
               f"{p50 / f50:6.2f} {p99 / f99:6.2f}")  # fmt: skip
 
 
