@@ -6,12 +6,14 @@ around them, with the facts). They are rendered strictly: a template that names 
 does not have raises LetterTemplateError, which the work queue shows; every value is escaped."""
 
 import re
+from datetime import date
 from functools import cache
 
 from django.contrib.staticfiles import finders
 from django.template import Context, Engine
 from django.utils import timezone
 
+from liaison.care.charts import score_chart
 from liaison.comms import record
 from liaison.comms.choices import LetterType
 from liaison.core.models import Clinic
@@ -46,7 +48,11 @@ def engine() -> Engine:
     return Engine(
         app_dirs=True,
         string_if_invalid=MISSING,
-        builtins=["django.contrib.humanize.templatetags.humanize", "liaison.care.templatetags.severity"],
+        builtins=[
+            "django.contrib.humanize.templatetags.humanize",
+            "liaison.care.templatetags.severity",
+            "liaison.comms.templatetags.letter_tags",
+        ],
     )
 
 
@@ -74,6 +80,27 @@ def clinic_facts() -> dict:
     return {f: getattr(clinic, f) for f in ("name", "address", "phone", "fax", "email")}
 
 
+# Credentials that make their holder "Dr." (compared without dots or case: "M.D." is MD).
+DOCTORATES = frozenset(
+    {"MD", "DO", "MBBS", "MBCHB", "PHD", "PSYD", "EDD", "DNP", "DSW", "DRPH", "DDS", "DMD", "DPM", "DC", "OD"}
+)
+# NUCC taxonomy codes whose holders are doctors whatever credential was typed: allopathic and osteopathic
+# physicians (20…), dentists (122…), podiatrists (213E…), chiropractors (111N…), optometrists (152W…).
+DOCTOR_TAXONOMIES = ("20", "122", "213E", "111N", "152W")
+
+
+def salutation(referrer) -> str:
+    """How a letter greets its referrer: "Dr. Brennan" for a doctor (from the credentials, else the specialty's
+    taxonomy code), otherwise the whole name, "Alex Kim": the directory does not say Mr., Ms. or Mx., and we do
+    not guess it from a first name."""
+    if referrer is None:
+        return ""
+    credentials = {c.replace(".", "").strip().upper() for c in re.split(r"[,;/ ]+", referrer.credential or "")}
+    if credentials & DOCTORATES or (referrer.taxonomy_id or "").startswith(DOCTOR_TAXONOMIES):
+        return f"Dr. {referrer.last_name}"
+    return f"{referrer.first_name} {referrer.last_name}".strip()
+
+
 def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%B %-d, %Y") if moment else ""
 
@@ -95,6 +122,7 @@ def letter_context(referral, due=None) -> dict:
         "referrer": {
             "name": referrer.display_name if referrer else "",
             "last_name": referrer.last_name if referrer else "",
+            "salutation": salutation(referrer),
             "practice": str(referrer.practice) if referrer and referrer.practice else "",
         },
         "clinic": clinic_facts(),
@@ -116,6 +144,7 @@ def letter_context(referral, due=None) -> dict:
             "percent_change": care.percent_change,
             "remission": care.remission,
             "course": course_words(care.response, care.remission),
+            "phq9_points": [[on.isoformat(), total] for on, total in care.phq9_points],
         },
         "concern": alert[2] if alert else "",
         "concern_on": _local(alert[1]) if alert else "",
@@ -137,8 +166,26 @@ def draft_words(letter_type: str, facts: dict) -> tuple[str, str]:
     return subject, render_strict(f"letters/{letter_type}.txt", facts).strip() + "\n"
 
 
+CONFIDENTIAL = (
+    "This letter contains confidential health information about a patient you referred to us. "
+    "If it reached you by mistake, please tell us and delete it."
+)
+CHART_LETTERS = frozenset({LetterType.TREATMENT_UPDATE, LetterType.OUTCOME_SUMMARY})
+
+
+def phq9_chart(letter_type: str, facts: dict) -> str:
+    """The PHQ-9 trajectory (the referral page's chart, liaison.care.charts) for a treatment update or an outcome
+    summary, from the scores kept with the letter as drafted; none with fewer than two scores: one point is not a
+    trajectory, and the table above it already gives that score."""
+    points = (facts.get("care") or {}).get("phq9_points") or []
+    if letter_type not in CHART_LETTERS or len(points) < 2:
+        return ""
+    return score_chart("phq9", [(date.fromisoformat(on), total) for on, total in points])
+
+
 def render_html(letter, *, facts: dict | None = None, inline: bool = False, stylesheet_url: str = "") -> str:
     """The letter as HTML: letterhead, facts, the words (escaped, paragraphs kept), the signature."""
+    facts = facts if facts is not None else letter.facts
     context = {
         "letter": {
             "subject": letter.subject,
@@ -148,7 +195,9 @@ def render_html(letter, *, facts: dict | None = None, inline: bool = False, styl
             "type_label": letter.get_letter_type_display(),
             "is_signed": letter.is_frozen,
         },
-        "facts": facts if facts is not None else letter.facts,
+        "facts": facts,
+        "chart": phq9_chart(letter.letter_type, facts),
+        "confidential": CONFIDENTIAL,
         "today": _local(letter.signed_at or timezone.now()),
         "inline_css": _stylesheet() if inline else "",
         "stylesheet_url": stylesheet_url,
@@ -178,7 +227,20 @@ def render_pdf(letter) -> bytes:
 
     html = render_html(letter)
     stylesheet = CSS(filename=finders.find("comms/letter.css"))
-    return HTML(string=html, url_fetcher=_refuse_remote).write_pdf(stylesheets=[stylesheet])
+    return HTML(string=html, url_fetcher=_refuse_remote).write_pdf(stylesheets=[stylesheet, _page_footer()])
+
+
+@cache
+def _page_footer():
+    """The confidentiality notice and the page number in every printed page's bottom margin (letter.css hides the
+    notice's paragraph in print), so no page is left holding only the notice."""
+    from weasyprint import CSS
+
+    notice = CONFIDENTIAL.replace("\\", "\\\\").replace('"', '\\"')
+    return CSS(
+        string=f'@page {{ @bottom-left {{ content: "{notice}"; }} '
+        '@bottom-right { content: "Page " counter(page) " of " counter(pages); } }'
+    )
 
 
 def placeholders(body: str) -> list[str]:

@@ -21,6 +21,7 @@ class CareFacts:
     response: str = ""
     percent_change: int | None = None
     remission: bool | None = None
+    phq9_points: tuple[tuple[object, int], ...] = ()  # (taken on, total), oldest first: the trajectory chart
 
 
 def care_installed() -> bool:
@@ -54,6 +55,7 @@ def care_facts(referral) -> CareFacts:
         response=result.response_label,
         percent_change=result.percent_change,
         remission=result.remission,
+        phq9_points=tuple(sorted((s.on, s.total) for s in scores)),
     )
 
 
