@@ -11,13 +11,14 @@ from liaison.care.services import SessionInput
 from liaison.core.forms import Form
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-ITEM_CHOICES = [("", "—"), *[(v, str(v)) for v, _ in ANSWERS]]
+ITEM_CHOICES = [("", "—"), *[(v, f"{v} · {text}") for v, text in ANSWERS]]
 
 
-def _item_field(label: str, instrument: str = "") -> forms.Field:
+def _item_field(number: int, spec) -> forms.Field:
+    """Item `number` of the instrument, labelled with its question."""
+    label = f"{number}. {spec.items[number - 1]}"
     field = forms.TypedChoiceField(label=label, choices=ITEM_CHOICES, coerce=int, empty_value=None, required=False)
-    name = f"{instrument} {label.lower()}" if instrument else label
-    field.error_messages["invalid_choice"] = f"{name}: answer 0, 1, 2 or 3."
+    field.error_messages["invalid_choice"] = f"{spec.name} item {number}: answer 0, 1, 2 or 3."
     return field
 
 
@@ -48,14 +49,14 @@ class ScoreFieldsMixin:
 
     def add_score_fields(self):
         for n in range(1, 10):
-            self.fields[f"phq9_{n}"] = _item_field(f"Item {n}", "PHQ-9")
+            self.fields[f"phq9_{n}"] = _item_field(n, PHQ9)
         self.fields["phq9_difficulty"] = forms.TypedChoiceField(
             label="Difficulty", choices=[("", "—"), *DIFFICULTY_ANSWERS], coerce=int, empty_value=None, required=False
         )
         self.fields["phq9_total"] = forms.IntegerField(label="PHQ-9 total", required=False, help_text="0–27")
         self.fields["phq9_item9"] = _item9_field()
         for n in range(1, 8):
-            self.fields[f"gad7_{n}"] = _item_field(f"Item {n}", "GAD-7")
+            self.fields[f"gad7_{n}"] = _item_field(n, GAD7)
         self.fields["gad7_total"] = forms.IntegerField(label="GAD-7 total", required=False, help_text="0–21")
 
     def phq9_items(self):

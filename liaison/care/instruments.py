@@ -6,8 +6,9 @@ Answers are 0–3 per item. PHQ-9 item 9 is the safety question: see services.as
 from dataclasses import dataclass
 
 from liaison.care.choices import Instrument
+from liaison.core import phq9
 
-ANSWERS = [(0, "Not at all"), (1, "On several days"), (2, "On more than half the days"), (3, "Nearly every day")]
+ANSWERS = list(phq9.ANSWERS)
 ANSWER_LOINC = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1", 3: "LA6571-9"}
 DIFFICULTY_ANSWERS = [(0, "Not difficult at all"), (1, "Somewhat difficult"), (2, "Very difficult"), (3, "Extremely")]
 ITEM9 = 9  # 1-based number of PHQ-9's safety item
@@ -56,18 +57,7 @@ PHQ9 = Spec(
         "44253-3",
         "44260-8",
     ),
-    items=(
-        "Little interest or enjoyment in doing things",
-        "Feeling low, depressed or without hope",
-        "Trouble getting to sleep or staying asleep, or sleeping far too much",
-        "Feeling tired or having little energy",
-        "A poor appetite, or eating too much",
-        "Feeling bad about yourself: that you are a failure or have let yourself or your family down",
-        "Trouble concentrating, for example on reading or television",
-        "Moving or speaking so slowly that others could notice, or being so restless you moved around far more "
-        "than usual",
-        "Thinking you would be better off dead, or thinking of hurting yourself in some way",
-    ),
+    items=phq9.QUESTIONS,
     bands=(
         Band(0, 4, "None to minimal", "none"),
         Band(5, 9, "Mild", "mild"),

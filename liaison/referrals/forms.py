@@ -4,13 +4,14 @@ whose field-by-field errors are put back on these forms."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from liaison.core import phq9
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.models import Referrer
 from liaison.referrals.choices import IntakeChannel, Status
 from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial, Patient, Referral
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-PHQ9_CHOICES = [("", "—"), (0, "0"), (1, "1"), (2, "2"), (3, "3")]
+PHQ9_CHOICES = [("", "—"), *[(v, f"{v} · {text}") for v, text in phq9.ANSWERS]]
 
 
 class PatientForm(ModelForm):
@@ -86,8 +87,9 @@ class StaffReferralForm(ModelForm):
         super().__init__(*args, **kwargs)
         for i in range(1, PHQ9_ITEM_COUNT + 1):
             self.fields[f"phq9_item_{i}"] = forms.TypedChoiceField(
-                label=f"Item {i}", choices=PHQ9_CHOICES, coerce=int, empty_value=None, required=False
+                label=phq9.question(i), choices=PHQ9_CHOICES, coerce=int, empty_value=None, required=False
             )
+            self.fields[f"phq9_item_{i}"].error_messages["invalid_choice"] = f"Item {i}: answer 0, 1, 2 or 3."
         self.fields["phq9_item9"] = phq9_item9_field()
 
     def _post_clean(self):
@@ -117,7 +119,7 @@ class StaffReferralForm(ModelForm):
 
 
 NOT_ASKED = "not_asked"
-ITEM9_CHOICES = [("", "—"), (0, "0"), (1, "1"), (2, "2"), (3, "3"), (NOT_ASKED, "Not asked")]
+ITEM9_CHOICES = [*PHQ9_CHOICES, (NOT_ASKED, "Not asked")]
 
 
 def _item9(value):
