@@ -5,13 +5,16 @@ cost 340 ms of template work. The rows are written here rather than by template 
 approach); every value from the database goes through format_html's escaping. Scoped like queries.py."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
@@ -59,29 +62,96 @@ def open_tasks(*, user, who: str) -> QuerySet[Task]:
 
 
 def _rows_of(qs: QuerySet[Task]) -> QuerySet[Task]:
-    return qs.select_related("owner", "relationship__referrer", "relationship__practice").order_by("due_at", "id")
+    return qs.order_by("due_at", "id").values(*ROW_FIELDS)
 
 
-def _first(qs: QuerySet[Task], n: int) -> list[Task]:
-    """The first n tasks of qs by due time, with their relationship, referrer or practice and owner: the n ids
-    chosen in a subquery over the tasks alone, then joined. Asked as one query with the joins, PostgreSQL joined
-    every task of the window (1,339 at 1M) before keeping 25 (20-35 ms)."""
-    ids = qs.order_by("due_at", "id").values("id")[:n]
-    return list(_rows_of(Task.objects.filter(id__in=Subquery(ids))))
+ROW_FIELDS = (
+    "id", "title", "detail", "due_at", "relationship__referrer_id", "relationship__practice_id",
+    "relationship__referrer__first_name", "relationship__referrer__last_name", "relationship__referrer__credential",
+    "relationship__practice__name", "owner_id", "owner__first_name", "owner__last_name", "owner__username",
+)  # fmt: skip
+
+# The three sections' first rows and counts, in one statement of fixed text (prepared once per connection, so not
+# planned again on every view). "Mine" is mine-or-unassigned, which no one index walks in due order: each section is
+# two ordered walks of the owner/status/due index, mine and the unassigned, their first SHOWN each; the first SHOWN of
+# both together are among them. Asked as one filter with an OR, every task of the 60-day window was read and sorted
+# (1,490 at 1M). Each pick is a LIMITed subquery in FROM (SQLite takes no LIMIT in a compound's own parts).
+_PICK = (
+    'SELECT * FROM (SELECT %s AS part, "id", "due_at" FROM "crm_task" WHERE "status" = %s AND {owner}'
+    ' AND "due_at" >= %s AND "due_at" < %s ORDER BY "due_at", "id" LIMIT %s) AS "{alias}"'
+)
+_COUNT = (
+    'SELECT %s AS part, COUNT(*) AS "id", NULL AS "due_at" FROM "crm_task" WHERE "status" = %s AND {owner}'
+    ' AND "due_at" >= %s AND "due_at" < %s'
+)
+_OWNERS = {
+    "me": ('"owner_id" = %s', '"owner_id" IS NULL'),
+    "all": ("1 = 1",),  # no owner parameter
+}
+_SQL = {
+    who: " UNION ALL ".join(
+        [_PICK.format(owner=o, alias=f"{key}_{i}") for key in SECTIONS for i, o in enumerate(owners)]
+        + [_COUNT.format(owner=f"({' OR '.join(owners)})") for _ in SECTIONS]
+    )
+    for who, owners in _OWNERS.items()
+}  # fmt: skip
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # "overdue" has no lower bound: one shape of SQL for every section
+
+
+def _params(*, user, who: str, bounds: dict[str, tuple[datetime, datetime]]) -> list:
+    owner_params = {"me": ([user.pk], []), "all": ([],)}[who]
+    picks = [[key, TaskStatus.OPEN, *o, low, high, SHOWN] for key, (low, high) in bounds.items() for o in owner_params]
+    counts = [
+        [f"#{key}", TaskStatus.OPEN, *([user.pk] if who == "me" else []), low, high]
+        for key, (low, high) in bounds.items()
+    ]
+    return [p for part in picks + counts for p in part]
+
+
+def _first(*, user, who: str, now: datetime) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """Each section's count and its first SHOWN rows by due time: two statements whatever the lists' length, the
+    ids and counts first (above), then the rows of those ids, joined. Asked as one query with the joins,
+    PostgreSQL joined every task of the window (1,339 at 1M) before keeping 25 (20-35 ms)."""
+    week, horizon = now + timedelta(days=7), now + HORIZON
+    bounds = {"overdue": (EARLIEST, now), "week": (now, week), "later": (week, horizon)}
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL[who], _params(user=user, who=who, bounds=bounds))
+        found = cursor.fetchall()
+    counts = {part[1:]: n for part, n, _ in found if part.startswith("#")}
+    picked: dict[str, list[tuple]] = {key: [] for key in SECTIONS}
+    for part, task_id, due_at in found:
+        if not part.startswith("#"):
+            picked[part].append((_aware(due_at), task_id))
+    chosen = {key: [task_id for _, task_id in sorted(picks)[:SHOWN]] for key, picks in picked.items()}
+    ids = [task_id for section in chosen.values() for task_id in section]
+    by_id = {row["id"]: row for row in Task.objects.filter(_id_in(ids)).values(*ROW_FIELDS)} if ids else {}
+    return counts, {key: [by_id[i] for i in section if i in by_id] for key, section in chosen.items()}
+
+
+def _aware(value) -> datetime:
+    """A due time as the cursor gives it: PostgreSQL's are aware datetimes, SQLite's text in UTC."""
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+    return parse_datetime(value).replace(tzinfo=UTC)
+
+
+def _id_in(ids: list[int]) -> Q:
+    """id in `ids`, as one array parameter on PostgreSQL (one text of SQL for any number of ids, so prepared once
+    and not planned again); an IN list elsewhere."""
+    if connection.vendor == "postgresql":
+        return Q(RawSQL('"crm_task"."id" = ANY(%s::bigint[])', (ids,), output_field=BooleanField()))
+    return Q(id__in=ids)
 
 
 def task_sections(*, user, who: str, now: datetime | None = None, csrf_token: str | None = None) -> list[Section]:
-    """Each section's count (one grouped query) and its first SHOWN rows (one query each, read down the
-    owner/status/due index)."""
+    """Each section's count and its first SHOWN rows (two statements, _first)."""
+    check_can_read(user)
     now = now or timezone.now()
-    qs, windows = open_tasks(user=user, who=who), _windows(now)
-    # Only the next 60 days' tasks are counted: most open tasks (18,000 of 21,668 at 1M) are due after them.
-    counts = qs.filter(due_at__lt=now + HORIZON).aggregate(**{key: Count("id", filter=q) for key, q in windows.items()})
+    counts, rows = _first(user=user, who=who, now=now)
     out = []
     for key, (heading, empty) in SECTIONS.items():
-        items = _first(qs.filter(windows[key]), SHOWN)  # asked even when empty: the same queries every time
-        rows = rows_html(items, key=key, now=now, csrf_token=csrf_token)
-        out.append(Section(key, heading, empty, counts[key], rows, counts[key] > SHOWN))
+        html = rows_html(rows[key], key=key, now=now, csrf_token=csrf_token)
+        out.append(Section(key, heading, empty, counts[key], html, counts[key] > SHOWN))
     return out
 
 
@@ -106,26 +176,37 @@ DONE = (
 )
 
 
-def rows_html(items: list[Task], *, key: str, now: datetime, csrf_token: str | None = None) -> SafeString:
+def rows_html(items: list[dict], *, key: str, now: datetime, csrf_token: str | None = None) -> SafeString:
     """The rows of the _task_table.html table. `csrf_token` given: each row has its "Done" button."""
     referrer_url = reverse("crm:referrer", args=[0])[: -len("0/")]
     practice_url = reverse("crm:practice", args=[0])[: -len("0/")]
     done_url = reverse("crm:task_done", args=[0])[: -len("0/done/")]
     overdue = key == "overdue"
 
-    def row(t: Task) -> SafeString:
-        due = date_format(timezone.localtime(t.due_at), "D M j")
-        late = format_html('<div class="small">{} late</div>', timesince(t.due_at, now)) if overdue else ""
-        detail = format_html('<div class="muted small">{}</div>', t.detail) if t.detail else ""
-        rel = t.relationship
-        if rel.referrer_id:
-            who = format_html('<a href="{}{}/">{}</a>', referrer_url, rel.referrer_id, rel.referrer.display_name)
+    def row(t: dict) -> SafeString:
+        due_at = t["due_at"]
+        due = date_format(timezone.localtime(due_at), "D M j")
+        late = format_html('<div class="small">{} late</div>', timesince(due_at, now)) if overdue else ""
+        detail = format_html('<div class="muted small">{}</div>', t["detail"]) if t["detail"] else ""
+        if t["relationship__referrer_id"]:
+            name = f"{t['relationship__referrer__first_name']} {t['relationship__referrer__last_name']}"
+            credential = t["relationship__referrer__credential"]
+            name = f"{name}, {credential}" if credential else name  # as Referrer.display_name
+            who = format_html('<a href="{}{}/">{}</a>', referrer_url, t["relationship__referrer_id"], name)
         else:
-            who = format_html('<a href="{}{}/">{}</a>', practice_url, rel.practice_id, rel.practice.name)
-        done = format_html(DONE, f"{done_url}{t.pk}/done/", csrf_token) if csrf_token else ""
+            practice = t["relationship__practice__name"]
+            who = format_html('<a href="{}{}/">{}</a>', practice_url, t["relationship__practice_id"], practice)
+        done = format_html(DONE, f"{done_url}{t['id']}/done/", csrf_token) if csrf_token else ""
         return format_html(
             '<tr><td class="crm-nowrap{}">{}{}</td><td>{}{}</td><td>{}</td><td>{}</td>{}</tr>',
-            " overdue" if overdue else "", due, late, t.title, detail, who, t.owner or "Unassigned", done,
+            " overdue" if overdue else "", due, late, t["title"], detail, who, _owner(t), done,
         )  # fmt: skip
 
     return format_html_join("\n", "{}", ((row(t),) for t in items))
+
+
+def _owner(t: dict) -> str:
+    """As User.__str__ writes it (full name, else username); nobody: "Unassigned"."""
+    if t["owner_id"] is None:
+        return "Unassigned"
+    return f"{t['owner__first_name']} {t['owner__last_name']}".strip() or t["owner__username"]

@@ -22,8 +22,8 @@ NOW = datetime(2026, 7, 15, 16, 0, tzinfo=UTC)
 TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
 TASK_QUERIES = [
     "django_session", "accounts_user",  # signed in
-    "crm_task",  # the three sections' counts, in one grouped query over the next 60 days
-    "crm_task", "crm_task", "crm_task",  # each section's first rows: their ids chosen over the tasks, then joined
+    "crm_task",  # the three sections' counts and their first ids (mine and the unassigned walked apart), one statement
+    "crm_task",  # the rows of those ids, joined
     "core_clinic",  # the header
     "SAVEPOINT", "django_session", "RELEASE",  # the session's idle timer
 ]  # fmt: skip
