@@ -71,6 +71,9 @@ TABLE: dict[str, Capability] = {
     "account.mfa": _cap(SIGNED_IN, DO, "Set up and manage one's second sign-in step (app, recovery codes, passkeys)."),
     # ------------------------------------------------------------ the referrer portal (outside roles)
     "portal.view": _cap(OUTSIDE, READ, "Follow the referrals one sent (a practice administrator: the practice's)."),
+    "portal.reply": _cap(
+        OUTSIDE, RECORD, "Answer the practice on a referral: a message, PDF files, the missing history."
+    ),
     "api.token": _cap(OUTSIDE, RECORD, "Send and follow referrals from an EHR with an API token."),
     "api.schema": _cap(ANYONE, READ, "The API's description (OpenAPI) and its documentation page."),
     "reference.lookup": _cap(ANYONE, READ, "Look up the curated ICD-10 codes (the public form uses them too)."),
@@ -91,6 +94,9 @@ TABLE: dict[str, Capability] = {
     ),
     "referral.assign": _cap(CLINICAL_TEAM, DO, "Assign a referral's coordinator and clinician."),
     "referral.note": _cap(CLINICAL_TEAM, RECORD, "Add an internal note to a referral."),
+    "referral.message": _cap(
+        CLINICAL_TEAM, RECORD, "Write to the referrer from a referral's page, and mark their replies read."
+    ),
     "referral.duplicate": _cap(CLINICAL_TEAM, DO, "Decide whether a possible duplicate is the same patient."),
     "referral.safety_review": _cap(
         {CLINICIAN, DIRECTOR}, RECORD, "Record the review of an urgent referral's safety flags."

@@ -15,6 +15,12 @@ class CommsConfig(AppConfig):
 
         events.waker_add(tasks.wake)
         events.subscribe(referrals.RECEIVED, handlers.letters_owed, when=events.AFTER_COMMIT, name="comms.letters_owed")
+        # A message from the practice: the referrer is told by email, with a link and no patient details (0039).
+        from liaison.comms import portal_notices
+
+        events.subscribe(
+            referrals.MESSAGED, portal_notices.message_notice, when=events.AFTER_COMMIT, name="comms.portal_notice"
+        )
         for kind in (
             referrals.TRANSITIONED,
             referrals.ASSIGNED,

@@ -79,6 +79,15 @@ class EventKind(models.TextChoices):
     NOTE = "note", "Note"
     SAFETY_REVIEW = "safety_review", "Safety review"
     PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9 recorded"
+    REPLY = "reply", "Reply from the referrer"
+    MESSAGE = "message", "Message to the referrer"
+
+
+class MessageDirection(models.TextChoices):
+    """Which way a message between the practice and the referrer went (messages.py, decision 0039)."""
+
+    FROM_REFERRER = "from_referrer", "From the referrer"
+    TO_REFERRER = "to_referrer", "To the referrer"
 
 
 class Published:
@@ -91,3 +100,5 @@ class Published:
     SAFETY_FINDINGS = "referrals.safety_findings"  # intake found safety-critical answers (decision 0018)
     MERGED = "referral.merged"  # a duplicate was merged into the kept referral
     SAFETY_REVIEWED = "referral.safety_reviewed"  # a clinician recorded the urgent safety review (decision 0021)
+    REPLIED = "referral.replied"  # the referrer answered in the portal: a message, files, history (decision 0039)
+    MESSAGED = "referral.messaged"  # the practice wrote to the referrer from the referral page (decision 0039)

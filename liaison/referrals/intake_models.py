@@ -208,6 +208,10 @@ class Attachment(models.Model):
     transaction as the referral (decision 0007)."""
 
     referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="attachments")
+    # The referrer's reply in the portal that brought it, if any (decision 0039); empty: sent with the referral.
+    message = models.ForeignKey(
+        "referrals.ReferralMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     filename = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -179,19 +179,6 @@ def portal(request):
     return render(request, "referrals/portal/list.html", context)
 
 
-@allowed("portal.view")
-def portal_detail(request, pk: int):
-    referral = portal_queries.portal_get(user=request.user, pk=pk)
-    audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
-    context = {
-        "referral": referral,
-        "timeline": portal_queries.portal_timeline(referral),
-        "still_needed": portal_queries.still_needed(referral),
-        "attachments": referral.attachments.only("id", "filename", "size", "uploaded_at"),
-    }
-    return render(request, "referrals/portal/detail.html", context)
-
-
 def _int(value) -> int:
     return int(value) if (value or "").isdigit() and len(value) < 9 else 0
 

@@ -334,3 +334,4 @@ class ReferralEvent(models.Model):
 
 # Intake data (screening, duplicates, attachments, idempotency) lives in its own module.
 from liaison.referrals.intake_models import *  # noqa: E402,F403
+from liaison.referrals.message_models import *  # noqa: E402,F403

@@ -10,8 +10,9 @@ from liaison.referrals.choices import EventKind
 from liaison.referrals.models import ReferralEvent
 
 PORTAL_PAGE_SIZE = 50
-# What the referrer's timeline shows: the practice's steps, not its internal notes or assignments.
-SHOWN_TO_REFERRER = (EventKind.RECEIVED, EventKind.TRANSITION)
+# What the referrer's timeline shows: the practice's steps and the messages between them (decision 0039), not its
+# internal notes, assignments, safety reviews or item-9 records.
+SHOWN_TO_REFERRER = (EventKind.RECEIVED, EventKind.TRANSITION, EventKind.REPLY, EventKind.MESSAGE)
 
 
 NEWEST = ("-received_at", "-id")

@@ -174,6 +174,7 @@ TIMELINE_ITEM = (
     "{reason}</div></li>"
 )
 TRANSITION = '<span class="status s-{0}">{1}</span> → <span class="status s-{2}">{3}</span>'
+MESSAGE_KINDS = {"reply": "Reply from the referrer", "message": "Message to the referrer"}  # messages.py
 
 
 def _detail(event, key: str, *, or_none: bool = False) -> str:
@@ -198,6 +199,8 @@ def _timeline_item(e) -> str:
     elif e.kind == "assigned":
         coordinator, clinician = _detail(e, "coordinator", or_none=True), _detail(e, "clinician", or_none=True)
         what = f"Assigned: coordinator {escape(coordinator)}, clinician {escape(clinician)}"
+    elif e.kind in MESSAGE_KINDS:
+        what = f'<a href="#messages">{MESSAGE_KINDS[e.kind]}</a>'
     else:
         what = "Note"
     at = timezone.localtime(e.at)
