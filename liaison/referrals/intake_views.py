@@ -32,6 +32,7 @@ from liaison.referrals.intake_forms import (
 )
 from liaison.referrals.intake_models import Attachment, DuplicateFlag
 from liaison.referrals.models import Referral
+from liaison.referrals.opening import opening_hours
 from liaison.referrals.rows import portal_rows_html
 
 CONFIRM_SALT = "liaison.referrals.confirmation"
@@ -134,7 +135,12 @@ def self_refer(request):
                 put_back(exc, {"patient": patient_form, "referral": form}, {})
             else:
                 return redirect("intake:sent", token=signing.dumps(made.pk, salt=CONFIRM_SALT))
-    context = {"patient_form": patient_form, "form": form, "posted": request.method == "POST"}
+    context = {
+        "patient_form": patient_form,
+        "form": form,
+        "posted": request.method == "POST",
+        "opening_hours": opening_hours(),
+    }
     return render(request, "referrals/intake/self_refer.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -147,7 +153,11 @@ def sent(request, token: str):
         raise Http404("This confirmation link has expired.") from None
     referral = get_object_or_404(Referral.objects.select_related("screening"), pk=pk)
     audit_log(actor=request.user, action="view_confirmation", obj=referral, patient_id=referral.patient_id)
-    context = {"referral": referral, "still_needed": portal_queries.still_needed(referral)}
+    context = {
+        "referral": referral,
+        "still_needed": portal_queries.still_needed(referral),
+        "opening_hours": opening_hours(),
+    }
     return render(request, "referrals/intake/sent.html", context)
 
 
