@@ -134,13 +134,14 @@ def alert_acknowledge(request, pk: int):
 def alerts_page(request):
     """Every open safety alert this person must see, a hundred to a page, the oldest first (the inbox shows the
     oldest ten and the count). The alerts shown are audited, as on the inbox."""
-    page = Paginator(queries.open_alerts_query(user=request.user), ALERT_ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(queries.open_alert_rows(user=request.user), ALERT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     alerts = list(page.object_list)
     if alerts:
         audit_log(
-            actor=request.user, action="list", object_type="care.safetyalert", detail={"alerts": [a.pk for a in alerts]}
+            actor=request.user,
+            action="list",
+            object_type="care.safetyalert",
+            detail={"alerts": [a["id"] for a in alerts]},
         )
     return render(request, "care/alerts.html", {"alerts": alerts, "page": page})
 

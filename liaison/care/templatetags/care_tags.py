@@ -43,7 +43,7 @@ def care_panel(context, referral):
 @register.inclusion_tag("care/_alerts.html", takes_context=True)
 def care_alerts(context):
     """The open safety alerts for this person, whatever the inbox filters say: how many, and the oldest
-    INBOX_ALERTS of them, with the whole list a click away. One query while they fit (and an audit row)."""
+    INBOX_ALERTS of them, with the whole list a click away. One query however many (and an audit row)."""
     request = context["request"]
     alerts, total = queries.open_alerts_oldest(user=request.user, limit=INBOX_ALERTS)
     if alerts:
@@ -51,7 +51,7 @@ def care_alerts(context):
             actor=request.user,
             action="list",
             object_type="care.safetyalert",
-            detail={"alerts": [a.pk for a in alerts]},
+            detail={"alerts": [a["id"] for a in alerts]},
         )
     return {
         "alerts": alerts,
