@@ -3,10 +3,12 @@ whose field-by-field errors are put back on these forms."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 
 from liaison.core import phq9
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.models import Referrer
+from liaison.referrals import icd10
 from liaison.referrals.choices import IntakeChannel, Status
 from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial, Patient, Referral
 
@@ -150,11 +152,44 @@ def phq9_clean(form, data: dict) -> None:
         form.add_error("phq9_item9", "With a total alone, give item 9 (0 to 3) or choose “Not asked”.")
 
 
+ICD10_LOOKUP = {
+    "placeholder": "F33.2 or “recurrent severe”",
+    "autocomplete": "off",
+    "list": "icd10-options",
+    "data-icd10-url": reverse_lazy("intake:icd10"),
+}
+
+
 class DiagnosisForm(ModelForm):
+    """A diagnosis by its ICD-10 code, or by words from its name ("major depression, recurrent, severe"): the
+    words are looked up (icd10.resolve) and the code kept; words that fit no code, or several, are sent back
+    naming the codes that fit."""
+
+    code = forms.CharField(
+        label="ICD-10 code",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=ICD10_LOOKUP),
+        help_text="A code, or words from its name; choose from the list.",
+    )
+
     class Meta:
         model = Diagnosis
         fields = ["code", "description"]
-        widgets = {"code": forms.TextInput(attrs={"placeholder": "F33.2", "size": 8})}
+
+    def clean(self):
+        data = super().clean()
+        typed = data.get("code") or data.get("description") or ""
+        if not typed.strip():
+            self.add_error("code", "Give the ICD-10 code, or words from its name.")
+            return data
+        try:
+            data["code"] = icd10.resolve(typed)
+        except icd10.NoMatch as exc:
+            self.add_error("code", str(exc))
+            return data
+        data["description"] = data.get("description") or icd10.describe(data["code"])
+        return data
 
 
 class TrialForm(ModelForm):

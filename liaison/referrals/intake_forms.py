@@ -6,10 +6,10 @@ from django import forms
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.validators import validate_npi
 from liaison.referrals.choices import StopReason, TrialResponse
-from liaison.referrals.forms import DATE_INPUT, PatientForm, StaffReferralForm, phq9_clean
+from liaison.referrals.forms import DATE_INPUT, DiagnosisForm, PatientForm, StaffReferralForm, phq9_clean
 from liaison.referrals.intake import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from liaison.referrals.intake_services import SPECIALTY_CHOICES
-from liaison.referrals.models import Diagnosis, MedicationTrial
+from liaison.referrals.models import MedicationTrial
 
 ADEQUATE_HELP = (
     "An adequate trial is an antidepressant taken at a full therapeutic dose (for example sertraline 50 mg "
@@ -72,12 +72,9 @@ TEXT_FIELDS = {
 }
 
 
-class IntakeDiagnosisForm(ModelForm):
-    class Meta:
-        model = Diagnosis
-        fields = ["code", "description"]
-        labels = {"code": "ICD-10 code", "description": "Description (optional)"}
-        widgets = {"code": forms.TextInput(attrs={"placeholder": "F33.2", "list": "icd10-options", "size": 8})}
+class IntakeDiagnosisForm(DiagnosisForm):
+    class Meta(DiagnosisForm.Meta):
+        labels = {"description": "Description (optional)"}
 
 
 class IntakeTrialForm(ModelForm):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -84,7 +84,6 @@ def refer(request):
         "referrer_user": referrer_user,
         "posted": request.method == "POST",
         "adequate_help": ADEQUATE_HELP,
-        "icd_codes": icd10.codes(),
     }
     return render(request, "referrals/intake/refer.html", context, status=400 if request.method == "POST" else 200)
 
@@ -164,9 +163,9 @@ def sent(request, token: str):
 @allowed("intake.public")
 @require_GET
 def icd10_options(request):
-    """<option>s for the diagnosis look-up's datalist (htmx sends what was typed)."""
-    q = request.GET.get("q") or next(iter(request.GET.values()), "")
-    return render(request, "referrals/intake/_icd10_options.html", {"codes": icd10.search(q[:50])})
+    """The codes that fit what was typed (`q`), for the diagnosis look-up's suggestion list (referrals/icd10.js)."""
+    codes = icd10.search((request.GET.get("q") or "")[:80])
+    return JsonResponse({"codes": [{"code": code, "description": text} for code, text in codes]})
 
 
 # ---------------------------------------------------------------- the referrer portal

@@ -11,6 +11,7 @@ from django.urls import reverse
 from liaison.core.models import AuditEvent
 from liaison.directory.models import Referrer
 from liaison.directory.tests.factories import npi_from
+from liaison.referrals import icd10
 from liaison.referrals.intake_models import Attachment, DuplicateFlag, ScreeningResult
 from liaison.referrals.models import Patient, Referral
 from liaison.referrals.tests import pdfs
@@ -209,8 +210,9 @@ def test_an_old_or_forged_confirmation_link_shows_nothing(anonymous_client, alic
 
 @pytest.mark.django_db
 def test_icd10_lookup(anonymous_client):
-    html = anonymous_client.get(reverse("intake:icd10"), {"diagnoses-0-code": "recurrent severe"}).content.decode()
-    assert 'value="F33.2"' in html and "F41.1" not in html
+    codes = anonymous_client.get(reverse("intake:icd10"), {"q": "recurrent severe"}).json()["codes"]
+    assert {"code": "F33.2", "description": icd10.describe("F33.2")} in codes
+    assert "F41.1" not in {c["code"] for c in codes}
 
 
 # ---------------------------------------------------------------- the portal

@@ -62,3 +62,21 @@ def test_a_signed_in_referrer_sees_the_form_and_the_menu_within_a_phone(browser,
     page.goto(f"{live_server.url}/refer/")
     assert page.get_by_text("Referring as").is_visible()
     assert page.evaluate(WIDTH) <= 390
+
+
+def test_the_diagnosis_look_up_suggests_codes_for_words_and_the_keyboard_chooses_one(browser, live_server, shots):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/refer/")
+    box = page.get_by_role("combobox", name="ICD-10 code")
+    box.fill("major depression recurrent")
+    page.wait_for_selector("#id_diagnoses-0-code-suggestions [role=option]")
+    assert box.get_attribute("aria-expanded") == "true"
+    options = page.locator("#id_diagnoses-0-code-suggestions [role=option]")
+    assert options.count() > 1 and options.first.text_content().startswith("F33.0 Major depressive disorder, recurrent")
+    shots(page, "icd10-suggestions")
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "id_diagnoses-0-code-suggestions-1"
+    box.press("Enter")
+    assert box.input_value() == "F33.1" and box.get_attribute("aria-expanded") == "false"
+    assert page.locator("#id_diagnoses-0-description").input_value() == "Major depressive disorder, recurrent, moderate"
