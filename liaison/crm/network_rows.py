@@ -8,7 +8,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.crm.choices import Cause, Flag, Stage
-from liaison.crm.models import Health
 from liaison.directory.models import Referrer
 
 HEALTH = (
@@ -32,27 +31,38 @@ def _url_slot() -> str:
     return reverse("crm:referrer", args=[0])[: -len("0/")] + "{}/"
 
 
-def _health(h: Health) -> str:
-    label = escape(LABELS["flag"].get(h.flag, h.flag))
-    return HEALTH.format(flag=escape(h.flag), label=label, score=h.score)
+def _health(h: dict) -> str:
+    label = escape(LABELS["flag"].get(h["flag"], h["flag"]))
+    return HEALTH.format(flag=escape(h["flag"]), label=label, score=h["score"])
 
 
-def _owner(h: Health) -> str:
-    relationship = getattr(h.referrer, "relationship", None)
-    return str(relationship.owner) if relationship is not None and relationship.owner else "—"
+def _name(h: dict) -> str:
+    """As Referrer.display_name writes it."""
+    name = f"{h['referrer__first_name']} {h['referrer__last_name']}"
+    credential = h["referrer__credential"]
+    return f"{name}, {credential}" if credential else name
 
 
-def at_risk_rows_html(rows: list[Health]) -> SafeString:
+def _owner(h: dict) -> str:
+    """As User.__str__ writes it (full name, else username); no relationship or no owner: a dash."""
+    if h["referrer__relationship__owner_id"] is None:
+        return "—"
+    first, last = h["referrer__relationship__owner__first_name"], h["referrer__relationship__owner__last_name"]
+    return f"{first} {last}".strip() or h["referrer__relationship__owner__username"]
+
+
+def at_risk_rows_html(rows: list[dict]) -> SafeString:
+    """network_queries.AT_RISK_FIELDS rows."""
     url = _url_slot()
     return mark_safe(  # noqa: S308  (escaped here)
         "\n".join(
             AT_RISK.format(
-                url=url.format(h.referrer_id),
-                name=escape(h.referrer.display_name),
-                practice=escape(h.referrer.practice.name if h.referrer.practice else ""),
+                url=url.format(h["referrer_id"]),
+                name=escape(_name(h)),
+                practice=escape(h["referrer__practice__name"] or ""),
                 health=_health(h),
-                reasons="".join(f"<li>{escape(r)}</li>" for r in h.reasons[:2]),
-                cause=escape(LABELS["cause"].get(h.cause, h.cause)),
+                reasons="".join(f"<li>{escape(r)}</li>" for r in h["reasons"][:2]),
+                cause=escape(LABELS["cause"].get(h["cause"], h["cause"])),
                 owner=escape(_owner(h)),
             )  # fmt: skip
             for h in rows
@@ -60,19 +70,21 @@ def at_risk_rows_html(rows: list[Health]) -> SafeString:
     )
 
 
-def key_rows_html(rows: list[Health]) -> SafeString:
+def key_rows_html(rows: list[dict]) -> SafeString:
+    """network_queries.KEY_FIELDS rows."""
     url = _url_slot()
     out = []
     for h in rows:
-        stage = h.referrer.relationship.stage
+        stage = h["referrer__relationship__stage"]
+        source = h["referrer__source_type"]
         out.append(
             KEY.format(
-                url=url.format(h.referrer_id),
-                name=escape(h.referrer.display_name),
-                source=escape(SOURCES.get(h.referrer.source_type, h.referrer.source_type)),
+                url=url.format(h["referrer_id"]),
+                name=escape(_name(h)),
+                source=escape(SOURCES.get(source, source)),
                 stage=STAGE.format(stage=escape(stage), label=escape(LABELS["stage"].get(stage, stage))),
-                last_90=h.last_90,
-                total=h.total_referrals,
+                last_90=h["last_90"],
+                total=h["total_referrals"],
                 health=_health(h),
             )  # fmt: skip
         )

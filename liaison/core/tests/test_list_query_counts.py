@@ -27,10 +27,10 @@ PINS = {
     "work queue": 14,  # the sections' and escalated ids in one statement (a UNION ALL), then those rows by id
     "work queue, mine": 14,
     "letters on time": 10,  # the newest snapshot of its figures, one query (decision 0033)
-    "liaison's tasks": 10,  # the sections' counts in one grouped query, then each section's first 25 rows
-    "liaison's tasks, everyone's": 10,
+    "liaison's tasks": 8,  # the sections' counts and first ids in one statement, then those rows by id
+    "liaison's tasks, everyone's": 8,
     "target list": 16,
-    "network": 13,
+    "network": 11,  # at risk counted, health's time and the first referral in one statement
     "referrers directory": 9,
     "outcomes": 7,
     "open safety alerts": 11,
@@ -62,7 +62,6 @@ PAGES = {
 # A section with nothing in it would skip its query: such a page is pinned at its cost with every section showing,
 # less one per empty section, read from the page's own context. (The work queue's sections are one statement
 # whatever is empty.)
-EMPTY_SECTIONS: dict = {}
 SIZES = {"small": (10, 30), "large": (20, 90)}  # referrers, referrals: the large one has three times the rows
 TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
 
