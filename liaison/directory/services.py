@@ -4,6 +4,8 @@ The communication protocol reads Referrer.shared_care_model and nothing else. It
 the liaison records an agreement with the clinician (their own), or with their practice (every clinician there
 without their own follows it). Each change is a SharedCareChange row, so the protocol applies the new model
 from that moment on and never to what happened before.
+
+And a referring clinician added by the staff while taking a referral by phone or fax (`referrer_create`).
 """
 
 from datetime import datetime
@@ -15,6 +17,7 @@ from django.utils import timezone
 from liaison.core.audit import audit_log
 from liaison.directory.choices import SharedCareModel
 from liaison.directory.models import Practice, Referrer, SharedCareChange
+from liaison.directory.validators import normalize_phone
 
 DEFAULT_MODEL = SharedCareModel.CONSULTATION
 
@@ -88,3 +91,48 @@ def practice_shared_care_set(*, practice: Practice, model: str, by, at: datetime
 
 def _label(by) -> str:
     return by.get_username() if by is not None and getattr(by, "is_authenticated", False) else "liaison"
+
+
+# ---------------------------------------------------------------- a referrer added by the staff
+
+
+def referrer_create(
+    *,
+    by,
+    npi: str,
+    first_name: str,
+    last_name: str,
+    taxonomy,
+    source_type: str,
+    credential: str = "",
+    practice_name: str = "",
+    phone: str = "",
+    fax: str = "",
+) -> Referrer:
+    """A referring clinician the staff add while taking a referral by phone or fax: checked whole (the NPI by its
+    check digit and against the directory, the numbers read as phone numbers), then written with the practice named
+    (the directory's practice of that name, else a new one), in the caller's transaction. Bad input raises
+    ValidationError by field and writes nothing."""
+    fields = {"npi": npi, "first_name": first_name, "last_name": last_name, "credential": credential}
+    referrer = Referrer(**{k: (v or "").strip() for k, v in fields.items()}, taxonomy=taxonomy, source_type=source_type)
+    errors = {}
+    for field, value in (("phone", phone), ("fax", fax)):
+        try:
+            setattr(referrer, field, normalize_phone((value or "").strip()))
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    try:
+        referrer.full_clean(exclude=["practice", "phone", "fax"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        name = (practice_name or "").strip()
+        if name:
+            referrer.practice = Practice.objects.filter(name__iexact=name).order_by("id").first()
+            referrer.practice = referrer.practice or Practice.objects.create(name=name[:200])
+        referrer.shared_care_model = shared_care_default(referrer.practice)
+        referrer.save()
+        audit_log(actor=by, action="create", obj=referrer, detail={"via": "staff referral form"})
+    return referrer

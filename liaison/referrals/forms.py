@@ -43,8 +43,9 @@ class StaffReferralForm(ModelForm):
         required=False,
         help_text="Then name the patient's current prescriber below so they can be brought in.",
     )
+    # Picked from the matches of a search by name or NPI (referrer_picker), never from a list of every referrer.
     referrer = ReferrerChoiceField(
-        queryset=Referrer.objects.order_by("last_name", "first_name"), required=False, label="Referring clinician"
+        queryset=Referrer.objects.all(), required=False, label="Referring clinician", widget=forms.HiddenInput
     )
 
     class Meta:
@@ -85,8 +86,9 @@ class StaffReferralForm(ModelForm):
             "psychotherapy_ongoing": forms.NullBooleanSelect,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, new_referrer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.new_referrer = new_referrer  # the staff form's "new referrer" block is filled in (referrer_picker)
         for i in range(1, PHQ9_ITEM_COUNT + 1):
             self.fields[f"phq9_item_{i}"] = forms.TypedChoiceField(
                 label=phq9.question(i), choices=PHQ9_CHOICES, coerce=int, empty_value=None, required=False
@@ -101,9 +103,11 @@ class StaffReferralForm(ModelForm):
     def clean(self):
         data = super().clean()
         phq9_clean(self, data)
-        if data.get("self_referral") and data.get("referrer"):
+        if data.get("self_referral") and (data.get("referrer") or self.new_referrer):
             self.add_error("referrer", "A self-referral has no referring clinician; clear one of the two.")
-        elif not data.get("self_referral") and not data.get("referrer"):
+        elif self.new_referrer and data.get("referrer"):
+            self.add_error("referrer", "Pick a clinician from the directory or add a new one, not both.")
+        elif not data.get("self_referral") and not data.get("referrer") and not self.new_referrer:
             self.add_error("referrer", "Choose the referring clinician, or mark the referral as the patient's own.")
         return data
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from liaison.referrals import views
+from liaison.referrals import staff_views, views
 
 app_name = "referrals"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.new, name="new"),
+    path("new/referrers/", staff_views.referrer_lookup, name="referrer_lookup"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/assign/", views.assign, name="assign"),

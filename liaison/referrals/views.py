@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,7 +9,7 @@ from liaison.accounts.access import CLINICAL_TEAM, allowed
 from liaison.accounts.choices import Role
 from liaison.core.audit import audit_log, audited_page
 from liaison.directory.choices import SourceType
-from liaison.referrals import lifecycle, queries, services
+from liaison.referrals import lifecycle, queries, referrer_picker, services
 from liaison.referrals.choices import Status
 from liaison.referrals.forms import (
     DiagnosisFormSet,
@@ -21,6 +22,8 @@ from liaison.referrals.forms import (
     filled_forms,
     put_back,
 )
+from liaison.referrals.intake_forms import AttachmentsForm
+from liaison.referrals.referrer_picker import NewReferrerForm
 from liaison.referrals.rows import inbox_filters_html, inbox_rows_html, timeline_html
 
 STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
@@ -181,31 +184,53 @@ def add_note(request, pk: int):
 
 @allowed("referral.receive")
 def new(request):
-    """The staff form for a referral that came in by phone or fax."""
-    data = request.POST if request.method == "POST" else None
-    patient_form = PatientForm(data, prefix="patient")
-    referral_form = StaffReferralForm(data, prefix="referral")
-    diagnoses = DiagnosisFormSet(data, prefix="diagnoses")
-    trials = TrialFormSet(data, prefix="trials")
-    forms_ok = all(f.is_valid() for f in (patient_form, referral_form, diagnoses, trials))
-    if request.method == "POST" and forms_ok:
-        try:
-            referral = services.referral_receive(
-                by=request.user,
-                patient=patient_form.cleaned_data,
-                referral=referral_form.referral_data(),
-                diagnoses=filled(diagnoses),
-                trials=filled(trials),
-                channel=referral_form.cleaned_data["channel"],
-            )
-        except ValidationError as exc:
-            put_back(
-                exc,
-                {"patient": patient_form, "referral": referral_form},
-                {"diagnoses": filled_forms(diagnoses), "trials": filled_forms(trials)},
-            )
-        else:
-            messages.success(request, f"Referral {referral.reference} received.")
-            return redirect("referrals:detail", pk=referral.pk)
-    context = {"patient_form": patient_form, "referral_form": referral_form, "diagnoses": diagnoses, "trials": trials}
+    """The staff form for a referral that came in by phone or fax: the faxed PDF attached (checked and cleaned as the
+    portal's), the referrer found by name or NPI or added on the spot, all written in one transaction."""
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    new_referrer = NewReferrerForm(data, prefix="newref")
+    parts = {
+        "patient_form": PatientForm(data, prefix="patient"),
+        "referral_form": StaffReferralForm(data, prefix="referral", new_referrer=new_referrer.adding),
+        "diagnoses": DiagnosisFormSet(data, prefix="diagnoses"),
+        "trials": TrialFormSet(data, prefix="trials"),
+        "attachments_form": AttachmentsForm(data, files, prefix="files"),
+    }
+    if request.method == "POST" and (referral := _receive(request, parts, new_referrer)) is not None:
+        messages.success(request, f"Referral {referral.reference} received.")
+        return redirect("referrals:detail", pk=referral.pk)
+    q = request.GET.get("q", "")[:60]
+    picked = referrer_picker.chosen(parts["referral_form"]["referrer"].value())
+    found = [m for m in referrer_picker.referrer_matches(q) if m["id"] not in {p["id"] for p in picked}]
+    context = {**parts, "new_referrer": new_referrer, "q": q, "matches": picked + found, "searched": len(q) >= 2,
+               "picked": str(picked[0]["id"]) if picked else ""}  # fmt: skip
     return render(request, "referrals/new.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _receive(request, parts, new_referrer):
+    """The referral (and its new referrer) written whole, or None with every problem on the form showing it."""
+    forms_ok = all(f.is_valid() for f in (*parts.values(), new_referrer))
+    if not forms_ok:
+        return None
+    referral_form = parts["referral_form"]
+    try:
+        with transaction.atomic():  # a new referrer is written only with the referral
+            referral_data = referral_form.referral_data()
+            if new_referrer.adding:
+                referral_data["referrer"] = new_referrer.create(by=request.user)
+            return services.referral_receive(
+                by=request.user,
+                patient=parts["patient_form"].cleaned_data,
+                referral=referral_data,
+                diagnoses=filled(parts["diagnoses"]),
+                trials=filled(parts["trials"]),
+                channel=referral_form.cleaned_data["channel"],
+                attachments=parts["attachments_form"].attachment_data(),
+            )
+    except ValidationError as exc:
+        put_back(
+            exc,
+            {"patient": parts["patient_form"], "referral": referral_form, "attachments": parts["attachments_form"],
+             "referrer": new_referrer},
+            {"diagnoses": filled_forms(parts["diagnoses"]), "trials": filled_forms(parts["trials"])},
+        )  # fmt: skip
+        return None
