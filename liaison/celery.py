@@ -27,6 +27,10 @@ app.conf.update(
         "crm-monthly-counts": {"task": "crm.monthly_counts_rebuild", "schedule": crontab(hour=2, minute=45)},
         "comms-letter-days": {"task": "comms.rebuild_letter_days", "schedule": crontab(hour=3, minute=15)},
         "comms-sla-snapshot": {"task": "comms.sla_snapshot", "schedule": 60.0},  # each window when 10 minutes old
+        # Notices outside the app (decision 0041): sent as soon as they commit (a task is queued then); these catch up.
+        "notify-deliver": {"task": "notify.deliver", "schedule": 15.0},
+        "notify-letters-due-soon": {"task": "notify.letters_due_soon", "schedule": 300.0},
+        "notify-digests": {"task": "notify.digests", "schedule": crontab(minute="*/10")},  # each person's, once a day
     },
 )
-app.autodiscover_tasks(["liaison.care", "liaison.comms", "liaison.crm", "liaison.referrals"])
+app.autodiscover_tasks(["liaison.care", "liaison.comms", "liaison.crm", "liaison.notify", "liaison.referrals"])

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "ninja",
     "liaison.api",
     "liaison.comms",
+    "liaison.notify",
     "liaison.demo",
     # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0016).
     # After our apps, so that our templates for their pages come first.
@@ -377,6 +378,38 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "30")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Liaison <liaison@localhost>")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+
+# Notices outside the app and the patient's questionnaire link (liaison/notify, decision 0041). The address emails
+# link back to; in production it defaults to https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env("LIAISON_SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if MODE == "production" else "http://127.0.0.1:8000")
+if not SITE_URL.startswith(("http://", "https://")) or any(ch.isspace() for ch in SITE_URL):
+    raise ImproperlyConfigured(f"LIAISON_SITE_URL must start with https:// (or http://), not {SITE_URL!r}")
+SITE_URL = SITE_URL.rstrip("/")
+NOTIFY_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", "7")  # the daily digest's hour, in the practice's time zone
+if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"LIAISON_DIGEST_HOUR must be 0 to 23, not {NOTIFY_DIGEST_HOUR}")
+# With no booked session, the reminder of an unanswered questionnaire link goes this many hours after the link.
+NOTIFY_LINK_REMINDER_HOURS = envint("LIAISON_LINK_REMINDER_HOURS", "24")
+if NOTIFY_LINK_REMINDER_HOURS < 1:
+    raise ImproperlyConfigured("LIAISON_LINK_REMINDER_HOURS must be 1 or more.")
+# Text messages: "console" (printed; the demo), "locmem" (kept in memory; the tests), "http" (the operator's
+# gateway at LIAISON_SMS_URL), or "" (none: a link can only go by email). No network call unless configured.
+SMS_BACKENDS = {
+    "console": "liaison.notify.sms.ConsoleBackend",
+    "locmem": "liaison.notify.sms.LocmemBackend",
+    "http": "liaison.notify.sms.HttpBackend",
+    "": "",
+}
+_sms_default = {"demo": "console", "test": "locmem"}.get(MODE, "http" if env("LIAISON_SMS_URL") else "")
+SMS_BACKEND = env("LIAISON_SMS_BACKEND", _sms_default).strip().lower()
+if SMS_BACKEND not in SMS_BACKENDS:
+    raise ImproperlyConfigured(f"LIAISON_SMS_BACKEND must be console, locmem, http or empty, not {SMS_BACKEND!r}")
+SMS_URL = env("LIAISON_SMS_URL")
+SMS_TOKEN = env("LIAISON_SMS_TOKEN")
+SMS_FROM = env("LIAISON_SMS_FROM")
+SMS_TIMEOUT = envint("LIAISON_SMS_TIMEOUT", "15")
+if SMS_BACKEND == "http" and not SMS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("LIAISON_SMS_BACKEND=http needs LIAISON_SMS_URL, the gateway's https:// address.")
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -16,6 +16,7 @@ admin.site.site_title = "Liaison"
 
 urlpatterns = [
     path("", include("liaison.core.urls")),
+    path("accounts/me/notifications/", include("liaison.notify.urls")),
     path("accounts/", include("liaison.accounts.urls")),
     path("accounts/", include("liaison.accounts.allauth_urls")),
     path("referrals/", include("liaison.referrals.urls")),

@@ -69,6 +69,9 @@ TABLE: dict[str, Capability] = {
     "site.home": _cap(SIGNED_IN, READ, "The first page after signing in, which depends on the role."),
     "account.own": _cap(SIGNED_IN, DO, "See one's own account and change one's password."),
     "account.mfa": _cap(SIGNED_IN, DO, "Set up and manage one's second sign-in step (app, recovery codes, passkeys)."),
+    "account.notifications": _cap(
+        CLINICAL_TEAM, DO, "Choose which notifications one receives by email (safety alerts always go)."
+    ),
     # ------------------------------------------------------------ the referrer portal (outside roles)
     "portal.view": _cap(OUTSIDE, READ, "Follow the referrals one sent (a practice administrator: the practice's)."),
     "portal.reply": _cap(

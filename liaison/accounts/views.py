@@ -89,6 +89,11 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
+# Sections apps above accounts add to the account page (notify's notification choices), from their apps.py: each is
+# called with the request and returns its template's name ("template") and context, or None to show nothing.
+ACCOUNT_PANELS: list = []
+
+
 @login_required
 def account(request):
     """Who you are signed in as, what your role may see, and the way to change your password."""
@@ -98,6 +103,7 @@ def account(request):
         "idle_minutes": settings.SESSION_IDLE_MINUTES,
         "second_steps": list(second_steps(user).order_by("created_at")),
         "demo_exempt": demo_exempt(user),
+        "panels": [found for panel in ACCOUNT_PANELS if (found := panel(request))],
     }
     return render(request, "accounts/account.html", context)
 

@@ -53,3 +53,11 @@ class Published:
     SESSION_RECORDED = "care.session_recorded"  # a session with its scores and alerts
     SCORE_RECORDED = "care.score_recorded"  # a PHQ-9 or GAD-7 outside a session (staff, import, patient's link)
     SAFETY_ALERT_RAISED = "care.safety_alert_raised"  # an alert raised on its own (a missing item 9 recorded > 0)
+    LINK_SENT = "care.questionnaire_link_sent"  # a link to send to the patient (its token only in the context)
+
+
+class LinkChannel(models.TextChoices):
+    """How the patient's questionnaire link reaches them (decision 0041)."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"

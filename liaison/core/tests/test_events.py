@@ -14,9 +14,13 @@ from liaison.core.models import PendingReaction
 pytestmark = pytest.mark.django_db
 
 THE_REGISTRY = [
+    ("care.questionnaire_link_sent", "notify.questionnaire_link", events.IN_TRANSACTION),
     ("care.safety_alert_raised", "comms.letters_owed", events.IN_TRANSACTION),
+    ("care.safety_alert_raised", "notify.safety_alert", events.IN_TRANSACTION),
     ("care.score_recorded", "comms.letters_owed", events.IN_TRANSACTION),
+    ("care.score_recorded", "notify.safety_alert", events.IN_TRANSACTION),
     ("care.session_recorded", "comms.letters_owed", events.IN_TRANSACTION),
+    ("care.session_recorded", "notify.safety_alert", events.IN_TRANSACTION),
     ("referral.assigned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referral.merged", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.merged", "care.merge", events.IN_TRANSACTION),
@@ -25,10 +29,13 @@ THE_REGISTRY = [
     ("referral.received", "crm.monthly_counts", events.AFTER_COMMIT),
     ("referral.received", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.received", "comms.letters_owed", events.AFTER_COMMIT),
+    ("referral.received", "notify.urgent_referral", events.IN_TRANSACTION),
+    ("referral.replied", "notify.referrer_message", events.IN_TRANSACTION),
     ("referral.safety_reviewed", "care.review", events.IN_TRANSACTION),
     ("referral.transitioned", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.transitioned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referrals.safety_findings", "care.safety_alert", events.IN_TRANSACTION),
+    ("referrals.safety_findings", "notify.safety_alert", events.IN_TRANSACTION),
 ]
 
 
@@ -47,7 +54,7 @@ def test_every_reaction_is_in_one_table():
     call_command("events", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == len(THE_REGISTRY)
-    assert lines[6].split() == ["referral.received", "crm.relationship", "after", "commit"]
+    assert lines[10].split() == ["referral.received", "crm.relationship", "after", "commit"]
 
 
 def test_subscribing_again_by_name_replaces_and_a_bad_when_is_refused(registry):
