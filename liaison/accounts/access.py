@@ -111,6 +111,8 @@ TABLE: dict[str, Capability] = {
     "care.alert.read": _cap(CLINICAL_TEAM, READ, "See open safety alerts."),
     "care.alert.acknowledge": _cap({CLINICIAN, DIRECTOR}, DO, "Acknowledge a safety alert."),
     "care.item9.record": _cap({CLINICIAN, DIRECTOR}, RECORD, "Record a PHQ-9 item 9 that was not asked."),
+    "care.schedule": _cap(CLINICAL_TEAM, READ, "The schedule by day and week, a booking, its calendar invitation."),
+    "care.booking": _cap(CLINICAL_TEAM, RECORD, "Book an evaluation or a session, move it, record who came."),
     "care.outcomes": _cap({LIAISON, *CLINICAL_TEAM}, READ, "Outcome rates in aggregate, never a patient."),
     # ------------------------------------------------------------ letters to referrers
     "comms.queue": _cap(CLINICAL_TEAM, READ, "The work queue of letters owed."),

@@ -61,3 +61,18 @@ class LinkChannel(models.TextChoices):
 
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
+
+
+class BookingKind(models.TextChoices):
+    EVALUATION = "evaluation", "Evaluation"
+    SESSION = "session", "Treatment session"
+
+
+class BookingStatus(models.TextChoices):
+    """A booking is made once; its status then moves on once, and a rescheduled one points to its replacement."""
+
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "Did not come"
+    CANCELLED = "cancelled", "Cancelled"
+    RESCHEDULED = "rescheduled", "Moved to another time"

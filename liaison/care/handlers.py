@@ -5,12 +5,14 @@ care/apps.py through the event registry (liaison.core.events), in the publisher'
 a finding commits with its referral or not at all)."""
 
 from liaison.care.alerts import _raise_alert
+from liaison.care.bookings import bookings_settle
 from liaison.care.choices import AlertKind
 from liaison.care.models import Assessment, SafetyAlert
 from liaison.care.stored_outcomes import outcome_refresh
 from liaison.core.audit import audit_log
 from liaison.core.events import Event
 from liaison.referrals.intake_choices import ReviewDecision
+from liaison.referrals.lifecycle import CLOSING
 from liaison.referrals.models import Referral
 from liaison.referrals.queries import referral_of
 
@@ -66,3 +68,18 @@ def review_acknowledge(event: Event) -> int:
             detail={"by": "safety_review", "decision": decision},
         )
     return done
+
+
+def bookings_follow(event: Event) -> None:
+    """A referral's step settles its open bookings (decision 0040): "Evaluation done" marks the evaluation's
+    booking attended, "No-show" taken from the page marks it missed, and a closing step (cancelled, declined, lost
+    to follow-up...) cancels every open booking with the referral's reason. Run twice, the second finds none open."""
+    to = event.payload.get("to_status")
+    if to not in FOLLOWED:
+        return
+    referral = referral_of(event)
+    if referral is not None:
+        bookings_settle(referral=referral, to_status=to, at=event.at)
+
+
+FOLLOWED = frozenset({"evaluated", "no_show", *(s.value for s in CLOSING)})

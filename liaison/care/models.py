@@ -1,8 +1,17 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from liaison.care.choices import AlertKind, DoseUnit, Instrument, Route, ScoreSource, SessionKind
+from liaison.care.choices import (
+    AlertKind,
+    BookingKind,
+    BookingStatus,
+    DoseUnit,
+    Instrument,
+    Route,
+    ScoreSource,
+    SessionKind,
+)
 
 
 class CareSettings(models.Model):
@@ -305,3 +314,51 @@ class OutcomeCount(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome counts {self.key}: {self.treated} treated"
+
+
+class Booking(models.Model):
+    """A slot booked for a referral's evaluation or a treatment session: when (stored UTC, shown in the practice's
+    time zone), with which clinician, where. A booking is never moved in place: rescheduling marks it
+    "rescheduled" and books a new one that points back to it (`replaces`), so the history stays whole."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="bookings")
+    kind = models.CharField(max_length=12, choices=BookingKind.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    place = models.CharField(max_length=100, help_text="Where: a room, a site, or 'video call'.")
+    status = models.CharField(max_length=12, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", help_text="Moved from."
+    )
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The session held."
+    )
+    status_reason = models.CharField(max_length=300, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+    status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["referral", "starts_at"], name="care_booking_referral"),
+            models.Index(fields=["starts_at", "clinician"], name="care_booking_day"),
+            models.Index(fields=["clinician", "starts_at"], name="care_booking_clinician"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=BookingKind.values), name="care_booking_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=BookingStatus.values), name="care_booking_status_known"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="care_booking_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(kind="evaluation", status="booked"),
+                name="care_booking_one_open_evaluation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.starts_at:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"

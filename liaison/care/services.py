@@ -5,9 +5,10 @@ every field at fault, and nothing is written. A PHQ-9 with item 9 above 0, or a 
 practice's threshold, raises a SafetyAlert in the same transaction as the answer that caused it; each public
 service then publishes what it wrote (liaison.core.events), and comms makes the letters it owes.
 
-The functions live in four modules along their seams; this module gathers them, so callers keep
+The functions live in five modules along their seams; this module gathers them, so callers keep
 `from liaison.care import services`: sessions.py, assessments.py (scores), alerts.py (alerts and item 9
-gaps), links.py (the patient's questionnaire link). Care's reactions to referral events are in handlers.py.
+gaps), links.py (the patient's questionnaire link), bookings.py (evaluations and sessions booked). Care's
+reactions to referral events are in handlers.py.
 """
 
 from liaison.care.alerts import (
@@ -18,6 +19,14 @@ from liaison.care.alerts import (
     referral_item9_record,
 )
 from liaison.care.assessments import assessment_record
+from liaison.care.bookings import (
+    BOOKERS,
+    booking_evaluation_book,
+    booking_mark_attended,
+    booking_mark_no_show,
+    booking_reschedule,
+    booking_session_book,
+)
 from liaison.care.links import (
     LINK_ROLES,
     LINK_SALT,
@@ -38,6 +47,7 @@ from liaison.care.sessions import (
 
 __all__ = [
     "ACKNOWLEDGING_ROLES",
+    "BOOKERS",
     "BP_FIELDS",
     "CLINICAL_ROLES",
     "LINK_ROLES",
@@ -50,6 +60,11 @@ __all__ = [
     "alert_acknowledge",
     "assessment_item9_record",
     "assessment_record",
+    "booking_evaluation_book",
+    "booking_mark_attended",
+    "booking_mark_no_show",
+    "booking_reschedule",
+    "booking_session_book",
     "check_score",
     "item9_summary",
     "questionnaire_link_check",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from liaison.accounts.access import roles_for
 from liaison.care.alerts import _publish, _raise_alert, _require
 from liaison.care.assessments import _date_errors, _save_score
+from liaison.care.bookings import booking_attach_session
 from liaison.care.choices import AdverseEffect, AlertKind, Published, ScoreSource, SessionKind
 from liaison.care.models import CareSettings, Session
 from liaison.care.queries import care_settings
@@ -169,6 +170,7 @@ def _session_write(*, referral, by, data: SessionInput, clean: dict, at) -> Sess
         referral_transition(referral=referral, to=move[1], by=by, at=at)
     session.save()
     audit_log(actor=by, action="create", obj=session, patient_id=referral.patient_id, detail={"kind": data.kind})
+    booking_attach_session(session=session, by=by, at=at)
     for score in clean.values():
         if score is not None:
             _save_score(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.care import link_views, views
+from liaison.care import booking_views, link_views, views
 
 app_name = "care"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("referrals/<int:pk>/item9/", views.item9_record, name="item9_record"),
     path("outcomes/", views.outcomes_page, name="outcomes"),
     path("q/<str:token>/", views.questionnaire, name="questionnaire"),
+    path("referrals/<int:pk>/book/", booking_views.booking_new, name="booking_new"),
+    path("bookings/<int:pk>/", booking_views.booking_detail, name="booking"),
+    path("bookings/<int:pk>/reschedule/", booking_views.booking_reschedule, name="booking_reschedule"),
+    path("bookings/<int:pk>/outcome/", booking_views.booking_outcome, name="booking_outcome"),
+    path("bookings/<int:pk>/invitation.ics", booking_views.booking_invitation, name="booking_invitation"),
+    path("schedule/", booking_views.schedule_page, name="schedule"),
 ]

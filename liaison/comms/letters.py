@@ -14,6 +14,7 @@ from django.template import Context, Engine
 from django.utils import timezone
 
 from liaison.care.charts import score_chart
+from liaison.care.bookings import evaluation_facts
 from liaison.comms import record
 from liaison.comms.choices import LetterType
 from liaison.core.models import Clinic
@@ -129,6 +130,7 @@ def letter_context(referral, due=None) -> dict:
         "received_on": _local(referral.received_at),
         "evaluated_on": _local(events.get(Status.EVALUATED)),
         "eval_scheduled": bool(events.get(Status.EVAL_SCHEDULED)),
+        "evaluation": evaluation_facts(referral),  # the booked evaluation, or {} (decision 0040)
         "completed_on": _local(events.get(Status.ACUTE_COMPLETE)),
         "reason": referral.reason,
         "diagnoses": [f"{d.code} {d.description}".strip() for d in referral.diagnoses.all()],

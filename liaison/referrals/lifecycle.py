@@ -34,6 +34,7 @@ class Move:
     to: Status
     label: str
     roles: frozenset = ANY_STAFF
+    booked: bool = False  # taken by booking the evaluation (care's booking_evaluation_book), not by a bare button
 
     @property
     def needs_reason(self) -> bool:
@@ -53,17 +54,17 @@ TRANSITIONS: dict[Status, tuple[Move, ...]] = {
     S.RECEIVED: (
         Move(S.ACKNOWLEDGED, "Acknowledge"),
         Move(S.INFO_REQUESTED, "Request information"),
-        Move(S.EVAL_SCHEDULED, "Schedule evaluation"),
+        Move(S.EVAL_SCHEDULED, "Schedule evaluation", booked=True),
         *_closers(Move(S.NOT_RECOMMENDED, "Not recommended", CLINICAL)),
     ),
     S.ACKNOWLEDGED: (
         Move(S.INFO_REQUESTED, "Request information"),
-        Move(S.EVAL_SCHEDULED, "Schedule evaluation"),
+        Move(S.EVAL_SCHEDULED, "Schedule evaluation", booked=True),
         *_closers(Move(S.NOT_RECOMMENDED, "Not recommended", CLINICAL)),
     ),
     S.INFO_REQUESTED: (
         Move(S.ACKNOWLEDGED, "Information received"),
-        Move(S.EVAL_SCHEDULED, "Schedule evaluation"),
+        Move(S.EVAL_SCHEDULED, "Schedule evaluation", booked=True),
         *_closers(Move(S.NOT_RECOMMENDED, "Not recommended", CLINICAL)),
     ),
     S.EVAL_SCHEDULED: (
@@ -72,7 +73,7 @@ TRANSITIONS: dict[Status, tuple[Move, ...]] = {
         *_closers(),
     ),
     S.NO_SHOW: (
-        Move(S.EVAL_SCHEDULED, "Reschedule evaluation"),
+        Move(S.EVAL_SCHEDULED, "Reschedule evaluation", booked=True),
         Move(S.LOST_TO_FOLLOW_UP, "Lost to follow-up"),
     ),
     S.EVALUATED: (
@@ -148,5 +149,6 @@ def find_move(from_status: str, to_status: str) -> Move | None:
 
 
 def moves_for(status: str, role: str) -> tuple[Move, ...]:
-    """The moves this role may make from this status: the buttons a page shows."""
-    return tuple(m for m in moves_from(status) if role in m.roles)
+    """The moves this role may make from this status: the buttons a page shows (a booked move is the booking
+    panel's, which opens the booking form)."""
+    return tuple(m for m in moves_from(status) if role in m.roles and not m.booked)

@@ -26,6 +26,7 @@ from liaison.referrals.intake_forms import AttachmentsForm
 from liaison.referrals.referrer_picker import NewReferrerForm
 from liaison.referrals.rows import inbox_filters_html, inbox_rows_html, timeline_html
 
+BOOK_FIRST = "Book the evaluation to schedule it: choose its date, time, clinician and place on the booking form."
 STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
 
 
@@ -130,6 +131,10 @@ def transition(request, pk: int):
     if not form.is_valid():
         errors = [f"{field}: {', '.join(msgs)}" for field, msgs in form.errors.items()]
         return _detail_error(request, referral, errors, status=400)
+    move = lifecycle.find_move(referral.status, form.cleaned_data["to"])
+    if move is not None and move.booked and form.cleaned_data["version"] == referral.version:
+        # The step is taken by booking (the booking form has the date); a stale page is still told it is stale.
+        return _detail_error(request, referral, [BOOK_FIRST], status=400)
     try:
         services.referral_transition(
             referral=referral,

@@ -6,10 +6,14 @@ from django.utils import timezone
 
 from liaison.accounts.access import may
 from liaison.care import alert_rows, queries
+from liaison.care.bookings import bookable_kind, when_words
 from liaison.care.charts import score_chart
+from liaison.care.choices import BookingStatus
 from liaison.care.forms import AcknowledgeForm
+from liaison.care.schedule import referral_bookings
 from liaison.core.audit import audit_log
 from liaison.referrals.choices import Status
+from liaison.referrals.lifecycle import find_move
 
 register = template.Library()
 
@@ -72,3 +76,27 @@ def link_state(link, now) -> str:
 def alert_items(alerts):
     """The alerts' list, written in Python (liaison.care.alert_rows)."""
     return alert_rows.alert_items(alerts)
+
+
+@register.inclusion_tag("care/_booking_panel.html", takes_context=True)
+def booking_panel(context, referral):
+    """The referral's bookings and the way to book its evaluation ("Schedule evaluation" opens the booking form)
+    or a session; none read when the page's own query found none (schedule.HAS_BOOKINGS)."""
+    user = context["request"].user
+    staff = user.sees_all_referrals
+    bookings = referral_bookings(user=user, referral=referral) if staff else []
+    kind = bookable_kind(referral) if staff and referral.is_open else None
+    move = find_move(referral.status, Status.EVAL_SCHEDULED)
+    can_book = may(user, "care.booking") and (kind != "evaluation" or (move and user.role in move.roles))
+    current = next((b for b in bookings if b.status == BookingStatus.BOOKED), None)
+    return {
+        "request": context["request"],
+        "referral": referral,
+        "show": staff and (bookings or kind),
+        "bookings": bookings,
+        "current": current,
+        "current_when": when_words(current.starts_at, current.ends_at) if current else "",
+        "kind": kind,
+        "can_book": can_book,
+        "evaluation_label": move.label if move else "",
+    }

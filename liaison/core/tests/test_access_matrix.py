@@ -97,10 +97,11 @@ class Records:
     questionnaire_token: str
     sent_token: str
     referrer: object
+    booking: object
 
 
 def _records(*, referrer, by, coordinator, clinician, surname) -> Records:
-    from liaison.care.models import SafetyAlert
+    from liaison.care.models import Booking, SafetyAlert
     from liaison.care.services import questionnaire_link_create
     from liaison.comms import services as comms
     from liaison.comms.models import DueCommunication
@@ -130,6 +131,11 @@ def _records(*, referrer, by, coordinator, clinician, surname) -> Records:
     flag = DuplicateFlag.objects.create(referral=referral, existing=earlier, similarity="0.950")
     alert = SafetyAlert.objects.create(referral=referral, kind="item9", summary="Item 9 answered 2", raised_at=now)
     _, token = questionnaire_link_create(referral=referral, by=coordinator)
+    start = now + timedelta(days=2)
+    booking = Booking.objects.create(
+        referral=referral, kind="session", starts_at=start, ends_at=start + timedelta(hours=1), clinician=clinician,
+        place="Room 1",
+    )  # fmt: skip
     return Records(
         referral=referral,
         letter=letter,
@@ -141,6 +147,7 @@ def _records(*, referrer, by, coordinator, clinician, surname) -> Records:
         questionnaire_token=token,
         sent_token=signing.dumps(referral.pk, salt=CONFIRM_SALT),
         referrer=referrer,
+        booking=booking,
     )
 
 
@@ -225,6 +232,10 @@ PK_KIND = {
     "comms:letter_approve": "letter",
     "comms:outbox_retry": "outbox",
     "care:alert_acknowledge": "alert",
+    "care:booking": "booking",
+    "care:booking_reschedule": "booking",
+    "care:booking_outcome": "booking",
+    "care:booking_invitation": "booking",
     "crm:saved_list": "saved_list",
     "crm:referrer": "referrer",
     "crm:draft": "referrer",
