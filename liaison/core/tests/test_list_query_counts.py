@@ -62,6 +62,7 @@ PAGES = {
 # A section with nothing in it would skip its query: such a page is pinned at its cost with every section showing,
 # less one per empty section, read from the page's own context. (The work queue's sections are one statement
 # whatever is empty.)
+EMPTY_SECTIONS: dict = {}
 SIZES = {"small": (10, 30), "large": (20, 90)}  # referrers, referrals: the large one has three times the rows
 TABLE = re.compile(r'^(?:SELECT .*? FROM|INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', re.S)
 
