@@ -229,7 +229,7 @@ class DiagnosisIn(In):
 class TrialIn(In):
     drug: Text(100, min_length=1, examples=["sertraline"])
     daily_dose_mg: Dose | None = None
-    weeks_at_dose: Whole(0, 520) | None = None
+    weeks_at_dose: Whole(1, 520) | None = None
     response: Choice(TrialResponse) = TrialResponse.UNKNOWN
     reason_stopped: Choice(StopReason) = StopReason.INEFFICACY
     is_augmentation: bool = False
@@ -258,7 +258,8 @@ class ReferralIn(In):
     Every rule this schema states is the rule applied. A few no schema can state are answered 422 with the
     field named: `referrer_npi` that is not one of the practice's clinicians; `phq9_total`, `phq9_items` or
     `phq9_item9` that contradict each other; an attachment (`attachments.N`) that is not a readable PDF or is
-    encrypted; an `Idempotency-Key` already used for a different referral."""
+    encrypted; an `Idempotency-Key` already used for a different referral; a trial's dose or weeks that cannot be
+    right, or that are unusual and not confirmed (`confirm_unusual`)."""
 
     patient: PatientIn
     referrer_npi: Npi = ""
@@ -301,6 +302,13 @@ class ReferralIn(In):
     coordination_phone: Phone = ""
     coordination_email: Email = ""
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
+    confirm_unusual: bool = Field(
+        False,
+        description="Send true to confirm doses or weeks the service found unusual (a 422 naming them and "
+        "`confirm_unusual` says so): well above the drug's usual maximum, or more than two years at one dose. "
+        "Values that cannot be right (five times the usual maximum, 0 weeks, more weeks than the patient's life) "
+        "are refused whatever this says.",
+    )
 
 
 class FindingOut(Schema):

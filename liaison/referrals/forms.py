@@ -8,11 +8,12 @@ from django.urls import reverse_lazy
 from liaison.core import phq9
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.models import Referrer
-from liaison.referrals import icd10
+from liaison.referrals import icd10, plausibility
 from liaison.referrals.choices import IntakeChannel, Status
 from liaison.referrals.models import PHQ9_ITEM_COUNT, Diagnosis, MedicationTrial, Patient, Referral
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+CONFIRM_UNUSUAL = plausibility.CONFIRM  # ticked to send doses or weeks that are unusual but right
 PHQ9_CHOICES = [("", "—"), *[(v, f"{v} · {text}") for v, text in phq9.ANSWERS]]
 
 
@@ -95,6 +96,7 @@ class StaffReferralForm(ModelForm):
             )
             self.fields[f"phq9_item_{i}"].error_messages["invalid_choice"] = f"Item {i}: answer 0, 1, 2 or 3."
         self.fields["phq9_item9"] = phq9_item9_field()
+        self.fields[CONFIRM_UNUSUAL] = forms.BooleanField(label="These unusual figures are right", required=False)
 
     def _post_clean(self):
         # The model's cross-field rules run in the service, with the whole referral in hand.
@@ -115,6 +117,7 @@ class StaffReferralForm(ModelForm):
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
         data["phq9_items"] = self.cleaned_data.get("phq9_items")
         data["phq9_item9"] = self.cleaned_data.get("phq9_item9")
+        data[CONFIRM_UNUSUAL] = self.cleaned_data.get(CONFIRM_UNUSUAL)
         if self.cleaned_data.get("self_referral"):
             data["source_type"] = "self"
             data["referrer"] = None

@@ -6,7 +6,14 @@ from django import forms
 from liaison.core.forms import Form, ModelForm
 from liaison.directory.validators import validate_npi
 from liaison.referrals.choices import StopReason, TrialResponse
-from liaison.referrals.forms import DATE_INPUT, DiagnosisForm, PatientForm, StaffReferralForm, phq9_clean
+from liaison.referrals.forms import (
+    CONFIRM_UNUSUAL,
+    DATE_INPUT,
+    DiagnosisForm,
+    PatientForm,
+    StaffReferralForm,
+    phq9_clean,
+)
 from liaison.referrals.intake import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from liaison.referrals.intake_services import SPECIALTY_CHOICES
 from liaison.referrals.models import MedicationTrial
@@ -57,6 +64,7 @@ class ClinicianReferralForm(StaffReferralForm):
         data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields}
         data["phq9_items"] = self.cleaned_data.get("phq9_items")
         data["phq9_item9"] = self.cleaned_data.get("phq9_item9")
+        data[CONFIRM_UNUSUAL] = self.cleaned_data.get(CONFIRM_UNUSUAL)
         return {k: ("" if v is None and k in TEXT_FIELDS else v) for k, v in data.items()}
 
 

@@ -14,7 +14,7 @@ from liaison.core import events
 from liaison.core.audit import audit_log
 from liaison.directory.choices import SourceType
 from liaison.directory.validators import normalize_phone
-from liaison.referrals import intake, lifecycle, screening
+from liaison.referrals import intake, lifecycle, plausibility, screening
 from liaison.referrals.choices import URGENCY_RANK, EventKind, IntakeChannel, Published, Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Patient, Referral, ReferralEvent
 
@@ -99,10 +99,12 @@ def referral_receive(
     publishes `referral.received`. What follows in other apps (relationship, letters owed) is owed to the
     worker, or run here when `followup_mode` or LIAISON_INTAKE_FOLLOWUP says "inline" (core.events).
     Bad input raises ValidationError naming every field at fault
-    (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing."""
+    (`patient.date_of_birth`, `trials.1.weeks_at_dose`, ...) and writes nothing; so do unusual doses or weeks
+    (plausibility) until `referral["confirm_unusual"]` says the sender has checked them."""
     at = at or timezone.now()
     patient = _stripped(_with_phones(patient, "phone"), "first_name", "last_name")
     referral = screening.phq9_as_given(_with_phones(referral, "coordination_phone"))
+    confirmed = bool(referral.pop(plausibility.CONFIRM, False))  # the sender confirms unusual doses or weeks
     new_patient = Patient(**patient)
     new_referral = Referral(channel=channel, received_at=at, created_by=by if _is_user(by) else None, **referral)
     if channel == IntakeChannel.SELF:
@@ -126,6 +128,7 @@ def referral_receive(
         _collect(errors, f"diagnoses.{i}", item, exclude=("referral",))
     for i, item in enumerate(new_trials):
         _collect(errors, f"trials.{i}", item, exclude=("referral",))
+    _plausible(errors, plausibility.check(trials=new_trials, date_of_birth=new_patient.date_of_birth, at=at), confirmed)
     errors.update(intake.check_attachments(attachments))
     if errors:
         raise ValidationError(errors)
@@ -157,6 +160,14 @@ def referral_receive(
             mode=followup_mode, at=at, channel=channel,
         )  # fmt: skip
     return new_referral
+
+
+def _plausible(errors: dict, found: plausibility.Found, confirmed: bool) -> None:
+    """Doses and weeks that cannot be right are errors; unusual ones are too until the sender confirms them."""
+    for key, messages in [*found.errors.items(), *(() if confirmed else found.unusual.items())]:
+        errors.setdefault(key, []).extend(messages)
+    if found.unusual and not confirmed:
+        errors[f"referral.{plausibility.CONFIRM}"] = [plausibility.CONFIRM_MESSAGE]
 
 
 def _given(instance) -> list[str]:
