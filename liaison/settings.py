@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "liaison.api",
     "liaison.comms",
     "liaison.notify",
+    "liaison.search",
     "liaison.demo",
     # Sign-in: allauth's accounts and MFA (TOTP, recovery codes, passkeys), axes for lockout (decision 0016).
     # After our apps, so that our templates for their pages come first.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("liaison.referrals.intake_urls")),
     path("api/v1/", include("liaison.api.urls")),
     path("comms/", include("liaison.comms.urls")),
+    path("search/", include("liaison.search.urls")),
     # The admin's sign-in is ours, so that its second step and lockout apply there too.
     path("admin/login/", AdminSignInView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),

@@ -128,6 +128,9 @@ TABLE: dict[str, Capability] = {
     "comms.sla": _cap({COORDINATOR, DIRECTOR}, READ, "How fast referrers hear back, in figures."),
     # ------------------------------------------------------------ relationships (no patient data)
     "directory.read": _cap(STAFF, READ, "The referring clinicians, with counts of referrals."),
+    "search": _cap(
+        STAFF, READ, "The search box: referrers and practices; patients and their referrals for the clinical team."
+    ),
     "crm.read": _cap(STAFF, READ, "Relationships, targets, meetings and tasks: counts, never patients."),
     "crm.write": _cap({LIAISON, DIRECTOR, ADMIN}, RECORD, "Log outreach, meetings and tasks; save lists; import."),
     # ------------------------------------------------------------ running the practice

@@ -17,6 +17,7 @@ REBUILDS = (
     ("crm.monthlyreferralcount", "liaison.crm.monthly_counts", "rebuild_monthly_counts"),
     ("comms.letterday", "liaison.comms.letter_days", "rebuild_letter_days"),
     ("comms.slasnapshot", "liaison.comms.sla_snapshot", "refresh_all"),
+    ("search.searchword", "liaison.search.words", "rebuild_words"),
 )
 
 
