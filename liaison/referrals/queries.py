@@ -3,7 +3,9 @@ else is a defect: pages, the API and reports come through here."""
 
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import Expression, F, Prefetch, QuerySet
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
@@ -95,21 +97,99 @@ PAGE_RELATED = (
 PAGE_ANNOTATIONS: dict[str, Expression] = {}
 
 
+def _summary_lists() -> tuple[Prefetch, Prefetch]:
+    return (
+        Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
+        Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),
+    )
+
+
+class CompiledOnce:
+    """A read whose SQL is the same every time but for one value (a referral's id), compiled by the ORM once per
+    process and database, then run with each value. `build(value)` returns the QuerySet of `model`; the value must
+    appear once among the compiled statement's parameters. The rows become model instances (with their
+    select_related rows and annotations) as QuerySet iteration makes them, with the same compiler's converters.
+
+    For the staff referral page's own read: writing the SQL of nine tables' columns and four EXISTS cost the ORM
+    about 4 ms a view, ten times what PostgreSQL takes to run it as a prepared statement."""
+
+    MARK = -7_654_321  # a value no row holds, compiled in where the value goes
+
+    def __init__(self, model, build):
+        self.model, self.build = model, build
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, db: str) -> tuple:
+        queryset = self.build(self.MARK)
+        compiler = queryset.query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        slots = [n for n, value in enumerate(params) if value == self.MARK]
+        if len(slots) != 1:
+            raise ValueError(f"The compiled read must take its value once, not {len(slots)} times.")
+        info, select = compiler.klass_info, compiler.select
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        fields = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(info, select, db)
+        compiled = (compiler, sql, tuple(params), slots[0], info["model"], start, end, fields, populators)
+        self._compiled[db] = compiled
+        return compiled
+
+    def __call__(self, value) -> list:
+        db = router.db_for_read(self.model)
+        compiled = self._compiled.get(db) or self._compile(db)
+        compiler, sql, params, slot, model, start, end, fields, populators = compiled
+        params = list(params)
+        params[slot] = value
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in compiler.results_iter([rows]):
+            obj = model.from_db(db, fields, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in compiler.annotation_col_map.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+# The staff referral page's reads (a clinic person sees every referral, so there is nothing else in their WHERE).
+_page_read = CompiledOnce(
+    Referral, lambda pk: Referral.objects.select_related(*PAGE_RELATED).annotate(**PAGE_ANNOTATIONS).filter(pk=pk)
+)
+_page_diagnoses = CompiledOnce(Diagnosis, lambda pk: Diagnosis.objects.filter(referral_id=pk).order_by("id"))
+_page_trials = CompiledOnce(MedicationTrial, lambda pk: MedicationTrial.objects.filter(referral_id=pk).order_by("id"))
+_page_timeline = CompiledOnce(
+    ReferralEvent, lambda pk: ReferralEvent.objects.filter(referral_id=pk).select_related("actor").order_by("at", "id")
+)
+
+
+def _prefetched(referral: Referral, name: str, rows: list) -> None:
+    """`referral.<name>.all()` answers `rows` without a query, as prefetch_related leaves it."""
+    if not hasattr(referral, "_prefetched_objects_cache"):
+        referral._prefetched_objects_cache = {}
+    listed = getattr(referral, name).get_queryset()
+    listed._result_cache, listed._prefetch_done = rows, True
+    referral._prefetched_objects_cache[name] = listed
+
+
 def referral_get(*, user, pk: int, related: tuple[str, ...] = PAGE_RELATED) -> Referral:
     """One referral with everything its page shows (`related`, joined; its diagnoses and trials; PAGE_ANNOTATIONS
     with the page's own related), or 404 if this person may not see it (a 404, not a 403: an outsider learns nothing
-    about which referrals exist)."""
+    about which referrals exist). The clinic's own page read is compiled once (CompiledOnce)."""
+    if related is PAGE_RELATED and user.is_authenticated and user.is_active and user.sees_all_referrals:
+        found = _page_read(int(pk))
+        if not found:
+            raise _refused(user, pk)
+        _prefetched(found[0], "diagnoses", _page_diagnoses(found[0].pk))
+        _prefetched(found[0], "trials", _page_trials(found[0].pk))
+        return found[0]
     annotations = PAGE_ANNOTATIONS if related is PAGE_RELATED else {}
     return _scoped_get(
         user,
         pk,
-        referral_scope(user)
-        .select_related(*related)
-        .annotate(**annotations)
-        .prefetch_related(
-            Prefetch("diagnoses", queryset=Diagnosis.objects.order_by("id")),
-            Prefetch("trials", queryset=MedicationTrial.objects.order_by("id")),
-        ),
+        referral_scope(user).select_related(*related).annotate(**annotations).prefetch_related(*_summary_lists()),
     )
 
 
@@ -123,13 +203,15 @@ def _scoped_get(user, pk: int, referrals: QuerySet[Referral]) -> Referral:
     try:
         return referrals.get(pk=pk)
     except Referral.DoesNotExist:
-        raise out_of_scope(
-            user=user, model=Referral, pk=pk, patient_field="patient_id", message="No such referral."
-        ) from None
+        raise _refused(user, pk) from None
+
+
+def _refused(user, pk: int) -> Exception:
+    return out_of_scope(user=user, model=Referral, pk=pk, patient_field="patient_id", message="No such referral.")
 
 
 def referral_timeline(referral: Referral) -> list[ReferralEvent]:
-    return list(ReferralEvent.objects.filter(referral_id=referral.pk).select_related("actor").order_by("at", "id"))
+    return _page_timeline(referral.pk)
 
 
 def referral_safety_flags(referral: Referral) -> list[str]:
