@@ -80,7 +80,7 @@ def reply_receive(
     errors = _reply_errors(referral, body, attachments, changes, new_diagnoses, new_trials)
     if errors:
         raise ValidationError(errors)
-    added = _added_lines(changes, new_diagnoses, new_trials, attachments)
+    added = _added_lines(changes, new_diagnoses, new_trials)
     with transaction.atomic():
         message = ReferralMessage.objects.create(
             referral=referral, direction=MessageDirection.FROM_REFERRER, at=at, author=by, author_label=_label(by),
@@ -99,7 +99,7 @@ def reply_receive(
             _screen_again(referral, by=by, at=at)
         event = ReferralEvent.objects.create(
             referral_id=referral.pk, at=at, actor=by, actor_label=_label(by), kind=EventKind.REPLY, reason=body,
-            detail={"message": message.pk, "added": added},
+            detail={"message": message.pk, "added": added, "files": [a.get("filename") or "" for a in attachments]},
         )  # fmt: skip
         _reply_waiting(referral, at=at)
         audit_log(
@@ -145,7 +145,7 @@ def _reply_errors(referral, body, attachments, changes, new_diagnoses, new_trial
     return errors
 
 
-def _added_lines(changes: dict, new_diagnoses, new_trials, attachments) -> list[str]:
+def _added_lines(changes: dict, new_diagnoses, new_trials) -> list[str]:
     """What the reply added, in words, for the timeline and the message panel."""
     lines = [f"Diagnosis {d.code}{f' ({d.description})' if d.description else ''}" for d in new_diagnoses]
     for t in new_trials:
@@ -156,8 +156,7 @@ def _added_lines(changes: dict, new_diagnoses, new_trials, attachments) -> list[
     if any(f in changes for f in PHQ9_FIELDS):
         score = _phq9_words(changes)
         lines.append(f"PHQ-9{score}")
-    lines += [f"File “{a.get('filename') or 'attachment.pdf'}”" for a in attachments]
-    return lines
+    return lines  # the files are listed with the message, each a link
 
 
 def _phq9_words(changes: dict) -> str:

@@ -9,6 +9,7 @@ from liaison.core.forms import Form
 from liaison.directory import services as directory
 from liaison.directory.models import Referrer
 from liaison.directory.validators import validate_npi
+from liaison.referrals.intake_forms import AttachmentsForm
 from liaison.referrals.intake_services import SPECIALTIES, SPECIALTY_CHOICES, _taxonomy
 
 MATCHES = 10  # at most this many matches are offered
@@ -88,3 +89,13 @@ class NewReferrerForm(Form):
             )  # fmt: skip
         except forms.ValidationError as exc:  # filed on this form's fields by forms.put_back
             raise forms.ValidationError({f"referrer.{k}": v for k, v in exc.message_dict.items()}) from None
+
+
+class FaxAttachmentsForm(AttachmentsForm):
+    """The faxed referral itself (and any other papers that came with it), as the portal's uploads: PDF only, checked
+    and cleaned before anything is written (intake.check_attachments)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].label = "The faxed referral (PDF, optional)"
+        self.fields["files"].help_text = "The fax as received, and any notes sent with it: up to 5 PDFs, 10 MB each."

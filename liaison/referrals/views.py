@@ -22,8 +22,7 @@ from liaison.referrals.forms import (
     filled_forms,
     put_back,
 )
-from liaison.referrals.intake_forms import AttachmentsForm
-from liaison.referrals.referrer_picker import NewReferrerForm
+from liaison.referrals.referrer_picker import FaxAttachmentsForm, NewReferrerForm
 from liaison.referrals.rows import inbox_filters_html, inbox_rows_html, timeline_html
 
 BOOK_FIRST = "Book the evaluation to schedule it: choose its date, time, clinician and place on the booking form."
@@ -198,7 +197,7 @@ def new(request):
         "referral_form": StaffReferralForm(data, prefix="referral", new_referrer=new_referrer.adding),
         "diagnoses": DiagnosisFormSet(data, prefix="diagnoses"),
         "trials": TrialFormSet(data, prefix="trials"),
-        "attachments_form": AttachmentsForm(data, files, prefix="files"),
+        "attachments_form": FaxAttachmentsForm(data, files, prefix="files"),
     }
     if request.method == "POST" and (referral := _receive(request, parts, new_referrer)) is not None:
         messages.success(request, f"Referral {referral.reference} received.")

@@ -144,8 +144,9 @@ def test_history_is_checked_as_the_referral_form_checks_it(referral, alice, clie
 def test_the_service_names_each_field_at_fault(referral, alice):
     with pytest.raises(messages.ValidationError) as caught:
         messages.reply_receive(
-            referral=referral, by=alice, diagnoses=[{"code": "depression"}], trials=[{"drug": "x", "weeks_at_dose": 900}],
-            attachments=[{"filename": "a.pdf", "content": b"nope"}], body="x" * 5001,
+            referral=referral, by=alice, diagnoses=[{"code": "depression"}],
+            trials=[{"drug": "x", "weeks_at_dose": 900}], body="x" * 5001,
+            attachments=[{"filename": "a.pdf", "content": b"nope"}],
         )  # fmt: skip
     assert set(caught.value.message_dict) == {"body", "diagnoses.0.code", "trials.0.weeks_at_dose", "attachments.0"}
 
