@@ -1,4 +1,4 @@
-"""The patient's questionnaire link by email or text message, with one reminder (decision 0041).
+"""The patient's questionnaire link by email or text message, with one reminder before the session (decision 0041).
 
 Care makes the link and publishes `care.questionnaire_link_sent` with the token in the live context; this module
 writes, in care's transaction, the message and its reminder. The worker needs the token to put it in the message,
@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from liaison.care.choices import BookingStatus
+from liaison.care.models import Booking
 from liaison.notify import sms
 from liaison.notify.choices import Channel, NoticeKind, NoticeStatus
 from liaison.notify.models import Notice
@@ -42,21 +44,24 @@ def unseal(secret: str) -> str:
 
 
 def reminder_at(*, link, at: datetime, session_at: datetime | None = None) -> datetime | None:
-    """When the one reminder goes: a day before the session when one is booked, else LIAISON_LINK_REMINDER_HOURS
-    after the link; never sooner than an hour after the link, and none at all when that is not at least an hour
-    before the link expires or the session starts."""
+    """When the one reminder goes: LIAISON_LINK_REMINDER_HOURS after the link, or a day before the booked session
+    when that comes sooner; never sooner than an hour after the link, and none at all when that is not at least an
+    hour before the link expires (or the session starts)."""
+    when = at + timedelta(hours=settings.NOTIFY_LINK_REMINDER_HOURS)
     if session_at is not None:
-        when = session_at - timedelta(hours=24)
-    else:
-        when = at + timedelta(hours=settings.NOTIFY_LINK_REMINDER_HOURS)
+        when = min(when, session_at - timedelta(hours=24))
     when = max(when, at + GAP)
     ends = min(link.expires_at, session_at) if session_at else link.expires_at
     return when if when <= ends - GAP else None
 
 
-def link_notices_create(
-    *, referral, link, token: str, channel: str, to: str, at: datetime, session_at: datetime | None = None
-) -> list[Notice]:
+def next_session(referral_id: int, *, at: datetime) -> datetime | None:
+    """The start of the referral's next booked evaluation or session, if any."""
+    booked = Booking.objects.filter(referral_id=referral_id, status=BookingStatus.BOOKED, starts_at__gt=at)
+    return booked.order_by("starts_at").values_list("starts_at", flat=True).first()
+
+
+def link_notices_create(*, referral, link, token: str, channel: str, to: str, at: datetime) -> list[Notice]:
     """The link's message now and its reminder later. A reminder still waiting for an earlier link of the same
     referral is not needed any more (the new link replaces it). No text gateway: refused, naming the field."""
     if channel == Channel.SMS and not sms.configured():
@@ -71,7 +76,7 @@ def link_notices_create(
     rows = [
         Notice(kind=NoticeKind.QUESTIONNAIRE_LINK, key=f"link:{link.pk}", next_attempt_at=at, created_at=at, **common)
     ]
-    when = reminder_at(link=link, at=at, session_at=session_at)
+    when = reminder_at(link=link, at=at, session_at=next_session(referral.pk, at=at))
     if when is not None:
         rows.append(
             Notice(

@@ -161,3 +161,38 @@ def test_the_form_is_audited(client_for, coordinator, treated):
 
     client_for(coordinator).get(send_page(treated))
     assert AuditEvent.objects.filter(actor=coordinator, action="view", patient_id=treated.patient_id).exists()
+
+
+# ---------------------------------------------------------------- when the reminder goes
+
+
+def book(referral, clinician, starts_at):
+    from liaison.care.models import Booking
+
+    return Booking.objects.create(
+        referral=referral, kind="session", starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1),
+        clinician=clinician, place="Room 2", booked_by=clinician,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("session_in", "reminder_in"),
+    [(None, 24), (30, 6), (5, 1), (24 * 10, 24)],
+    ids=["nothing-booked", "session-tomorrow", "session-today", "session-in-ten-days"],
+)
+def test_the_reminder_goes_a_day_before_the_session_when_that_is_sooner(
+    coordinator, clinician, treated, time_machine, session_in, reminder_in
+):
+    now = datetime.datetime(2026, 12, 1, 15, tzinfo=datetime.UTC)
+    time_machine.move_to(now, tick=False)
+    if session_in is not None:
+        book(treated, clinician, now + datetime.timedelta(hours=session_in))
+    questionnaire_link_send(referral=treated, by=coordinator, channel="email", to="pat@example.test")
+    reminder = Notice.objects.get(kind=NoticeKind.QUESTIONNAIRE_REMINDER)
+    assert reminder.next_attempt_at == now + datetime.timedelta(hours=reminder_in)
+
+
+def test_no_reminder_when_the_session_is_within_two_hours(coordinator, clinician, treated):
+    book(treated, clinician, timezone.now() + datetime.timedelta(minutes=90))
+    questionnaire_link_send(referral=treated, by=coordinator, channel="email", to="pat@example.test")
+    assert list(Notice.objects.values_list("kind", flat=True)) == [NoticeKind.QUESTIONNAIRE_LINK]
