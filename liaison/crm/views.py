@@ -23,7 +23,7 @@ from liaison.crm.forms import (
     TaskForm,
 )
 from liaison.crm.models import Concern, OutreachTemplate
-from liaison.crm.relationship_panels import owners_and_templates, relationship_panels
+from liaison.crm.relationship_panels import owners_and_templates, panels_and_choices
 
 FORMS = {"update": RelationshipForm, "log": InteractionForm, "concern": ConcernForm, "meeting": MeetingForm,
          "task": TaskForm}  # fmt: skip
@@ -62,9 +62,10 @@ def _owner_choices() -> list:
     return [("", "---------"), *((user.pk, str(user)) for user in forms_module.liaisons())]
 
 
-def _forms_html(forms: dict) -> dict:
-    """Each form's fields; the owner and template lists set from one read of both (decision 0031)."""
-    found, templates = owners_and_templates()
+def _forms_html(forms: dict, choices: tuple[list, list] | None = None) -> dict:
+    """Each form's fields; the owner and template lists set from one read of both (decision 0031), or `choices`
+    when the page read them with its panels."""
+    found, templates = choices or owners_and_templates()
     owners = [("", "---------"), *found]
     forms["update"].fields["owner"].choices = owners
     forms["task"].fields["owner"].choices = owners
@@ -90,8 +91,9 @@ def _referrer_context(request, referrer, forms=None):
     health = getattr(referrer, "health", None)  # None until the first refresh
     can_write = queries.can_write(request.user)
     history_limit = HISTORY_MORE if request.GET.get("history") == "more" else HISTORY_SHOWN
-    history, tasks, meetings, concerns = relationship_panels(  # one query for the four lists
-        relationship, history=history_limit + 1, limit=LIST_SHOWN + 1
+    # one query for the four lists (and, for a writer, the forms' owners and templates)
+    (history, tasks, meetings, concerns), choices = panels_and_choices(
+        relationship, history=history_limit + 1, limit=LIST_SHOWN + 1, choices=can_write
     )
     history, more_history = _shown(history, history_limit)
     tasks, more_tasks = _shown(tasks, LIST_SHOWN)
@@ -123,7 +125,7 @@ def _referrer_context(request, referrer, forms=None):
             "draft": DraftForm(),
             **(forms or {}),
         }
-        context["forms_html"] = _forms_html(forms)
+        context["forms_html"] = _forms_html(forms, choices)
     return context
 
 

@@ -36,7 +36,7 @@ PINS = {
     "open safety alerts": 11,
     "audit trail": 11,
     "portal": 10,
-    "referrer relationship": 11,
+    "referrer relationship": 10,  # the panels and the forms' owners and templates in one statement
     "practice relationship": 9,
     "search, a misspelt surname": 15,  # vocabulary; patients by last, by first name; referrals; referrers; practices
 }

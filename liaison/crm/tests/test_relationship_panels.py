@@ -81,3 +81,26 @@ def test_the_owners_and_the_templates_come_in_one_query_in_the_forms_orders():
     assert len(captured) == 1
     assert owners == [(u.pk, str(u)) for u in liaisons()]
     assert templates == [(t.pk, str(t)) for t in OutreachTemplate.objects.filter(is_active=True)]
+
+
+def test_a_writers_page_reads_the_panels_and_the_forms_lists_in_the_same_one_query():
+    from liaison.crm.models import OutreachTemplate
+    from liaison.crm.relationship_panels import owners_and_templates, panels_and_choices
+
+    for first, last in (("Zed", "Able"), ("Ann", "Zorn"), ("Ann", "Bell")):
+        LiaisonFactory(first_name=first, last_name=last)
+    OutreachTemplate.objects.create(name="Old one", subject="s", body="b", is_active=False)
+    OutreachTemplate.objects.create(name="New one", subject="s", body="b")
+    rel = services.relationship_ensure(referrer=ReferrerFactory())
+    owner = LiaisonFactory(first_name="Lee", last_name="Liaison")
+    Task.objects.create(
+        relationship=rel, kind=TaskKind.MONTHLY_TOUCH, title="Touch", due_at=T0, created_at=T0, owner=owner
+    )
+    with CaptureQueriesContext(connection) as captured:
+        panels, choices = panels_and_choices(rel, history=3, limit=3, choices=True)
+    assert len(captured) == 1
+    assert [values(items) for items in panels] == [
+        values(items) for items in relationship_panels(rel, history=3, limit=3)
+    ]
+    assert choices == owners_and_templates() and len(choices[0]) == 4 and choices[1]
+    assert panels_and_choices(rel, history=3, limit=3, choices=False) == (panels, None)
