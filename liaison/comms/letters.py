@@ -13,8 +13,8 @@ from django.contrib.staticfiles import finders
 from django.template import Context, Engine
 from django.utils import timezone
 
-from liaison.care.charts import score_chart
 from liaison.care.bookings import evaluation_facts
+from liaison.care.charts import score_chart
 from liaison.comms import record
 from liaison.comms.choices import LetterType
 from liaison.core.models import Clinic
@@ -165,6 +165,9 @@ def course_words(response: str, remission: bool | None) -> str:
 def draft_words(letter_type: str, facts: dict) -> tuple[str, str]:
     """The subject and the editable words of a new letter."""
     subject = SUBJECTS[letter_type].format(patient=facts["patient"]["name"])
+    referrer = facts.get("referrer") or {}
+    if "salutation" not in referrer:  # facts made without letter_context (the bulk network's): greet by name
+        facts = {**facts, "referrer": {**referrer, "salutation": referrer.get("name", "")}}
     return subject, render_strict(f"letters/{letter_type}.txt", facts).strip() + "\n"
 
 
