@@ -9,7 +9,8 @@ Called by the demo generator (liaison/demo/) after it has made referrals, with i
 Starting answers are real (data/baseline_answers.csv, see data/SOURCE.md); each patient then improves
 strongly, partly or hardly at all. Rows are written in bulk, straight to the tables: the referrals are already
 in their final status, so no lifecycle move is made here. Every item-9 answer above 0 has its alert; the stored
-outcomes are reconciled at the end.
+outcomes are reconciled at the end. The coming days' bookings (evaluations waiting, the acute series' next
+sessions) fill the schedule.
 """
 
 import csv
@@ -21,9 +22,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.care.choices import AlertKind, DoseUnit, Route, ScoreSource, SessionKind
+from liaison.care.choices import AlertKind, BookingKind, DoseUnit, Route, ScoreSource, SessionKind
 from liaison.care.instruments import GAD7, PHQ9
-from liaison.care.models import Assessment, SafetyAlert, Session
+from liaison.care.models import Assessment, Booking, SafetyAlert, Session
 from liaison.care.stored_outcomes import reconcile_outcomes
 from liaison.referrals.choices import Status
 
@@ -127,7 +128,59 @@ def build_demo_care(*, rng: random.Random, referrals, clinicians, at: datetime.d
         Assessment.objects.bulk_create(assessments)
         SafetyAlert.objects.bulk_create([make(assessments) for make in alert_rows])
         reconcile_outcomes()  # written in bulk, past the services: the stored outcomes are filled in sets
-    return {"sessions": len(sessions), "assessments": len(assessments), "alerts": len(alert_rows)}
+        bookings = Booking.objects.bulk_create(_bookings(rng, referrals, clinicians, at))
+    return {
+        "sessions": len(sessions),
+        "assessments": len(assessments),
+        "alerts": len(alert_rows),
+        "bookings": len(bookings),
+    }
+
+
+EVALUATION_PLACES = ["Room 1", "Room 2", "Video call"]
+SESSION_PLACES = ["Infusion room 1", "Infusion room 2"]
+HOURS = [9, 10, 11, 13, 14, 15]
+
+
+def _bookings(rng: random.Random, referrals, clinicians, at: datetime.datetime) -> list[Booking]:
+    """The coming days' schedule: each referral waiting for its evaluation has it booked on one of the next eight
+    working days, and each patient in an acute series their next session, with no clinician booked twice at once
+    (the rule the booking service keeps)."""
+    taken: set[tuple[int, datetime.date, int]] = set()
+    rows = []
+    for referral in referrals:
+        if referral.status == Status.EVAL_SCHEDULED:
+            kind, hours, places, days = BookingKind.EVALUATION, 1, EVALUATION_PLACES, 8
+        elif referral.status == Status.ACUTE:
+            kind, hours, places, days = BookingKind.SESSION, 2, SESSION_PLACES, 3
+        else:
+            continue
+        chosen = [c for c in clinicians if c.pk == referral.assigned_clinician_id] or [rng.choice(clinicians)]
+        slot = _free_slot(rng, chosen[0], timezone.localdate(at), days, taken)
+        if slot is None:
+            continue
+        free = [h for h in HOURS if all((chosen[0].pk, slot, h + k) not in taken for k in range(hours))]
+        if not free:
+            continue
+        start = timezone.make_aware(datetime.datetime.combine(slot, datetime.time(rng.choice(free))))
+        taken.update((chosen[0].pk, slot, start.hour + k) for k in range(hours))
+        end = start + datetime.timedelta(hours=hours)
+        rows.append(
+            Booking(referral=referral, kind=kind, starts_at=start, ends_at=end, clinician=chosen[0],
+                    place=rng.choice(places), booked_by=None)
+        )  # fmt: skip
+    return rows
+
+
+def _free_slot(rng, clinician, today: datetime.date, days: int, taken) -> datetime.date | None:
+    """A working day among the next `days` with an hour left for this clinician."""
+    workdays = [today + datetime.timedelta(days=n) for n in range(1, days + 6)]
+    workdays = [d for d in workdays if d.weekday() < 5][:days]
+    rng.shuffle(workdays)
+    for day in workdays:
+        if any((clinician.pk, day, h) not in taken for h in HOURS):
+            return day
+    return None
 
 
 def _scores(courses, flagged, at):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from liaison.care import queries
 from liaison.care.demo import build_demo_care
-from liaison.care.models import Assessment, SafetyAlert, Session
+from liaison.care.models import Assessment, Booking, SafetyAlert, Session
 from liaison.referrals.choices import Status
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,17 @@ def test_treated_referrals_get_sessions_scores_and_two_item9_alerts(make_referra
     one = every[0].key
     (mine,) = queries.outcome_aggregates(user=director, by="referrer", referrer_ids=[int(one)])
     assert (mine.key, mine.treated, mine.measured) == (one, every[0].treated, every[0].measured)
+
+
+def test_the_coming_days_are_booked_without_a_clinician_booked_twice_at_once(make_referral, clinician, director):
+    statuses = [Status.EVAL_SCHEDULED] * 8 + [Status.ACUTE] * 3 + [Status.RECEIVED, Status.EVALUATED]
+    referrals = [make_referral(s, received_at=AT - datetime.timedelta(days=10)) for s in statuses]
+    counts = build_demo_care(rng=random.Random(7), referrals=referrals, clinicians=[clinician, director], at=AT)
+    bookings = list(Booking.objects.order_by("starts_at"))
+    assert counts["bookings"] == len(bookings) == 11
+    assert {b.referral.status for b in bookings} == {Status.EVAL_SCHEDULED, Status.ACUTE}
+    for b in bookings:
+        assert AT < b.starts_at < AT + datetime.timedelta(days=14) and b.status == "booked"
+        assert timezone.localtime(b.starts_at).weekday() < 5
+        clash = Booking.objects.filter(clinician=b.clinician, starts_at__lt=b.ends_at, ends_at__gt=b.starts_at)
+        assert list(clash) == [b]
