@@ -24,6 +24,7 @@ THE_REGISTRY = [
     ("referral.assigned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referral.merged", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.merged", "care.merge", events.IN_TRANSACTION),
+    ("referral.messaged", "comms.portal_notice", events.AFTER_COMMIT),
     ("referral.received", "crm.relationship", events.AFTER_COMMIT),
     ("referral.received", "crm.health", events.AFTER_COMMIT),
     ("referral.received", "crm.monthly_counts", events.AFTER_COMMIT),
@@ -54,7 +55,7 @@ def test_every_reaction_is_in_one_table():
     call_command("events", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == len(THE_REGISTRY)
-    assert lines[10].split() == ["referral.received", "crm.relationship", "after", "commit"]
+    assert lines[11].split() == ["referral.received", "crm.relationship", "after", "commit"]
 
 
 def test_subscribing_again_by_name_replaces_and_a_bad_when_is_refused(registry):
