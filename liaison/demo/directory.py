@@ -97,7 +97,7 @@ def referrer_fields(rng: random.Random, *, source_type: str, practice: Practice,
     first = rng.choice(vocab.FEMALE_NAMES + vocab.MALE_NAMES)
     last = rng.choice(vocab.LAST_NAMES)
     channel = rng.choices(tuple(vocab.CHANNEL_WEIGHTS), weights=tuple(vocab.CHANNEL_WEIGHTS.values()))[0]
-    has_email = channel == Channel.EMAIL or rng.random() < 0.6
+    has_email = channel == Channel.EMAIL or rng.random() < 0.6 or channel == Channel.PORTAL  # a portal user has email
     return Referrer(
         npi=make_npi(rng, first="1", taken=taken),
         first_name=first,

@@ -9,6 +9,7 @@ The large network for the benchmarks is built by liaison.demo.bulk (`build_large
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from liaison.accounts.choices import Role
 from liaison.accounts.models import User
 from liaison.care.demo import build_demo_care
 from liaison.crm.demo import build_demo_crm
-from liaison.demo import paths, vocab
+from liaison.demo import paths, story, vocab
 from liaison.demo.base import (
     DEMO_USERS,
     DemoRefused,
@@ -46,6 +47,7 @@ __all__ = ["DemoRefused", "NetworkExists", "build_demo_network", "build_large_ne
 DEMO_REFERRERS = 40
 DEMO_REFERRALS = 150
 OPEN_SHARE = 0.3
+PROSPECT_SHARE = 0.1  # referrers the liaison is still courting: no referrals yet
 
 CLINICIANS = ("clinician", "clinician2")
 
@@ -86,6 +88,7 @@ def build_demo_network(
     with transaction.atomic():
         ensure_taxonomy()
         ensure_clinic()
+        _fax_gateway()
         save_all(plan.practices)
         save_all(plan.referrers)
         users = ensure_demo_users(referrer=plan.referrers[0])
@@ -109,20 +112,50 @@ def plan_demo(*, seed: int, referrers: int, referrals: int, now: datetime) -> De
     taken: set[str] = set()
     practices = demo_practices(rng, taken=taken)
     people = demo_referrers(rng, practices=practices, count=referrers, taken=taken)
-    return DemoPlan(practices, people, plan_referrals(rng, referrers=people, count=referrals, now=now))
+    courted = prospects(people)
+    referring = [p for p in people if p not in courted]
+    return DemoPlan(practices, people, plan_referrals(rng, referrers=referring, count=referrals, now=now))
+
+
+def prospects(referrers: list[Referrer]) -> list[Referrer]:
+    """The last PROSPECT_SHARE of the referrers (none in a network of fewer than ten) of the kinds there are several
+    of: not referring yet, so the relationships show the road from target to met. Never the demo's own referring
+    clinician."""
+    crowd = Counter(r.source_type for r in referrers)
+    wanted = int(len(referrers) * PROSPECT_SHARE)
+    return [r for r in reversed(referrers[1:]) if crowd[r.source_type] >= 3][:wanted]
 
 
 def _other_apps(*, seed: int, referrers: list[Referrer], referrals: list[Referral], users: dict, now: datetime) -> None:
     """The other apps' demo data, each made by that app's own builder from the referrals written here:
     the liaison's relationships and outreach (crm), sessions and scores for treated patients (care),
-    and, where the communications app is installed, letters due and sent (comms)."""
+    and, where the communications app is installed, letters due and sent (comms); then the story of a practice
+    that runs well (liaison.demo.story): past tasks done, relationships in every stage."""
     build_demo_crm(rng=random.Random(seed + 2), referrers=referrers, liaison_user=users["liaison"], now=now)
     clinicians = [users[name] for name in CLINICIANS]
     build_demo_care(rng=random.Random(seed + 3), referrals=referrals, clinicians=clinicians, at=now)
     if apps.is_installed("liaison.comms"):
         from liaison.comms import demo as comms_demo
 
-        comms_demo.populate(seed=seed + 4)
+        comms_demo.populate(seed=seed + 4, now=now)
+    story.settle_tasks(rng=random.Random(seed + 5), now=now)
+    story.set_stages(by=users["liaison"], now=now)
+
+
+DEMO_FAX_GATEWAY = "fax.madisonsquare-ip.example"
+
+
+def _fax_gateway() -> None:
+    """The demo practice faxes through an email-to-fax gateway (made up, like the rest), so that a letter to a
+    referrer who has only a fax number goes out; in the demo it lands in the mail catcher like the emails."""
+    if apps.is_installed("liaison.comms"):
+        from liaison.comms.models import CommsSettings
+
+        comms = CommsSettings.current()
+        if not comms.fax_gateway_domain:
+            comms.fax_gateway_domain = DEMO_FAX_GATEWAY
+            comms.full_clean()
+            comms.save()
 
 
 # ---------------------------------------------------------------- planning
