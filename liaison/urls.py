@@ -1,5 +1,6 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -31,6 +32,10 @@ urlpatterns = [
     path("admin/login/", AdminSignInView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+# The demo's Sent mail page (what its mail catcher received) exists in demo mode only.
+if settings.MODE == "demo":
+    urlpatterns.append(path("demo/", include("liaison.demo.urls")))
 
 # A refused request is recorded on the audit trail; 404.html and 500.html are Django's own handlers' templates.
 handler403 = "liaison.core.errors.forbidden"

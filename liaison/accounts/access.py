@@ -126,6 +126,7 @@ TABLE: dict[str, Capability] = {
     ),
     "comms.outbox.retry": _cap(CLINICAL_TEAM, DO, "Send a failed letter again."),
     "comms.sla": _cap({COORDINATOR, DIRECTOR}, READ, "How fast referrers hear back, in figures."),
+    "demo.mail": _cap(CLINICAL_TEAM, READ, "In the demo only: the letters the demo's mail catcher received."),
     # ------------------------------------------------------------ relationships (no patient data)
     "directory.read": _cap(STAFF, READ, "The referring clinicians, with counts of referrals."),
     "search": _cap(

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class DemoConfig(AppConfig):
-    """No models: the made-up networks and the `demo` and `build_network` commands that load them."""
+    """The made-up networks, the `demo` and `build_network` commands that load them, and the demo's mail catcher."""
 
     name = "liaison.demo"
     label = "demo"

@@ -1,14 +1,18 @@
 """`liaison demo`: the whole app on a laptop, with a made-up network to look at.
 
 Runs the migrations, loads the demo network into an empty database, prints who can sign in, and
-serves the app (Django's own server, one process; WhiteNoise serves the static files). Start
+serves the app (Django's own server, one process; WhiteNoise serves the static files), with the mail
+catcher that keeps the letters it sends for the Sent mail page (liaison.demo.mailcatcher). Start
 again from nothing with `--reset`, or by deleting the data folder (`rm -rf var/`).
 """
+
+import os
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 
+from liaison.demo import mailcatcher
 from liaison.demo.network import DemoRefused, build_demo_network, demo_logins
 from liaison.referrals.models import Referral
 
@@ -37,7 +41,7 @@ class Command(BaseCommand):
         if Referral.objects.exists() and not reset:
             self.stdout.write("The database already holds referrals; serving them as they are.")
             return demo_logins(referrals=Referral.objects.count())
-        self.stdout.write("Loading the demo network (about fifteen seconds)…")
+        self.stdout.write("Loading the demo network (about a minute)…")
         try:
             return build_demo_network(seed=seed, reset=reset)
         except DemoRefused as exc:
@@ -54,10 +58,29 @@ class Command(BaseCommand):
 
     def _serve(self, *, addr: str, port: str) -> None:
         """Django's own server, without the reloader: one process, with the built-in background worker
-        beside it (letters go out without Celery) where the communications app is installed."""
+        beside it (letters go out without Celery) where the communications app is installed, and the mail
+        catcher that receives what it sends (unless EMAIL_HOST names a real server)."""
+        catcher = self._catch_mail(url=f"http://{addr}:{port}/")
         if apps.is_installed("liaison.comms"):
             from liaison.comms.worker import start_builtin_worker
 
             start_builtin_worker()
         self.stdout.write(f"Serving at http://{addr}:{port}/ (Ctrl-C to stop).")
-        call_command("runserver", f"{addr}:{port}", use_reloader=False)
+        try:
+            call_command("runserver", f"{addr}:{port}", use_reloader=False)
+        finally:
+            if catcher is not None:
+                catcher.stop()
+
+    def _catch_mail(self, *, url: str):
+        """Letters by email and by the fax gateway go to the demo's own SMTP server on 127.0.0.1, which keeps
+        them for the Sent mail page; with EMAIL_HOST set they go to that server instead."""
+        if os.environ.get("EMAIL_HOST"):
+            self.stdout.write(f"Letters by email go to {settings.EMAIL_HOST}:{settings.EMAIL_PORT} (EMAIL_HOST).")
+            return None
+        catcher = mailcatcher.start()
+        mailcatcher.use(catcher)
+        self.stdout.write(
+            f"Letters by email and fax are caught on 127.0.0.1:{catcher.port}, not sent: read them at {url}demo/mail/"
+        )
+        return catcher
