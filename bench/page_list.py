@@ -46,6 +46,8 @@ PAGES = (
     Page("audit trail", "director", "/audit/", url_name="core:audit"),
     Page("portal", "referrer", "/portal/", url_name="intake:portal"),
     Page("portal referral", "referrer", "/portal/{id}/", "portal_referrals", "intake:portal_detail"),
+    Page("search, a misspelt surname", "coordinator", "/search/?q=Brenan", url_name="search:results"),
+    Page("search, first and last name", "coordinator", "/search/?q=olivia+brenan"),
 )
 ROLES = tuple(dict.fromkeys(page.role for page in PAGES))
 

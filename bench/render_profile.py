@@ -67,6 +67,8 @@ def _pages() -> dict[str, tuple[str, str]]:
     pages["liaison's tasks"] = ("liaison", "/crm/")
     pages["target list, default"] = ("liaison", "/crm/targets/")
     pages["network"] = ("liaison", "/crm/network/")
+    pages["search, a misspelt surname"] = ("coordinator", "/search/?q=Brenan")
+    pages["search, first and last name"] = ("coordinator", "/search/?q=olivia+brenan")
     referrer_ids = list(Referrer.objects.order_by("id").values_list("id", flat=True))
     if referrer_ids:
         pages["referrer relationship"] = ("liaison", f"/crm/referrers/{referrer_ids[len(referrer_ids) // 2]}/")
