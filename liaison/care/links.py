@@ -128,7 +128,8 @@ def _mobile(to: str) -> tuple[str, str]:
     try:
         number = normalize_phone(to)
     except ValidationError as exc:
-        return "", f"{to!r} cannot be used for a text message: {exc.messages[0]}"
+        why = exc.messages[0]
+        return "", f"{to!r} cannot be used for a text message: {why[0].lower()}{why[1:]}"
     parsed = phonenumbers.parse(number)
     if not phonenumbers.is_valid_number(parsed):
         return "", f"{to!r} is not a number in use; check it with the patient."
