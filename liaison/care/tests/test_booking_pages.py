@@ -293,3 +293,25 @@ def test_moved_and_cancelled_bookings_leave_the_schedule(client_for, coordinator
     )
     page = client_for(coordinator).get(reverse("care:schedule") + "?day=2026-03-04").content.decode()
     assert "3:00 PM–4:00 PM" in page and "10:00 AM–11:00 AM" not in page
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_week_costs_the_same_for_3_or_30_bookings(rows, client_for, coordinator, clinician, alice_referrer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(rows):
+        start = local(2 + n % 5, 10) + datetime.timedelta(hours=n // 5, days=7)
+        Booking.objects.create(
+            referral=ReferralFactory(status=Status.EVAL_SCHEDULED, referrer=alice_referrer), kind="evaluation",
+            starts_at=start, ends_at=start + datetime.timedelta(minutes=50), clinician=clinician, place="Room 2",
+        )  # fmt: skip
+    client = client_for(coordinator)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("care:schedule") + "?week=2026-03-09")
+    assert response.status_code == 200 and response.content.decode().count("Room 2") == rows
+    tables = [q["sql"].split('"')[1] if '"' in q["sql"] else q["sql"].split()[0] for q in captured.captured_queries]
+    # The session, the user, the clinicians' list, the bookings (patient and clinician joined), the audit row, the
+    # header's clinic, the session saved again: the same for any number of bookings.
+    audit = ["core_auditchainhead", "WITH"] if connection.vendor == "postgresql" else ["core_auditchainhead"] * 3
+    assert len(tables) == 8 + len(audit), tables
