@@ -94,13 +94,19 @@ def _person_names(query: Query, names: dict, first_kind: str, last_kind: str) ->
     last = {i: names.get((i, last_kind), []) for i in range(len(query.words))}
     if len(query.words) == 1:
         return [
-            (Q(last_lower__in=last[0]) if last[0] else None, LAST_ORDER),
-            (Q(first_lower__in=first[0]) if first[0] else None, FIRST_ORDER),
+            (Q(last_lower__in=last[0]) if last[0] else None, _order(LAST_ORDER, last[0])),
+            (Q(first_lower__in=first[0]) if first[0] else None, _order(FIRST_ORDER, first[0])),
         ]
     pairs = [
         Q(first_lower__in=first[i], last_lower__in=last[j]) for i, j in permutations(first, 2) if first[i] and last[j]
     ]
     return [(reduce(or_, pairs) if pairs else None, LAST_ORDER)]
+
+
+def _order(order: tuple, names: list[str]) -> tuple:
+    """The index's order; for one name without its first term, which is then the same on every row (SQLite sorts
+    by a term an expression index holds constant rather than read the index in order)."""
+    return order[1:] if len(names) == 1 else order
 
 
 def _named(results: Results, queryset, readings: list[tuple[Q | None, tuple]]) -> list[dict]:

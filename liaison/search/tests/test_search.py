@@ -220,3 +220,30 @@ def test_saving_a_record_adds_its_words_and_a_rebuild_gives_the_same(olivia, db)
     SearchWord.objects.all().delete()
     rebuild_words()
     assert set(SearchWord.objects.values_list("word", "kind", "name")) == before
+
+
+def test_on_sqlite_the_reads_go_through_indexes_not_the_tables(olivia, others, coordinator):
+    """The vocabulary by its unique index and the patients by their name index, in its order: no read that grows
+    with the network (PostgreSQL's plans are checked at a million referrals, docs/benchmarks.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liaison.search.parse import parse
+    from liaison.search.queries import search
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plans")
+    with CaptureQueriesContext(connection) as captured:
+        search(user=coordinator, query=parse("Brenan").query)
+    plans = {}
+    with connection.cursor() as cursor:
+        for q in captured.captured_queries:
+            table = q["sql"].split('FROM "')[1].split('"')[0]
+            cursor.execute("EXPLAIN QUERY PLAN " + q["sql"].replace("%", "%%"))
+            plans.setdefault(table, []).append(" | ".join(str(row[-1]) for row in cursor.fetchall()))
+    (vocabulary,) = plans["search_searchword"]
+    assert "SEARCH search_searchword USING COVERING INDEX" in vocabulary, vocabulary
+    assert "SCAN search_searchword" not in vocabulary, vocabulary  # every alternative an index look-up
+    (by_last,) = plans["referrals_patient"]  # no first name is like "brenan": one read
+    assert "SEARCH referrals_patient USING INDEX search_patient_last" in by_last, by_last
+    assert "SCAN referrals_patient" not in by_last and "TEMP B-TREE" not in by_last.split("EXISTS")[0], by_last
