@@ -34,6 +34,7 @@ THE_REGISTRY = [
     ("referral.replied", "notify.referrer_message", events.IN_TRANSACTION),
     ("referral.safety_reviewed", "care.review", events.IN_TRANSACTION),
     ("referral.transitioned", "crm.referrer_counts", events.AFTER_COMMIT),
+    ("referral.transitioned", "care.bookings", events.IN_TRANSACTION),
     ("referral.transitioned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referrals.safety_findings", "care.safety_alert", events.IN_TRANSACTION),
     ("referrals.safety_findings", "notify.safety_alert", events.IN_TRANSACTION),
