@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.access import CLINICAL_TEAM, allowed
 from liaison.accounts.choices import Role
-from liaison.core.audit import audit_log, audited_page
+from liaison.core.audit import audited_page
 from liaison.directory.choices import SourceType
 from liaison.referrals import lifecycle, queries, referrer_picker, services
 from liaison.referrals.choices import Status
@@ -60,12 +60,6 @@ def inbox(request):
     filters = form.filters()
     rows = queries.referral_list(user=request.user, filters=filters)
     page, has_next = rows[: queries.INBOX_PAGE_SIZE], len(rows) > queries.INBOX_PAGE_SIZE
-    audit_log(
-        actor=request.user,
-        action="list",
-        object_type="referrals.referral",
-        detail={"referrals": [r["id"] for r in page], "filters": request.GET.dict()},
-    )
     query = request.GET.copy()
     query.pop("after", None)
     context = {
@@ -80,7 +74,11 @@ def inbox(request):
         "query": query.urlencode(),
     }
     template = "referrals/_inbox_rows.html" if request.htmx else "referrals/inbox.html"
-    return render(request, template, context)
+    # One audit row for what the page shows: the referrals, and the open safety alerts above them in the row's detail
+    # under their own record type (care_tags.care_alerts; decisions 0032 and 0034).
+    detail = {"referrals": [r["id"] for r in page], "filters": request.GET.dict()}
+    with audited_page(actor=request.user, action="list", object_type="referrals.referral", detail=detail):
+        return render(request, template, context)
 
 
 def _detail_context(request, referral, **extra):

@@ -11,7 +11,7 @@ from liaison.care.charts import score_chart
 from liaison.care.choices import BookingStatus
 from liaison.care.forms import AcknowledgeForm
 from liaison.care.schedule import referral_bookings
-from liaison.core.audit import audit_log
+from liaison.core.audit import audit_part
 from liaison.referrals.choices import Status
 from liaison.referrals.lifecycle import find_move
 
@@ -47,11 +47,12 @@ def care_panel(context, referral):
 @register.inclusion_tag("care/_alerts.html", takes_context=True)
 def care_alerts(context):
     """The open safety alerts for this person, whatever the inbox filters say: how many, and the oldest
-    INBOX_ALERTS of them, with the whole list a click away. One query however many (and an audit row)."""
+    INBOX_ALERTS of them, with the whole list a click away. One query however many (and what it showed in the page's
+    audit row)."""
     request = context["request"]
     alerts, total = queries.open_alerts_oldest(user=request.user, limit=INBOX_ALERTS)
-    if alerts:
-        audit_log(
+    if alerts:  # in the inbox's own row (decision 0034), else a row of its own
+        audit_part(
             actor=request.user,
             action="list",
             object_type="care.safetyalert",

@@ -39,8 +39,10 @@ def test_the_inbox_counts_every_open_alert_and_shows_the_oldest(client_for, clin
     assert "Alert number 000." in body and f"Alert number {INBOX_ALERTS - 1:03d}." in body
     assert f"Alert number {INBOX_ALERTS:03d}." not in body
     assert "5 more open alerts" in body and reverse("care:alerts") in body
-    shown = AuditEvent.objects.filter(object_type="care.safetyalert", action="list").latest("pk")
-    assert len(shown.detail["alerts"]) == INBOX_ALERTS
+    # In the inbox's own row, under their record type (decision 0034); no row of their own.
+    shown = AuditEvent.objects.filter(object_type="referrals.referral", action="list").latest("pk")
+    assert len(shown.detail["care.safetyalert"]["alerts"]) == INBOX_ALERTS
+    assert not AuditEvent.objects.filter(object_type="care.safetyalert").exists()
 
 
 def test_the_inbox_reads_alerts_in_one_query_however_many_are_open(client_for, clinician, accepted):

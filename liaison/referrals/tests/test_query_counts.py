@@ -30,9 +30,9 @@ INBOX_QUERIES = [
     *SIGNED_IN,
     "accounts_user",  # the owner filter's list of clinic staff (staff only)
     "referrals_referral",  # one page (+1 row), joined to patient, referrer and owner
-    *AUDIT_ROW,  # who saw which referrals
     "core_clinic",  # the clinic's name in the header
-    "care_safetyalert",  # open safety alerts, shown above the list
+    "care_safetyalert",  # open safety alerts, shown above the list, with how many are open
+    *AUDIT_ROW,  # who saw which referrals (and alerts): one row, written once the page is rendered
     *SESSION_SAVED,
 ]
 # A referrer's list is the portal (the staff inbox refuses them): no staff list, no safety alerts.
