@@ -326,7 +326,7 @@ def messages_of(referral: Referral) -> list[ReferralMessage]:
     files = Attachment.objects.only("id", "message_id", "filename", "size").order_by("id")
     return list(
         ReferralMessage.objects.filter(referral_id=referral.pk)
-        .select_related("read_by")
+        .select_related("author", "read_by")
         .prefetch_related(Prefetch("attachments", queryset=files))
         .order_by("at", "id")
     )

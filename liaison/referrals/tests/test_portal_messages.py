@@ -268,3 +268,33 @@ def test_every_look_and_every_reply_is_on_the_audit_trail(referral, alice, coord
     assert rows.filter(actor=alice, action="reply").exists() and rows.filter(actor=alice, action="view").exists()
     staff_view = rows.filter(actor=coordinator, action="view").latest("id")
     assert "referrals.referralmessage" in staff_view.detail  # the thread, in the page's own row
+
+
+# ---------------------------------------------------------------- flat pages
+
+
+def _queries(client, address) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(address).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_portal_and_staff_pages_cost_the_same_for_1_or_8_messages_with_files(
+    referral, alice, coordinator, client_for
+):
+    def talk(n):
+        for i in range(n):
+            messages.reply_receive(
+                referral=referral, by=alice, body=f"Reply {i}", attachments=[{"filename": f"{i}.pdf", "content": PDF}]
+            )
+            messages.message_send(referral=referral, by=coordinator, body=f"Answer {i}")
+
+    portal, staff = client_for(alice), client_for(coordinator)
+    staff_url = reverse("referrals:detail", args=[referral.pk])
+    talk(1)
+    few = _queries(portal, url(referral)), _queries(staff, staff_url)
+    talk(7)
+    assert (_queries(portal, url(referral)), _queries(staff, staff_url)) == few
