@@ -1,10 +1,12 @@
 """The email that tells a referrer a message from the practice is waiting in their portal (decision 0039). It names
-the practice and holds a link, nothing about the patient or the referral: the message itself is read after signing
-in. Sent by the worker after the message commits (referrals publishes `referral.messaged` for the worker whatever
-LIAISON_INTAKE_FOLLOWUP says), over the same SMTP path as letters (delivery.smtp_send)."""
+the practice and holds a link (LIAISON_SITE_URL and the portal page), nothing about the patient or the referral: the
+message itself is read after signing in. Sent by the worker after the message commits (referrals publishes
+`referral.messaged` for the worker whatever LIAISON_INTAKE_FOLLOWUP says), over the same SMTP path as letters
+(delivery.smtp_send)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils import timezone
 
 from liaison.comms import delivery
@@ -33,7 +35,8 @@ def message_notice(event: Event) -> bool:
         return False
     if not referrer.accounts.filter(is_active=True).exists():
         return False  # nothing to sign in to: the practice is told on the referral's page to call or fax
-    delivery.smtp_send(_email(referrer.email, event.payload.get("link") or ""), before_commit=lambda: None)
+    link = settings.SITE_URL + reverse("intake:portal_detail", args=[message.referral_id])
+    delivery.smtp_send(_email(referrer.email, link), before_commit=lambda: None)
     ReferralMessage.objects.filter(pk=message.pk, notified_at__isnull=True).update(notified_at=timezone.now())
     return True
 
@@ -44,7 +47,7 @@ def _email(address: str, link: str) -> EmailMessage:
     sender = CommsSettings.current().from_email or settings.DEFAULT_FROM_EMAIL
     return EmailMessage(
         subject=SUBJECT.format(practice=practice),
-        body=BODY.format(practice=practice, link=link or "your referrer portal"),
+        body=BODY.format(practice=practice, link=link),
         from_email=sender,
         to=[address],
     )

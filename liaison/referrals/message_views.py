@@ -19,9 +19,8 @@ def message_send(request, pk: int):
     form = MessageForm(request.POST, prefix="message")
     problems = [m for msgs in form.errors.values() for m in msgs] if not form.is_valid() else []
     if not problems:
-        link = request.build_absolute_uri(reverse("intake:portal_detail", args=[pk]))
         try:
-            messages.message_send(referral=referral, by=request.user, body=form.cleaned_data["body"], link=link)
+            messages.message_send(referral=referral, by=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
             problems = exc.messages
     if problems:

@@ -280,9 +280,9 @@ def _next_action_back(referral: Referral) -> None:
             setattr(referral, field, value)
 
 
-def message_send(*, referral: Referral, by, body: str, link: str = "", at: datetime | None = None) -> ReferralMessage:
+def message_send(*, referral: Referral, by, body: str, at: datetime | None = None) -> ReferralMessage:
     """The practice's message to the referrer, read in the portal. Answering reads the referrer's replies. After
-    commit the worker emails the referrer a notice that holds no patient details, only `link` (the portal page)."""
+    commit the worker emails the referrer a notice that holds no patient details, only a link to the portal page."""
     at = at or timezone.now()
     body = (body or "").strip()
     if referral.referrer_id is None:
@@ -305,7 +305,7 @@ def message_send(*, referral: Referral, by, body: str, link: str = "", at: datet
         # Email leaves from the worker, after commit, whatever the follow-up setting (slow I/O stays outside).
         events.publish(
             Published.MESSAGED, referral_id=referral.pk, event_id=event.pk, context={"referral": referral},
-            mode=events.WORKER, at=at, message_id=message.pk, link=link,
+            mode=events.WORKER, at=at, message_id=message.pk,
         )  # fmt: skip
     return message
 

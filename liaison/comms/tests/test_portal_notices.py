@@ -4,6 +4,7 @@ message commits, holding the practice's name and a link and nothing about the pa
 import email
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from liaison.core import events
@@ -31,7 +32,7 @@ def test_the_referrer_is_told_by_email_without_patient_details(
     sent = email.message_from_bytes(raw)
     body = sent.get_payload(decode=True).decode()
     assert sent["To"] == "alice@riverside.test" and "Harbor Ketamine Clinic" in sent["Subject"]
-    assert f"/portal/{alices_referral.pk}/" in body
+    assert f"{settings.SITE_URL}/portal/{alices_referral.pk}/" in body
     patient = alices_referral.patient
     for private in (patient.first_name, patient.last_name, alices_referral.reference, "Monday"):
         assert private not in body and private not in sent["Subject"]
@@ -53,6 +54,6 @@ def test_the_referrer_is_told_by_email_without_patient_details(
 def test_a_referrer_without_an_email_address_gets_no_email(clinic, smtp_inbox, alice, alices_referral, coordinator):
     alice.referrer.email = ""
     alice.referrer.save()
-    messages.message_send(referral=alices_referral, by=coordinator, body="Please call us.", link="http://x/portal/1/")
+    messages.message_send(referral=alices_referral, by=coordinator, body="Please call us.")
     events.pending_run()
     assert not smtp_inbox.messages and ReferralMessage.objects.get().notified_at is None
