@@ -26,6 +26,7 @@ SYNONYMS = {
     "bipolar ii": "bipolar ii disorder",
     "manic": "hypomanic",
 }
+CODE_LIKE = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z.]*$")  # an attempt at a code, not words
 SHOWN_IN_A_MESSAGE = 4
 
 
@@ -96,6 +97,9 @@ def resolve(typed: str) -> str:
     hits = exact or [code for code, _ in search(typed, limit=len(codes()))]
     if len(hits) == 1:
         return hits[0]
+    if not hits and CODE_LIKE.match(typed):
+        example = "Enter an ICD-10-CM code such as F33.2 or F32.A, or words from its name."
+        raise NoMatch(f"“{typed[:20]}” is not an ICD-10-CM code. {example}")
     if not hits:
         raise NoMatch(
             f"No ICD-10 code matches “{typed[:60]}”. Type a code such as F33.2, or words from its name "

@@ -46,6 +46,8 @@ def test_major_depression_is_found_by_words_and_offers_its_codes():
 def test_words_that_fit_nothing_say_so():
     with pytest.raises(icd10.NoMatch, match="No ICD-10 code matches “broken leg”"):
         icd10.resolve("broken leg")
+    with pytest.raises(icd10.NoMatch, match="“F3.2” is not an ICD-10-CM code. Enter an ICD-10-CM code such as"):
+        icd10.resolve("F3.2")
 
 
 def test_the_look_up_answers_codes_and_words(anonymous_client):
