@@ -16,6 +16,7 @@ from liaison.care.choices import Instrument, SessionKind
 from liaison.care.models import Assessment, CareSettings, OutcomeCount, QuestionnaireLink, SafetyAlert, Session
 from liaison.core.audit import audit_part
 from liaison.referrals.models import Referral
+from liaison.referrals.queries import CompiledOnce
 
 ALERT_READERS = roles_for("care.alert.read")  # the role table: liaison/accounts/access.py
 AGGREGATE_READERS = roles_for("care.outcomes")
@@ -100,6 +101,15 @@ def _lists_with_rows(referral: Referral) -> dict[str, bool]:
     return Referral.objects.filter(pk=referral.pk).values(**LISTS).get()
 
 
+# The panel's two longest lists, compiled to SQL once per process (referrals.queries.CompiledOnce, decision 0034).
+_panel_sessions = CompiledOnce(
+    Session, lambda pk: Session.objects.filter(referral_id=pk).select_related("clinician").order_by("held_on", "id")
+)
+_panel_scores = CompiledOnce(
+    Assessment, lambda pk: Assessment.objects.filter(referral_id=pk).order_by("taken_on", "id")
+)
+
+
 def care_panel(*, user, referral: Referral) -> CarePanel:
     """Everything the referral page shows about care (its audit in the page's row, or one): one query asking which
     of its lists have rows, then one for each that has (most referrals have no care yet, or sessions and scores but
@@ -108,14 +118,8 @@ def care_panel(*, user, referral: Referral) -> CarePanel:
     asking."""
     clinic_staff = user.sees_all_referrals
     has = _lists_with_rows(referral)
-    sessions = (
-        list(Session.objects.filter(referral=referral).select_related("clinician").order_by("held_on", "id"))
-        if has["care_has_sessions"]
-        else []
-    )
-    assessments = (
-        list(Assessment.objects.filter(referral=referral).order_by("taken_on", "id")) if has["care_has_scores"] else []
-    )
+    sessions = _panel_sessions(referral.pk) if has["care_has_sessions"] else []
+    assessments = _panel_scores(referral.pk) if has["care_has_scores"] else []
     show_alerts, show_links = clinic_staff and has["care_has_alerts"], clinic_staff and has["care_has_links"]
     alerts = list(SafetyAlert.objects.filter(OPEN_ALERT, referral=referral)) if show_alerts else []
     links = list(QuestionnaireLink.objects.filter(referral=referral)[:5]) if show_links else []
