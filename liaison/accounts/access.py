@@ -124,6 +124,9 @@ TABLE: dict[str, Capability] = {
     "comms.letter.sign_clinical": _cap(
         {CLINICIAN, DIRECTOR}, DO, "Sign a clinical letter (evaluation, progress, outcome)."
     ),
+    "comms.outbox": _cap(
+        CLINICAL_TEAM, READ, "The outbox: letters in flight or failed by channel, and what holds them up per referrer."
+    ),
     "comms.outbox.retry": _cap(CLINICAL_TEAM, DO, "Send a failed letter again."),
     "comms.sla": _cap({COORDINATOR, DIRECTOR}, READ, "How fast referrers hear back, in figures."),
     "demo.mail": _cap(CLINICAL_TEAM, READ, "In the demo only: the letters the demo's mail catcher received."),

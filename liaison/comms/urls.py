@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.comms import views
+from liaison.comms import outbox_views, views
 
 app_name = "comms"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("letters/<int:pk>/preview/", views.letter_preview, name="letter_preview"),
     path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
     path("letters/<int:pk>/approve/", views.letter_approve, name="letter_approve"),
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/send-again/", outbox_views.outbox_send_again, name="outbox_send_again"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
 ]

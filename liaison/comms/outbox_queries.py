@@ -1,0 +1,209 @@
+"""The outbox page's reads: every letter in flight or failed, by channel, a page of PAGE at a time; the counts, each
+stopping at CAP, in one statement; the problems that hold letters up, grouped by referrer. A fixed number of
+queries whatever the length of the lists (no query per row or per referrer), and only the columns the page shows."""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+
+from liaison.comms.choices import PENDING, DeliveryChannel, OutboxStatus
+from liaison.comms.models import CommsSettings, DueCommunication, Outbox
+from liaison.comms.owed import CHANNEL_PROBLEM_PREFIX
+from liaison.directory.models import Referrer
+
+PAGE = 50  # rows of one channel on a page; also the referrers in the problems
+CAP = 1000  # counts stop here: more shows as "1,000+"
+MAX_PAGE = 10_000
+CHANNELS = dict(DeliveryChannel.choices)
+OPEN = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.FAILED)
+COUNTED = (OutboxStatus.FAILED, OutboxStatus.SENDING, OutboxStatus.QUEUED)
+
+ROW_FIELDS = (
+    "id", "channel", "status", "attempts", "next_attempt_at", "last_error", "address", "created_at", "letter_id",
+    "letter__letter_type", "letter__referral_id", "letter__referral__patient__first_name",
+    "letter__referral__patient__last_name", "letter__referral__referrer__first_name",
+    "letter__referral__referrer__last_name", "letter__referral__referrer__credential",
+)  # fmt: skip
+
+# What a failed delivery's reason says about the address (outbox._header_problem and _send_problem write them).
+NO_ADDRESS = "no_address"
+BAD_ADDRESS = "bad_address"
+OTHER = "other"
+NO_CHANNEL = "no_channel"
+
+
+@dataclass
+class Channel:
+    key: str
+    title: str
+    counts: dict  # status -> count, up to CAP + 1
+    page: int = 1
+    rows: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def capped(self) -> bool:
+        return any(n > CAP for n in self.counts.values())
+
+    def shown(self, status: str) -> str:
+        n = self.counts.get(status, 0)
+        return f"{CAP:,}+" if n > CAP else f"{n:,}"
+
+    @property
+    def failed_shown(self) -> str:
+        return self.shown(OutboxStatus.FAILED)
+
+    @property
+    def sending_shown(self) -> str:
+        return self.shown(OutboxStatus.SENDING)
+
+    @property
+    def queued_shown(self) -> str:
+        return self.shown(OutboxStatus.QUEUED)
+
+    @property
+    def later(self) -> bool:
+        """A page after this one (capped: while this page is full)."""
+        return len(self.rows) >= PAGE and (self.capped or self.page * PAGE < self.total)
+
+    @property
+    def pages_shown(self) -> str:
+        pages = max(1, -(-self.total // PAGE))
+        return f"{pages:,}+" if self.capped else f"{pages:,}"
+
+
+@dataclass
+class Problem:
+    kind: str
+    channel: str  # the channel the failed letters went by; "" for letters that cannot be signed for want of one
+    letters: int
+
+
+@dataclass
+class ReferrerProblems:
+    referrer_id: int
+    name: str
+    email: str
+    fax: str
+    problems: list = field(default_factory=list)
+
+    @property
+    def letters(self) -> int:
+        return sum(p.letters for p in self.problems)
+
+
+@dataclass
+class Outboxes:
+    channels: list  # Channel, in DeliveryChannel's order (or the one asked for)
+    referrers: list  # ReferrerProblems, the most letters held up first, at most PAGE
+    more_referrers: bool  # more referrers have problems than are shown
+    fax_gateway: bool
+
+    def referral_ids(self) -> list[int]:
+        return [r["letter__referral_id"] for c in self.channels for r in c.rows]
+
+    @property
+    def failed(self) -> int:
+        return sum(min(c.counts.get(OutboxStatus.FAILED, 0), CAP) for c in self.channels)
+
+
+def outbox_page(*, user, channel: str | None = None, page: int = 1) -> Outboxes:
+    """The page: the counts by channel and status; for the clinical team, each channel's page of letters, failed
+    first, then sending, then waiting by their next attempt; and the problems per referrer."""
+    page = min(max(page, 1), MAX_PAGE)
+    keys = [channel] if channel else list(CHANNELS)
+    counts = _counts(keys)
+    channels = [Channel(key, CHANNELS[key], counts[key], page if channel else 1) for key in keys]
+    for item in channels:
+        item.rows = _rows(user, item.key, item.page)
+    referrers, more = _problems()
+    return Outboxes(channels, referrers, more, bool(CommsSettings.current().fax_gateway_domain))
+
+
+def _counts(keys: list[str]) -> dict[str, dict[str, int]]:
+    """Each (channel, status) counted up to CAP + 1, all in one statement (the status index finds them)."""
+    table = connection.ops.quote_name(Outbox._meta.db_table)
+    parts, params = [], []
+    for key in keys:
+        for status in COUNTED:
+            inner = f"SELECT 1 FROM {table} WHERE status = %s AND channel = %s LIMIT %s"  # noqa: S608 - our table
+            parts.append(f"(SELECT COUNT(*) FROM ({inner}) c)")  # noqa: S608
+            params += [status, key, CAP + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        found = iter(cursor.fetchone())
+    return {key: {status: next(found) for status in COUNTED} for key in keys}
+
+
+def _order():
+    return Case(
+        When(status=OutboxStatus.FAILED, then=Value(0)),
+        When(status=OutboxStatus.SENDING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def _rows(user, channel: str, page: int) -> list[dict]:
+    if not user.sees_all_referrals:  # the page is the clinical team's; anyone else is shown no letter
+        return []
+    queryset = (
+        Outbox.objects.filter(status__in=OPEN, channel=channel)
+        .annotate(rank=_order())
+        .order_by("rank", "next_attempt_at", "id")
+    )
+    start = (page - 1) * PAGE
+    return list(queryset.values(*ROW_FIELDS)[start : start + PAGE])
+
+
+def _failure_kind():
+    return Case(
+        When(last_error__startswith="There is no recipient address", then=Value(NO_ADDRESS)),
+        When(
+            Q(last_error__contains="is not a valid email address") | Q(last_error__contains="refused the address"),
+            then=Value(BAD_ADDRESS),
+        ),
+        default=Value(OTHER),
+    )
+
+
+def _problems() -> tuple[list[ReferrerProblems], bool]:
+    """Referrers whose letters are held up: letters owed that no channel can carry (no email, no fax...), and
+    deliveries failed, by what stopped them. Counted per referrer in two grouped statements, the referrers with
+    the most letters first (PAGE of them), their names and addresses in a third. Counts and referrers, never a
+    patient: the same for everyone the page is open to."""
+    owed = DueCommunication.objects.filter(
+        status__in=PENDING, problem__startswith=CHANNEL_PROBLEM_PREFIX, referral__referrer__isnull=False
+    )
+    held = owed.values(ref=F("referral__referrer_id")).annotate(n=Count("id")).order_by("-n", "ref")[: PAGE + 1]
+    failed = Outbox.objects.filter(status=OutboxStatus.FAILED, letter__referral__referrer__isnull=False)
+    stuck = (
+        failed.values(ref=F("letter__referral__referrer_id"), by=F("channel"), kind=_failure_kind())
+        .annotate(n=Count("id"))
+        .order_by("-n", "ref", "by", "kind")[: PAGE * 4]
+    )
+    by_referrer: dict[int, list[Problem]] = {}
+    for row in held:
+        by_referrer.setdefault(row["ref"], []).append(Problem(NO_CHANNEL, "", row["n"]))
+    for row in stuck:
+        by_referrer.setdefault(row["ref"], []).append(Problem(row["kind"], row["by"], row["n"]))
+    ranked = sorted(by_referrer.items(), key=lambda item: (-sum(p.letters for p in item[1]), item[0]))
+    more = len(ranked) > PAGE
+    ranked = ranked[:PAGE]
+    found = Referrer.objects.filter(pk__in=[ref for ref, _ in ranked]).values(
+        "pk", "first_name", "last_name", "credential", "email", "fax"
+    )
+    people = {r["pk"]: r for r in found}
+    out = []
+    for ref, problems in ranked:
+        person = people.get(ref)
+        if person is None:
+            continue
+        name = f"{person['first_name']} {person['last_name']}".strip()
+        name = f"{name}, {person['credential']}" if person["credential"] else name
+        out.append(ReferrerProblems(ref, name, person["email"], person["fax"], problems))
+    return out, more
