@@ -31,6 +31,7 @@ PAGES = (
     Page("owed to the referrer", "coordinator", "/comms/referrals/{id}/owed/", "open_referrals", "comms:owed"),
     Page("work queue", "coordinator", "/comms/", url_name="comms:queue"),
     Page("letters on time", "director", "/comms/sla/", url_name="comms:sla"),
+    Page("outbox", "coordinator", "/comms/outbox/", url_name="comms:outbox"),
     Page("letter and its outbox", "coordinator", "/comms/letters/{id}/", "letters", "comms:letter"),
     Page("letter preview", "coordinator", "/comms/letters/{id}/preview/", "letters", "comms:letter_preview"),
     Page("liaison's tasks", "liaison", "/crm/", url_name="crm:tasks"),

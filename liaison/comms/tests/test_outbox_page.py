@@ -143,3 +143,19 @@ def test_a_failure_of_another_kind_points_to_its_letters(cast, client_for, coord
          "text": "Delivery by secure email failed (each letter says why)", "action": "fix it, then send them again"}
     ]  # fmt: skip
     assert 'id="channel-email"' in page.content.decode()
+
+
+def test_the_page_costs_the_same_with_more_letters_and_referrers(cast, client_for, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(coordinator)
+    client.get("/comms/outbox/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/comms/outbox/")
+    for n in range(3):
+        _failed(_signed(coordinator, last_name=f"More{n}"))
+        referral_for(coordinator=coordinator, email="", fax="", channel="portal", last_name=f"Stuck{n}")
+    with CaptureQueriesContext(connection) as after:
+        page = client.get("/comms/outbox/")
+    assert len(page.context["problems"]) == 8 and len(after) == len(before)

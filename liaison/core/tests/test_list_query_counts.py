@@ -27,6 +27,8 @@ PINS = {
     "work queue": 12,  # the counts with the sections', escalated and problem ids (one UNION ALL), then those rows
     "work queue, mine": 12,
     "letters on time": 10,  # the newest snapshot of its figures, one query (decision 0033)
+    "outbox": 16,  # the counts in one statement, a page per channel, the problems per referrer in two (and, when
+    # some referrer has a problem, their names in one more: the demo network has none)
     "liaison's tasks": 8,  # the sections' counts and first ids in one statement, then those rows by id
     "liaison's tasks, everyone's": 8,
     "target list": 16,
@@ -48,6 +50,7 @@ PAGES = {
     "work queue": ("coordinator", "comms:queue", None, ""),
     "work queue, mine": ("coordinator", "comms:queue", None, "?mine=1"),
     "letters on time": ("director", "comms:sla", None, ""),
+    "outbox": ("coordinator", "comms:outbox", None, ""),
     "liaison's tasks": ("liaison", "crm:tasks", None, ""),
     "liaison's tasks, everyone's": ("liaison", "crm:tasks", None, "?who=all"),
     "target list": ("liaison", "crm:targets", None, ""),
