@@ -7,8 +7,9 @@ from liaison.core.forms import Form
 from liaison.referrals.intake_forms import AttachmentsForm, ClinicianReferralForm
 from liaison.referrals.message_models import MAX_MESSAGE_CHARS
 from liaison.referrals.messages import HISTORY_FIELDS
+from liaison.referrals.plausibility import CONFIRM
 
-KEPT = {*HISTORY_FIELDS, "phq9_total", "phq9_date", "phq9_item9"}
+KEPT = {*HISTORY_FIELDS, "phq9_total", "phq9_date", "phq9_item9", CONFIRM}
 
 
 class ReplyForm(Form):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from liaison.core import events
 from liaison.core.audit import audit_log
-from liaison.referrals import icd10, intake, safety, screening, services
+from liaison.referrals import icd10, intake, plausibility, safety, screening, services
 from liaison.referrals.choices import URGENCY_RANK, EventKind, MessageDirection, Published, Urgency
 from liaison.referrals.intake_models import Attachment, SafetyReview, ScreeningResult
 from liaison.referrals.message_models import MAX_MESSAGE_CHARS, ReferralMessage
@@ -73,11 +73,14 @@ def reply_receive(
     at = at or timezone.now()
     body = (body or "").strip()
     attachments = [dict(a) for a in attachments]
-    changes = _history_changes(history or {})
+    history = dict(history or {})
+    confirmed = bool(history.pop(plausibility.CONFIRM, False))  # the referrer confirms unusual doses or weeks
+    changes = _history_changes(history)
     new_diagnoses = [Diagnosis(**{**d, "description": d.get("description") or icd10.describe(d.get("code"))})
                      for d in diagnoses]  # fmt: skip
     new_trials = [MedicationTrial(**t) for t in trials]
     errors = _reply_errors(referral, body, attachments, changes, new_diagnoses, new_trials)
+    _plausible(errors, referral, new_trials, confirmed=confirmed, at=at)
     if errors:
         raise ValidationError(errors)
     added = _added_lines(changes, new_diagnoses, new_trials)
@@ -110,6 +113,16 @@ def reply_receive(
             context={"referral": referral, "message": message}, at=at, message_id=message.pk,
         )  # fmt: skip
     return message
+
+
+def _plausible(errors: dict, referral: Referral, trials: list, *, confirmed: bool, at: datetime) -> None:
+    """The intake's rule for doses and weeks (plausibility): those that cannot be right are refused, unusual ones
+    until the referrer ticks that they are right, exactly as on the referral form."""
+    found = plausibility.check(trials=trials, date_of_birth=referral.patient.date_of_birth, at=at)
+    for key, said in [*found.errors.items(), *(() if confirmed else found.unusual.items())]:
+        errors.setdefault(key, []).extend(said)
+    if found.unusual and not confirmed:
+        errors[f"history.{plausibility.CONFIRM}"] = [plausibility.CONFIRM_MESSAGE]
 
 
 def _history_changes(history: dict) -> dict:

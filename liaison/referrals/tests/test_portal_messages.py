@@ -2,6 +2,8 @@
 files, the missing history in the referral form's fields), the reply lands on the referral's timeline and as its
 coordinator's next action; the practice writes back from the referral page; who may do which."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -148,7 +150,9 @@ def test_the_service_names_each_field_at_fault(referral, alice):
             trials=[{"drug": "x", "weeks_at_dose": 900}], body="x" * 5001,
             attachments=[{"filename": "a.pdf", "content": b"nope"}],
         )  # fmt: skip
-    assert set(caught.value.message_dict) == {"body", "diagnoses.0.code", "trials.0.weeks_at_dose", "attachments.0"}
+    assert set(caught.value.message_dict) == {
+        "body", "diagnoses.0.code", "trials.0.weeks_at_dose", "attachments.0", "history.confirm_unusual"
+    }  # fmt: skip
 
 
 def test_an_active_pdf_is_cleaned_and_the_timeline_says_what_went(referral, alice):
@@ -298,3 +302,19 @@ def test_the_portal_and_staff_pages_cost_the_same_for_1_or_8_messages_with_files
     few = _queries(portal, url(referral)), _queries(staff, staff_url)
     talk(7)
     assert (_queries(portal, url(referral)), _queries(staff, staff_url)) == few
+
+
+def test_a_reply_meets_the_referral_forms_rule_for_doses_and_weeks(referral, alice):
+    """Sertraline 5,000 mg a day cannot be right and is refused even when confirmed; 300 mg is unusual and is refused
+    until the referrer ticks that it is right, as on the referral form. Nothing is written until then."""
+    impossible = {"drug": "sertraline", "daily_dose_mg": Decimal("5000"), "weeks_at_dose": 8, "response": "none"}
+    unusual = {**impossible, "daily_dose_mg": Decimal("350")}
+    with pytest.raises(messages.ValidationError) as caught:
+        messages.reply_receive(referral=referral, by=alice, trials=[impossible], history={"confirm_unusual": True})
+    assert "trials.0.daily_dose_mg" in caught.value.message_dict
+    with pytest.raises(messages.ValidationError) as caught:
+        messages.reply_receive(referral=referral, by=alice, trials=[unusual])
+    assert set(caught.value.message_dict) == {"trials.0.daily_dose_mg", "history.confirm_unusual"}
+    assert not referral.trials.exists() and not referral.messages.exists()
+    messages.reply_receive(referral=referral, by=alice, trials=[unusual], history={"confirm_unusual": True})
+    assert referral.trials.get().daily_dose_mg == Decimal("350")
