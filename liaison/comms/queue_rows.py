@@ -5,8 +5,10 @@ database goes through html.escape; the rest is our own fixed markup. Rows are th
 from html import escape
 
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from liaison.comms.choices import LetterType, OutboxStatus
 from liaison.directory.choices import SharedCareModel
@@ -59,19 +61,24 @@ def _name(first, last, credential="") -> str:
     return f"{name}, {credential}" if credential else name
 
 
-def _when(at) -> tuple[str, str]:
+def _when(at, this_year: int | None = None) -> tuple[str, str]:
     """As the template's date:'c' and date:"D M j, g:i A" write it, in the clinic's time zone; with the year
-    when it is not this year's (a letter overdue since last year must not read as this spring's)."""
+    when it is not this year's (a letter overdue since last year must not read as this spring's). Written from the
+    same names as django.utils.dateformat's D, M and A: its general formatter cost as much as the rest of a row."""
     at = timezone.localtime(at)
-    shown = "D M j, g:i A" if at.year == timezone.localdate().year else "D M j, Y, g:i A"
-    return at.isoformat(), dateformat.format(at, shown)
+    this_year = this_year or timezone.localdate().year
+    day = f"{WEEKDAYS_ABBR[at.weekday()]} {str(MONTHS_3[at.month]).title()} {at.day}"
+    if at.year != this_year:
+        day = f"{day}, {at.year:04d}"
+    noon = gettext("PM") if at.hour > 11 else gettext("AM")
+    return at.isoformat(), f"{day}, {at.hour % 12 or 12}:{at.minute:02d} {noon}"
 
 
 def item_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:
     """Rows of a queue section (or 'escalated to you'): due, letter, patient, referrer, the one action."""
-    out = []
+    out, this_year = [], timezone.localdate().year
     for r in rows:
-        iso, when = _when(r["due_at"])
+        iso, when = _when(r["due_at"], this_year)
         escalated = ""
         if r["escalated_at"]:
             to = _name(r["escalated_to__first_name"], r["escalated_to__last_name"]) or r["escalated_to__username"]

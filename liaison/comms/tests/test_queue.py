@@ -245,3 +245,17 @@ def test_a_due_time_from_another_year_shows_its_year():
     assert str(now.year) not in _when(now)[1]
     last_year = now - timedelta(days=400)
     assert str(timezone.localtime(last_year).year) in _when(last_year)[1]
+
+
+def test_a_due_time_reads_as_the_templates_date_filter_writes_it():
+    from django.utils import dateformat, timezone
+
+    from liaison.comms.queue_rows import _when
+
+    start = datetime(2025, 12, 28, 0, 0, tzinfo=UTC)
+    for hours in range(0, 24 * 9, 7):  # every hour of the clock, a new year, each day of the week
+        at = start + timedelta(hours=hours, minutes=hours % 60)
+        local = timezone.localtime(at)
+        for year in (local.year, local.year + 1):
+            shown = "D M j, g:i A" if local.year == year else "D M j, Y, g:i A"
+            assert _when(at, year) == (local.isoformat(), dateformat.format(local, shown)), at
