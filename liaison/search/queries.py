@@ -51,14 +51,14 @@ def sees_directory(user) -> bool:
 
 
 def search(*, user, query: Query) -> Results:
-    """At most: the vocabulary (a name was typed), the patients (two reads for one word: by last name, then by
-    first name), their referrals, the referrers, the practices. Each read is skipped when its part has nothing to
-    look for, and `skipped` says how many were."""
+    """At most: the vocabulary (a name was typed: its spellings, then pg_trgm for the words they did not find),
+    the patients (two reads for one word: by last name, then by first name), their referrals, the referrers, the
+    practices. Each read is skipped when its part has nothing to look for, and `skipped` says how many were."""
     results = Results(sees_patients=sees_patients(user), sees_directory=sees_directory(user))
     kinds = (Kind.PATIENT_FIRST, Kind.PATIENT_LAST) if results.sees_patients else ()
     if results.sees_directory:
         kinds += (Kind.REFERRER_FIRST, Kind.REFERRER_LAST, Kind.PRACTICE)
-    names = names_like(query.words, kinds) if query.words and kinds else {}
+    names, results.skipped = names_like(query.words, kinds) if query.words and kinds else ({}, 0)
     if results.sees_patients:
         results.patients = _bounded(results, "patients", _patients(results, user, query, names))
         _with_referrals(results, user, query.reference)

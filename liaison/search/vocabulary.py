@@ -1,10 +1,10 @@
 """Stage one of a name search: the names whose words look like what was typed, from the vocabulary alone.
 
-For each typed word, in one query: the vocabulary's words that are the same, that begin with it, or that are one
-typing slip away (an index look-up of every such spelling, text.one_edit); on PostgreSQL also those pg_trgm finds
-alike (word similarity, through the trigram index). Then, per typed word and kind of name, only the best grade
-found is kept: a word typed in full finds its name and not its near spellings; a partial word finds the names it
-begins; a misspelt one the names it is close to.
+For all typed words, in one query: the vocabulary's words that are the same, that begin with one, or that are one
+typing slip away (an index look-up of every such spelling, text.one_edit). On PostgreSQL, for the typed words that
+found nothing so, a second query: the words pg_trgm finds alike (word similarity, through the trigram index). Then,
+per typed word and kind of name, only the best grade found is kept: a word typed in full finds its name and not its
+near spellings; a partial word finds the names it begins; a misspelt one the names it is close to.
 """
 
 from functools import reduce
@@ -14,7 +14,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 
 from liaison.search.models import SearchWord
 from liaison.search.text import one_edit, similarity
@@ -23,36 +23,43 @@ PREFIX_FROM = 3  # letters typed before a word finds the names it begins
 CANDIDATES = 300  # vocabulary rows read for one search, at most
 NAMES_PER_WORD = 5  # names kept for each typed word and kind
 EXACT, PREFIX, CLOSE = 3, 2, 1
-TRIGRAM_WORD = '%s <%% "search_searchword"."word"'  # pg_trgm: word similarity above its threshold (0.6), indexed
+TRIGRAM_WORD = '%s <%% lower("search_searchword"."word")'  # pg_trgm's word similarity above 0.6: its GIN index
 
 
-def _conditions(word: str, edits: set[str], trigram: bool) -> Q:
+def _spellings(word: str, edits: set[str]) -> Q:
+    """The word, its one-slip spellings and, from PREFIX_FROM letters, the words it begins: the unique index."""
     near = Q(word__in=sorted(edits | {word}))
     if len(word) >= PREFIX_FROM:
-        near |= Q(word__gte=word, word__lt=word + "\uffff")  # begins with it: a range of the unique index
-    if trigram:
-        near |= Q(RawSQL(TRIGRAM_WORD, (word,), output_field=BooleanField()))  # noqa: S611  (the word is a parameter)
+        near |= Q(word__gte=word, word__lt=word + "\uffff")
     return near
 
 
-def names_like(words: tuple[str, ...], kinds: tuple[str, ...]) -> dict[tuple[int, str], list[str]]:
-    """{(index of the typed word, kind): names}, best first, for every typed word that found something."""
-    trigram = connection.vendor == "postgresql"
+def names_like(words: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[dict[tuple[int, str], list[str]], int]:
+    """{(index of the typed word, kind): names}, best first, for every typed word that found something; and how
+    many reads were not needed (1 when pg_trgm was not asked: on SQLite, or when every typed word was found by its
+    spellings). The trigram index is asked only for the words the b-tree did not find: computing trigrams is the
+    dear part (decision 0036)."""
     edits = [one_edit(w) for w in words]
-    near = reduce(or_, (_conditions(w, e, trigram) for w, e in zip(words, edits, strict=True)))
-    rows = SearchWord.objects.filter(near, kind__in=kinds)
-    fields = ["word", "kind", "name"]
-    if trigram:
-        rows = rows.annotate(**{f"s{i}": TrigramWordSimilarity(w, "word") for i, w in enumerate(words)})
-        fields += [f"s{i}" for i in range(len(words))]
+    spellings = reduce(or_, (_spellings(w, e) for w, e in zip(words, edits, strict=True)))
     found: dict[tuple[int, str], list[tuple[int, float, str]]] = {}
-    # shortest first: the word itself and its slips before the long words a few letters begin
-    for row in rows.order_by(Length("word"), "word").values(*fields)[:CANDIDATES]:
+    _collect(found, SearchWord.objects.filter(spellings, kind__in=kinds), words, edits, {})
+    missing = [i for i in range(len(words)) if not any(key[0] == i for key in found)]
+    if connection.vendor != "postgresql" or not missing:
+        return {key: _best(graded) for key, graded in found.items()}, 1
+    alike = reduce(or_, (Q(RawSQL(TRIGRAM_WORD, (words[i],), output_field=BooleanField())) for i in missing))  # noqa: S611
+    scores = {f"s{i}": TrigramWordSimilarity(words[i], Lower("word")) for i in missing}
+    _collect(found, SearchWord.objects.filter(alike, kind__in=kinds).annotate(**scores), words, edits, scores)
+    return {key: _best(graded) for key, graded in found.items()}, 0
+
+
+def _collect(found: dict, rows, words, edits, scores: dict) -> None:
+    """Grade the rows against each typed word (shortest first: the word itself and its slips before the long words
+    a few letters begin)."""
+    for row in rows.order_by(Length("word"), "word").values("word", "kind", "name", *scores)[:CANDIDATES]:
         for i, typed in enumerate(words):
             grade = _grade(typed, row["word"], edits[i], row.get(f"s{i}"))
             if grade:
                 found.setdefault((i, row["kind"]), []).append((grade, similarity(typed, row["word"]), row["name"]))
-    return {key: _best(graded) for key, graded in found.items()}
 
 
 def _grade(typed: str, word: str, edits: set[str], trigram_score: float | None) -> int:

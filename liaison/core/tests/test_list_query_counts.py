@@ -40,7 +40,7 @@ PINS = {
     "portal": 10,
     "referrer relationship": 10,  # the panels and the forms' owners and templates in one statement
     "practice relationship": 9,
-    "search, a misspelt surname": 15,  # vocabulary; patients by last, by first name; referrals; referrers; practices
+    "search, a misspelt surname": 16,  # vocabulary twice; patients by last, by first; referrals; referrers; practices
 }
 
 # page: (who asks, URL name, the record it opens, query string)
