@@ -8,6 +8,7 @@ from liaison.comms import services
 from liaison.comms.models import Outbox
 from liaison.comms.tests.helpers import keys, referral_for
 from liaison.core.testing.browser import chromium_available, signed_in_page
+from liaison.core.tests.test_axe_browser import AXE_JS, violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,6 +48,10 @@ def test_the_outbox_at_both_widths_and_sending_the_chosen_again(
             ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
+    if AXE_JS.exists():  # the accessibility checker, on the page with every kind of row (CI installs it)
+        checked = signed_in_page(browser, live_server, coordinator, bypass_csp=True)
+        checked.goto(f"{live_server.url}/comms/outbox/")
+        assert violations(checked) == []
     page.check(f"#choose-{rows[2].pk}")
     page.check(f"#choose-{rows[3].pk}")
     page.get_by_role("button", name="Send the chosen letters again…").click()

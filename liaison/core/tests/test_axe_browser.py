@@ -36,6 +36,7 @@ MAIN_PAGES = [
     ("outcomes", "care:outcomes", ()),
     ("work queue", "comms:queue", ()),
     ("letters on time", "comms:sla", ()),
+    ("outbox", "comms:outbox", ()),
     ("tasks", "crm:tasks", ()),
     ("targets", "crm:targets", ()),
     ("network", "crm:network", ()),
