@@ -247,3 +247,12 @@ def test_on_sqlite_the_reads_go_through_indexes_not_the_tables(olivia, others, c
     (by_last,) = plans["referrals_patient"]  # no first name is like "brenan": one read
     assert "SEARCH referrals_patient USING INDEX search_patient_last" in by_last, by_last
     assert "SCAN referrals_patient" not in by_last and "TEMP B-TREE" not in by_last.split("EXISTS")[0], by_last
+
+
+def test_two_slips_in_a_long_name_are_forgiven_on_postgresql_only(db, alice_referrer, coordinator, client_for):
+    """Two slips are beyond the spellings' look-up (one slip); pg_trgm's word similarity finds them (decision 0036)."""
+    from django.db import connection
+
+    receive_referral(patient=PatientDataFactory(first_name="Grace", last_name="Washington"))
+    names = patient_names(found(client_for(coordinator), "Washingtour"))
+    assert names == (["Grace Washington"] if connection.vendor == "postgresql" else [])
