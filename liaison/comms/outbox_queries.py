@@ -10,6 +10,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from liaison.comms.choices import PENDING, DeliveryChannel, OutboxStatus
 from liaison.comms.models import CommsSettings, DueCommunication, Outbox
 from liaison.comms.owed import CHANNEL_PROBLEM_PREFIX
+from liaison.comms.predicates import PROBLEM_DUE, Inlined
 from liaison.directory.models import Referrer
 
 PAGE = 50  # rows of one channel on a page; also the referrers in the problems
@@ -176,8 +177,11 @@ def _problems() -> tuple[list[ReferrerProblems], bool]:
     deliveries failed, by what stopped them. Counted per referrer in two grouped statements, the referrers with
     the most letters first (PAGE of them), their names and addresses in a third. Counts and referrers, never a
     patient: the same for everyone the page is open to."""
-    owed = DueCommunication.objects.filter(
-        status__in=PENDING, problem__startswith=CHANNEL_PROBLEM_PREFIX, referral__referrer__isnull=False
+    owed = DueCommunication.objects.filter(  # on the problems' partial index, its predicate inlined (decision 0026)
+        Inlined(PROBLEM_DUE),
+        status__in=PENDING,
+        problem__startswith=CHANNEL_PROBLEM_PREFIX,
+        referral__referrer__isnull=False,
     )
     held = owed.values(ref=F("referral__referrer_id")).annotate(n=Count("id")).order_by("-n", "ref")[: PAGE + 1]
     failed = Outbox.objects.filter(status=OutboxStatus.FAILED, letter__referral__referrer__isnull=False)
