@@ -278,5 +278,6 @@ def test_a_create_costs_a_fixed_number_of_queries(api_client, token_for, alice, 
     audit = [s for s in sql if "core_audit" in s]  # the chain's head locked and moved on, the row: two or three
     rest = [s for s in sql if "core_audit" not in s]
     # The token; the duplicate search; patient, referral, diagnoses, trials, screening result, event; the one
-    # pending reaction.
-    assert len(rest) == 9 and 2 <= len(audit) <= 3, sql
+    # pending reaction; the new patient's name words for search (one INSERT that skips words already known).
+    assert len(rest) == 10 and 2 <= len(audit) <= 3, sql
+    assert sum("search_searchword" in s for s in rest) == 1, sql
