@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from liaison.accounts.access import allowed
 from liaison.notify import notices
@@ -11,12 +10,13 @@ from liaison.notify.models import Notice
 
 
 def panel(request) -> dict | None:
-    """The account page's "Notifications" section (accounts.views.ACCOUNT_PANELS), for those who receive them."""
+    """The account page's "Notifications" section (accounts.views.ACCOUNT_PANELS), for those who receive them: a
+    link to the choices' own page, read from the signed-in user alone. The account page is the benchmarks' floor
+    (bench/page_list.py), so it stays the signed-in layout and nothing more."""
     user = request.user
     if user.role not in notices.RECEIVING_ROLES:
         return None
-    form = PreferencesForm(instance=notices.preference_of(user))
-    return {"template": "notify/_preferences.html", **_context(user, form)}
+    return {"template": "notify/_account_link.html", "has_email": bool(user.email)}
 
 
 def _context(user, form) -> dict:
@@ -31,7 +31,7 @@ def _context(user, form) -> dict:
 
 @allowed("account.notifications")
 def preferences(request):
-    """Save one's notification choices (the form is on the account page); shown on its own when it has errors."""
+    """One's notification choices, and saving them (the account page links here)."""
     user = request.user
     form = PreferencesForm(request.POST or None, instance=notices.preference_of(user))
     if request.method == "POST" and form.is_valid():
@@ -43,6 +43,6 @@ def preferences(request):
                     form.add_error(field if field in form.fields else None, problem)
         else:
             messages.success(request, "Your notification choices are saved.")
-            return redirect(reverse("accounts:account") + "#notifications")
+            return redirect("notify:preferences")
     status = 400 if request.method == "POST" else 200
     return render(request, "notify/preferences.html", {"panel": _context(user, form)}, status=status)

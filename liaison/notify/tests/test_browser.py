@@ -19,6 +19,7 @@ pytestmark = [
 def test_a_clinician_chooses_what_they_receive(browser, live_server, clinician, shots):
     page = signed_in_page(browser, live_server, clinician)
     page.goto(f"{live_server.url}/accounts/me/")
+    page.get_by_role("link", name="Choose what you receive").click()
     safety = page.get_by_label("Safety alerts")
     assert safety.is_checked() and safety.is_disabled()
     page.get_by_label("The daily digest").uncheck()
