@@ -23,10 +23,7 @@ def digests() -> int:
 
 
 def wake() -> None:
-    """A notice was committed: send it now (a Celery task, or the built-in worker's next pass at once)."""
+    """A notice was committed: send it now. In Celery mode a task of its own; the built-in worker is woken once by
+    comms' waker, called beside this one (core.events.wake), and each of its passes sends notices too."""
     if settings.WORKER == "celery":
         deliver.delay()
-    else:
-        from liaison.comms import worker
-
-        worker.wake()

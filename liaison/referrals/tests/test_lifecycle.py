@@ -112,8 +112,11 @@ def test_the_owner_of_every_next_action_has_a_move_to_make():
 def test_moves_for_is_the_roles_share_of_the_table():
     for status in Status:
         for role in Role:
-            expected = tuple(m for m in lifecycle.TRANSITIONS[status] if role in m.roles)
+            # A booked move ("Schedule evaluation") is the booking panel's form, not a bare button.
+            expected = tuple(m for m in lifecycle.TRANSITIONS[status] if role in m.roles and not m.booked)
             assert lifecycle.moves_for(status, role) == expected
+    assert Status.EVAL_SCHEDULED not in {m.to for m in lifecycle.moves_for(Status.ACKNOWLEDGED, Role.COORDINATOR)}
+    assert lifecycle.find_move(Status.ACKNOWLEDGED, Status.EVAL_SCHEDULED).booked
     coordinator_moves = {m.to for m in lifecycle.moves_for(Status.EVALUATED, Role.COORDINATOR)}
     assert Status.ACCEPTED not in coordinator_moves
     assert Status.ACCEPTED in {m.to for m in lifecycle.moves_for(Status.EVALUATED, Role.CLINICIAN)}
