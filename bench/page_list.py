@@ -44,6 +44,7 @@ PAGES = (
     Page("referrers directory", "liaison", "/directory/referrers/", url_name="directory:referrers"),
     Page("outcomes", "director", "/care/outcomes/", url_name="care:outcomes"),
     Page("open safety alerts", "clinician", "/care/alerts/", url_name="care:alerts"),
+    Page("schedule, today", "coordinator", "/care/schedule/", url_name="care:schedule"),
     Page("audit trail", "director", "/audit/", url_name="core:audit"),
     Page("portal", "referrer", "/portal/", url_name="intake:portal"),
     Page("portal referral", "referrer", "/portal/{id}/", "portal_referrals", "intake:portal_detail"),
@@ -85,6 +86,17 @@ SKIPPED = {
     "crm:draft": "a form",
     "crm:meeting_invite": "a calendar file",
     "crm:task_done": "POST",
+    "care:booking": "one booking, opened from the schedule or the referral page (the schedule is measured)",
+    "care:booking_new": "a form",
+    "care:booking_reschedule": "a form",
+    "care:booking_outcome": "POST",
+    "care:booking_invitation": "a calendar file",
+    "care:link_send": "a form",
+    "comms:outbox_send_again": "POST",
+    "intake:message": "POST",
+    "intake:replies_read": "POST",
+    "notify:preferences": "a form",
+    "referrals:referrer_lookup": "the staff form's look-up of referrers (a fragment while typing)",
 }
 SKIPPED_AREAS = ("admin", "api", "accounts", "mfa", "account", "socialaccount", "usersessions", "admin_login")
 
