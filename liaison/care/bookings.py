@@ -178,16 +178,10 @@ def booking_evaluation_book(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        _lock_and_check_clash(clinician=clinician, starts_at=starts_at, ends_at=ends_at)
-        booking = _create(
-            referral=referral,
-            by=by,
-            kind=BookingKind.EVALUATION,
-            clinician=clinician,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place,
-        )
+        booking = _book_slot(
+            referral=referral, by=by, kind=BookingKind.EVALUATION, clinician=clinician,
+            starts_at=starts_at, ends_at=ends_at, place=place,
+        )  # fmt: skip
         referral_transition(
             referral=referral,
             to=Status.EVAL_SCHEDULED,
@@ -198,6 +192,15 @@ def booking_evaluation_book(
         )
         _audit(by=by, booking=booking, action="create")
     return booking
+
+
+def _book_slot(*, referral: Referral, by, kind: str, clinician, starts_at, ends_at, place: str) -> Booking:
+    """The slot taken, inside the caller's transaction: the clinician's bookings locked, a clash refused, the row
+    written. What the booking does to the referral is the caller's."""
+    _lock_and_check_clash(clinician=clinician, starts_at=starts_at, ends_at=ends_at)
+    return _create(
+        referral=referral, by=by, kind=kind, clinician=clinician, starts_at=starts_at, ends_at=ends_at, place=place
+    )
 
 
 def booking_session_book(
@@ -215,16 +218,10 @@ def booking_session_book(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        _lock_and_check_clash(clinician=clinician, starts_at=starts_at, ends_at=ends_at)
-        booking = _create(
-            referral=referral,
-            by=by,
-            kind=BookingKind.SESSION,
-            clinician=clinician,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place,
-        )
+        booking = _book_slot(
+            referral=referral, by=by, kind=BookingKind.SESSION, clinician=clinician,
+            starts_at=starts_at, ends_at=ends_at, place=place,
+        )  # fmt: skip
         referral_add_note(referral=referral, by=by, text=f"Treatment session booked: {_slot_words(booking)}.")
         _audit(by=by, booking=booking, action="create")
     return booking
