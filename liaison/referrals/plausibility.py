@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from liaison.referrals.screening import drug_key
 from liaison.referrals.screening_defaults import DOSES
 
@@ -89,8 +91,9 @@ def usual_max(drug: str) -> Decimal | None:
 def check(*, trials, date_of_birth=None, at: datetime) -> Found:
     """What is wrong or unusual in these (unsaved) MedicationTrial rows, by `trials.N.field`."""
     found = Found()
-    born = date_of_birth if isinstance(date_of_birth, date) and date_of_birth <= at.date() else None
-    age_weeks = (at.date() - born).days // 7 if born else None
+    today = timezone.localdate(at)  # the practice's day, as the date-of-birth check counts it
+    born = date_of_birth if isinstance(date_of_birth, date) and date_of_birth <= today else None
+    age_weeks = (today - born).days // 7 if born else None
     for i, trial in enumerate(trials):
         _dose(found, f"trials.{i}.daily_dose_mg", trial)
         _weeks(found, f"trials.{i}.weeks_at_dose", trial.weeks_at_dose, age_weeks)
