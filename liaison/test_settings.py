@@ -5,6 +5,9 @@ import os
 import tempfile
 
 os.environ.setdefault("LIAISON_MODE", "test")
+# A task queued by a test that did not mean to reach a broker stays in this process's memory, never in the machine's
+# Redis, where it would wait for whichever worker comes next. The Celery fault test names its own broker.
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
 from liaison.settings import *  # noqa: E402,F403
 from liaison.settings import DATABASES  # noqa: E402

@@ -122,7 +122,12 @@ def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch, s
     broker = "redis://127.0.0.1:6379/7"
     from liaison.celery import app
 
+    monkeypatch.setenv("CELERY_BROKER_URL", broker)  # Celery reads it before its settings (the suite's is memory)
     monkeypatch.setattr(app.conf, "broker_url", broker)
+    # A test before this one may have queued a task, which left connections to the suite's broker in the app's pools:
+    # new pools here, so the letter's task goes to the worker's Redis.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     settings.WORKER = "celery"
     app.connection_for_write().default_channel.client.flushdb()
     env = child_env(smtp_inbox, CELERY_BROKER_URL=broker, LIAISON_WORKER="celery")
