@@ -132,6 +132,9 @@ TABLE: dict[str, Capability] = {
     "demo.mail": _cap(CLINICAL_TEAM, READ, "In the demo only: the letters the demo's mail catcher received."),
     # ------------------------------------------------------------ relationships (no patient data)
     "directory.read": _cap(STAFF, READ, "The referring clinicians, with counts of referrals."),
+    "directory.contact": _cap(
+        {COORDINATOR, DIRECTOR, ADMIN}, RECORD, "Correct a referring clinician's email, fax and preferred channel."
+    ),
     "search": _cap(
         STAFF, READ, "The search box: referrers and practices; patients and their referrals for the clinical team."
     ),

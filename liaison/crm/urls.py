@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liaison.crm import target_views, task_views, views
+from liaison.crm import contact_views, target_views, task_views, views
 
 app_name = "crm"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("lists/<int:pk>/", target_views.saved_list, name="saved_list"),
     path("referrers/<int:pk>/", views.referrer, name="referrer"),
     path("referrers/<int:pk>/draft/", views.draft, name="draft"),
+    path("referrers/<int:pk>/contact/", contact_views.referrer_contact, name="referrer_contact"),
     path("practices/<int:pk>/", views.practice, name="practice"),
     path("meetings/<int:pk>/", views.meeting, name="meeting"),
     path("meetings/<int:pk>/invite.ics", views.meeting_invite, name="meeting_invite"),

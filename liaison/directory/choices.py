@@ -41,3 +41,11 @@ class PracticeType(models.TextChoices):
     ACADEMIC = "academic", "Academic medical centre"
     FQHC = "fqhc", "Federally qualified health centre"
     EAP = "eap", "Employee assistance program"
+
+
+class Published:
+    """What the directory publishes to the event registry (liaison.core.events), after writing its rows."""
+
+    # A referrer's email, fax or preferred channel was corrected: payload referrer_id and fields. Letters held up
+    # for want of an address may go now; the app that sends them decides (no referral: referral_id is None).
+    CONTACT_CHANGED = "directory.referrer_contact_changed"

@@ -5,17 +5,20 @@ the liaison records an agreement with the clinician (their own), or with their p
 without their own follows it). Each change is a SharedCareChange row, so the protocol applies the new model
 from that moment on and never to what happened before.
 
-And a referring clinician added by the staff while taking a referral by phone or fax (`referrer_create`).
+And a referring clinician added by the staff while taking a referral by phone or fax (`referrer_create`); and
+their email, fax and preferred channel corrected (`referrer_contact_update`).
 """
 
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.core import events
 from liaison.core.audit import audit_log
-from liaison.directory.choices import SharedCareModel
+from liaison.directory.choices import Channel, Published, SharedCareModel
 from liaison.directory.models import Practice, Referrer, SharedCareChange
 from liaison.directory.validators import normalize_phone
 
@@ -136,3 +139,54 @@ def referrer_create(
         referrer.save()
         audit_log(actor=by, action="create", obj=referrer, detail={"via": "staff referral form"})
     return referrer
+
+
+# ---------------------------------------------------------------- where letters to a referrer go
+
+CONTACT_FIELDS = ("email", "fax", "preferred_channel")
+
+
+def referrer_contact_check(*, email: str, fax: str, preferred_channel: str) -> tuple[dict, dict[str, list[str]]]:
+    """The contact details as they would be stored (the fax in E.164 form, the email trimmed) and the errors by
+    field: an email address that is not one, a fax that is not a phone number, an unknown channel, and a channel
+    chosen without the address it needs (the database's constraints, said in words)."""
+    email, fax, channel = (email or "").strip(), (fax or "").strip(), (preferred_channel or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        if email:
+            validate_email(email)
+    except ValidationError:
+        errors["email"] = [f"{email!r} is not an email address; write it as name@example.org."]
+    try:
+        fax = normalize_phone(fax)
+    except ValidationError as exc:
+        errors["fax"] = exc.messages
+    if channel not in Channel.values:
+        known = ", ".join(str(label) for label in Channel.labels)
+        errors["preferred_channel"] = [f"Choose one of the channels: {known}."]
+    elif channel == Channel.EMAIL and not email and "email" not in errors:
+        errors["email"] = ["Secure email is the preferred channel, so an email address is needed."]
+    elif channel == Channel.FAX and not fax and "fax" not in errors:
+        errors["fax"] = ["Fax is the preferred channel, so a fax number is needed."]
+    return {"email": email, "fax": fax, "preferred_channel": channel}, errors
+
+
+def referrer_contact_update(*, referrer: Referrer, by, email: str, fax: str, preferred_channel: str) -> list[str]:
+    """Correct where letters to this clinician go: their email, fax number and preferred channel, checked whole
+    first (bad input raises ValidationError naming each field and writes nothing). The fields that changed are
+    returned, written on the audit trail with their values before and after, and published as
+    `directory.referrer_contact_changed` (Published), so the letters held up for want of an address can be looked
+    at again by whoever sends them."""
+    values, errors = referrer_contact_check(email=email, fax=fax, preferred_channel=preferred_channel)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Referrer.objects.select_for_update().get(pk=referrer.pk)
+        changed = {f: [getattr(current, f), v] for f, v in values.items() if getattr(current, f) != v}
+        if changed:
+            Referrer.objects.filter(pk=current.pk).update(**{f: values[f] for f in changed})
+            audit_log(actor=by, action="directory.referrer.contact", obj=current, detail={"changed": changed})
+            events.publish(Published.CONTACT_CHANGED, referral_id=None, referrer_id=current.pk, fields=list(changed))
+    for name, value in values.items():
+        setattr(referrer, name, value)
+    return list(changed)
