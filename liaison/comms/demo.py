@@ -19,6 +19,7 @@ from liaison.accounts.models import User
 from liaison.comms import letter_days, letters, services
 from liaison.comms.choices import ADMINISTRATIVE_LETTERS, DueStatus, OutboxStatus
 from liaison.comms.models import DueCommunication, Outbox
+from liaison.comms.on_time import counts_by
 from liaison.comms.seed import seed_protocol
 from liaison.referrals.models import Referral
 
@@ -60,14 +61,14 @@ def populate(
 
 
 def _sent_at(item: DueCommunication, rng: random.Random, now, *, on_time: bool) -> datetime:
-    """When the letter went: between a quarter and nine tenths of its allowed time, or up to two days late. A letter
-    owed immediately (a safety concern, an information request) is on time only if it goes the moment it is owed,
-    so the demo's on-time ones went then."""
-    span = (item.due_at - item.triggered_at).total_seconds()
+    """When the letter went: between a quarter and nine tenths of its allowed time, or one hour to two days late. A
+    letter owed immediately (a safety concern, an information request) is allowed the grace of decision 0045."""
+    allowed = counts_by(due_at=item.due_at, triggered_at=item.triggered_at)
+    span = (allowed - item.triggered_at).total_seconds()
     if on_time:
         at = item.triggered_at + timedelta(seconds=span * rng.uniform(0.25, 0.9))
     else:
-        at = item.due_at + timedelta(hours=rng.uniform(1, 48))
+        at = allowed + timedelta(hours=rng.uniform(1, 48))
     return min(at, now - timedelta(minutes=5))
 
 

@@ -2,13 +2,14 @@
 few rows a day instead of every letter due in its window.
 
 A cell is (day the letter is due, in UTC; the referral's referrer, 0 for self-referrals): how many of its letters
-are owed (not cancelled), delivered, and delivered by their due time. Kept current two ways:
+are owed (not cancelled), delivered, and delivered on time (by the due time; an immediate letter within the grace
+of decision 0045, liaison.comms.on_time). Kept current two ways:
 - `record(changes)`, in the transaction that changes a letter: each change given as the letter's state before
-  and after (`State`: status, due time, delivery time); the difference is added to the cells it touches (the
-  rows first made, then updated in one order, so two transactions never wait on each other crosswise). The paths
-  that change these figures: a letter becoming owed, moved or cancelled (owed.communications_recompute) and a
-  letter delivered (outbox._finish). Drafting, approving, escalating and a failed delivery change none of them
-  (a failure only writes the problem; the letter stays approved and owed).
+  and after (`State`: status, due time, delivery time, when it became owed); the difference is added to the
+  cells it touches (the rows first made, then updated in one order, so two transactions never wait on each other
+  crosswise). The paths that change these figures: a letter becoming owed, moved or cancelled
+  (owed.communications_recompute) and a letter delivered (outbox._finish). Drafting, approving, escalating and a
+  failed delivery change none of them (a failure only writes the problem; the letter stays approved and owed).
 - `rebuild_letter_days()`: every cell from all letters by one GROUP BY, the table replaced in one transaction
   (locked against the recorders meanwhile on PostgreSQL). Nightly (`liaison rebuild_letter_days`, Celery beat
   `comms.rebuild_letter_days`, the built-in worker's periodic job) and at the end of build_network; it puts right
@@ -17,7 +18,7 @@ are owed (not cancelled), delivered, and delivered by their due time. Kept curre
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -26,8 +27,18 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from liaison.comms.choices import DueStatus
 from liaison.comms.models import DueCommunication, LetterDay
+from liaison.comms.on_time import ON_TIME, is_on_time
 
-ON_TIME = Q(status=DueStatus.DELIVERED, delivered_at__lte=F("due_at"))
+__all__ = [
+    "ON_TIME",
+    "State",
+    "day_of",
+    "day_start",
+    "grouped_from_letters",
+    "next_day",
+    "rebuild_letter_days",
+    "record",
+]
 
 
 def day_of(at: datetime) -> date:
@@ -45,20 +56,27 @@ def next_day(day: date) -> date:
 
 @dataclass(frozen=True)
 class State:
+    """A letter's state as its day's figures see it; `triggered_at` tells an immediate letter (on_time.py)."""
+
     status: str
     due_at: datetime
-    delivered_at: datetime | None = None
+    delivered_at: datetime | None
+    triggered_at: datetime
 
     @classmethod
     def of(cls, due: DueCommunication) -> "State":
-        return cls(due.status, due.due_at, due.delivered_at)
+        return cls(due.status, due.due_at, due.delivered_at, due.triggered_at)
+
+    def delivered(self, at: datetime) -> "State":
+        """This letter's state once delivered at `at` (outbox._finish)."""
+        return replace(self, status=DueStatus.DELIVERED, delivered_at=at)
 
     def figures(self) -> tuple[int, int, int]:
-        """(owed, delivered, on time) this letter adds to its day."""
+        """(owed, delivered, on time) this letter adds to its day; on time by the one rule (on_time.py)."""
         if self.status == DueStatus.CANCELLED:
             return (0, 0, 0)
         if self.status == DueStatus.DELIVERED:
-            on_time = self.delivered_at is not None and self.delivered_at <= self.due_at
+            on_time = is_on_time(due_at=self.due_at, triggered_at=self.triggered_at, delivered_at=self.delivered_at)
             return (1, 1, int(on_time))
         return (1, 0, 0)
 

@@ -294,8 +294,8 @@ def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool
             status=DueStatus.DELIVERED, delivered_at=at, problem=problem
         )
         # The letters-on-time figures by day, in this transaction (decision 0033).
-        after = letter_days.State(DueStatus.DELIVERED, due.due_at, at)
-        letter_days.record([(referral.referrer_id, letter_days.State.of(due), after)])
+        before = letter_days.State.of(due)
+        letter_days.record([(referral.referrer_id, before, before.delivered(at))])
         to = f" to {outbox.address}" if outbox.address else ""
         ReferralEvent.objects.create(
             referral_id=referral.pk,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from liaison.accounts.access import out_of_scope
 from liaison.comms.choices import PENDING, DueStatus, LetterStatus, LetterType
 from liaison.comms.models import DueCommunication, Letter
+from liaison.comms.on_time import ON_TIME, is_on_time
 from liaison.core.models import PendingReaction
 from liaison.referrals.queries import referral_scope
 
@@ -80,7 +81,9 @@ def owed_for(*, user, referral, at: datetime | None = None) -> Owed:
     return Owed(
         next=[d for d in rows if d.status in ACTIVE],
         delivered=done,
-        on_time=sum(1 for d in done if d.delivered_at <= d.due_at),
+        on_time=sum(
+            1 for d in done if is_on_time(due_at=d.due_at, triggered_at=d.triggered_at, delivered_at=d.delivered_at)
+        ),
         due_so_far=len(past_due),
         working_out=PendingReaction.objects.filter(referral_id=referral.pk).exists(),
     )
@@ -128,7 +131,7 @@ def sla_figures_from_letters(
     since = at - timedelta(days=days)
     window = scoped(DueCommunication.objects.all(), user).filter(due_at__gte=since).exclude(status=DueStatus.CANCELLED)
     counted = window.filter(Q(due_at__lte=at) | Q(status=DueStatus.DELIVERED))
-    on_time = Q(status=DueStatus.DELIVERED, delivered_at__lte=F("due_at"))
+    on_time = ON_TIME  # by the due time; an immediate letter within the grace (decision 0045)
     overdue = Q(status__in=PENDING, due_at__lt=at)
     ack = Q(letter_type=LetterType.ACKNOWLEDGMENT, status=DueStatus.DELIVERED)
     in_db = connection.vendor == "postgresql"
