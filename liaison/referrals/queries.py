@@ -4,15 +4,18 @@ else is a defect: pages, the API and reports come through here."""
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Expression, F, Prefetch, QuerySet
+from django.db.models import Expression, F, OrderBy, Prefetch, QuerySet
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 from liaison.accounts.access import out_of_scope
 from liaison.accounts.choices import Role
+from liaison.core.lists import ListError, Sort, Sorting
+from liaison.referrals import lifecycle
+from liaison.referrals.choices import Status
 from liaison.referrals.models import Diagnosis, MedicationTrial, Referral, ReferralEvent
 
-INBOX_PAGE_SIZE = 50
+INBOX_PAGE_SIZE = 50  # the default; lists.PAGE_SIZES are offered
 # What an inbox or portal row shows (rows.py writes them): plain values, not five model objects per row.
 ROW_FIELDS = (
     "id", "urgency", "received_at", "channel", "source_type", "status", "is_open", "next_action",
@@ -42,6 +45,27 @@ def referral_scope(user) -> QuerySet[Referral]:
     return referrals.none()
 
 
+# The inbox's columns, by their name in the address. "priority" is the default: urgent first, then the soonest due.
+INBOX_SORTING = Sorting(
+    columns={
+        "priority": ("urgency_rank", "next_action_due_at"),  # written out in _priority_order
+        "received": ("received_at",),
+        "patient": ("patient__last_name", "patient__first_name"),
+        "referrer": ("referrer__last_name", "referrer__first_name"),
+        "status": ("status",),
+        "owner": ("next_action_owner__last_name", "next_action_owner__first_name", "next_action_owner__username"),
+        "due": ("next_action_due_at",),
+    },
+    default="priority",
+)
+# Sorts an index answers whatever the filter, so they are offered on all and closed referrals too (1M rows):
+# priority (referral_inbox, referral_status_inbox), received (referral_received), status (referral_status_inbox).
+# The others sort the open referrals only: a bounded set, the work in hand, read through referral_inbox (is_open
+# leads it) and sorted in memory. Sorting a million referrals by a patient's surname would read them all.
+INDEXED_SORTS = frozenset({"priority", "received", "status"})
+OPEN_STATUSES = frozenset(s.value for s in Status if s not in lifecycle.TERMINAL)
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     status: str = "open"  # "open", "closed", "all" or one status
@@ -49,13 +73,32 @@ class InboxFilters:
     owner: str = ""  # "", "me", "unassigned" or a user id
     overdue: bool = False
     after: int = 0  # offset of the page
+    size: int = INBOX_PAGE_SIZE
+    sort: Sort | None = None  # INBOX_SORTING.parse(...); None is the default order
+
+    @property
+    def open_only(self) -> bool:
+        """Whether the list holds open referrals only (the bounded set any column may sort)."""
+        return self.status == "open" or self.status in OPEN_STATUSES or self.overdue or self.owner == "unassigned"
+
+    def sortable(self) -> frozenset[str]:
+        """The columns this list may be sorted by."""
+        return frozenset(INBOX_SORTING.columns) if self.open_only else INDEXED_SORTS
 
 
 def referral_list(*, user, filters: InboxFilters) -> list[dict]:
-    """One page of the inbox: urgent first, then by when the next action is due, as INBOX_FIELDS.
+    """One page of the inbox in the order `filters.sort` names (default: urgent first, then by when the next action
+    is due), as INBOX_FIELDS.
 
-    Returns up to INBOX_PAGE_SIZE + 1 rows, so the page knows whether there is a next one
-    without counting the whole table."""
+    Returns up to `filters.size` + 1 rows, so the page knows whether there is a next one without counting the whole
+    table. ListError ("sort") for a column that is not sortable over all or closed referrals (InboxFilters.sortable)."""
+    sort = filters.sort or INBOX_SORTING.parse(None)
+    if sort.key not in filters.sortable():
+        allowed = ", ".join(sorted(INDEXED_SORTS))
+        raise ListError(
+            "sort",
+            f"Only open referrals can be sorted by {sort.key}: with all or closed referrals, sort by {allowed}.",
+        )
     qs = referral_scope(user)
     if filters.status == "open":
         qs = qs.filter(is_open=True)
@@ -73,12 +116,46 @@ def referral_list(*, user, filters: InboxFilters) -> list[dict]:
         qs = qs.filter(next_action_owner_id=int(filters.owner))
     if filters.overdue:
         qs = qs.filter(is_open=True, next_action_due_at__lt=timezone.now())
-    if filters.status == "open":
-        qs = qs.order_by("is_open", "-urgency_rank", "next_action_due_at", "-received_at", "-id")
-    else:
+    qs = qs.order_by(*_order(sort, filters))
+    return list(qs.values(*INBOX_FIELDS)[filters.after : filters.after + filters.size + 1])
+
+
+def _flip(fields: tuple[str, ...], descending: bool) -> list[OrderBy]:
+    """ "name" ascending / "-name" descending, every direction reversed when `descending`: the order an index on
+    these fields gives read forward, or read backward (PostgreSQL reads an index backward for the reverse order
+    only when NULLS FIRST/LAST is reversed too, so nothing here names NULLS)."""
+    order = []
+    for name in fields:
+        desc = name.startswith("-") != descending
+        order.append(F(name.lstrip("-")).desc() if desc else F(name.lstrip("-")).asc())
+    return order
+
+
+def _order(sort: Sort, filters: InboxFilters) -> list:
+    if sort.key == "priority":
+        if filters.status == "open":
+            # The referral_inbox index, is_open first so the WHERE and the ORDER BY are one index range.
+            return _flip(("is_open", "-urgency_rank", "next_action_due_at", "-received_at", "-id"), sort.descending)
         # Closed referrals have no due time: they come after open work on every database.
-        qs = qs.order_by("-urgency_rank", F("next_action_due_at").asc(nulls_last=True), "-id")
-    return list(qs.values(*INBOX_FIELDS)[filters.after : filters.after + INBOX_PAGE_SIZE + 1])
+        due = F("next_action_due_at")
+        due = due.desc(nulls_last=True) if sort.descending else due.asc(nulls_last=True)
+        return [*_flip(("-urgency_rank",), sort.descending), due, *_flip(("-id",), sort.descending)]
+    if sort.key == "received":  # referral_received; the id breaks ties among referrals received at one instant
+        return _flip(("received_at", "id"), sort.descending)
+    if sort.key == "status":  # referral_status_inbox, whole: within a status, its own inbox order
+        return _flip(("status", "-urgency_rank", "next_action_due_at", "-id"), sort.descending)
+    # Over the open referrals only (InboxFilters.sortable): sorted in memory, empty values last either way.
+    return sort.order_by("-id")
+
+
+def referrals_to_assign(*, user, ids: list[int]) -> dict[int, Referral]:
+    """The referrals a bulk assignment names, by id, among those this person may see (ids outside their scope are
+    simply absent), with the patient (their label) and the care team (kept when a list is left as it is). One
+    query; `ids` is at most lists.BULK_LIMIT long."""
+    found = (
+        referral_scope(user).filter(pk__in=ids).select_related("patient", "assigned_coordinator", "assigned_clinician")
+    )
+    return {r.pk: r for r in found}
 
 
 # What the staff's referral page shows with the referral. Not the assigned coordinator and clinician: the page shows

@@ -23,7 +23,7 @@ from liaison.referrals.templatetags.intake_tags import next_step_for_referrer, s
 from liaison.referrals.templatetags.referral_tags import STATUS_TONE, due_phrase
 
 INBOX_ROW = (
-    '<tr class="{row_class}"><td class="nowrap"><a href="{url}">{reference}</a>{badge}'
+    '<tr class="{row_class}">{pick}<td class="nowrap"><a href="{url}">{reference}</a>{badge}'
     '<div class="muted small">{received} · {channel}</div></td>'
     '<td>{last}, {first}<div class="muted small">born {born}</div></td>'
     '<td>{referrer}<div class="muted small">{source}</div></td>'
@@ -39,6 +39,11 @@ BADGES = {
     "urgent": ' <span class="badge urgent">Urgent</span>',
     "soon": ' <span class="badge soon">Soon</span>',
 }
+# A row's box for the inbox's bulk bar (the markup of {% select_row %}, written here for speed); staff who may assign.
+PICK = (
+    '<td class="pick"><input type="checkbox" name="ids" value="{id}" form="{form}" aria-label="Select {reference}">'
+    "</td>"
+)
 DUE = '<span class="{overdue}">{phrase}</span><div class="muted small">{at}</div>'
 SCREENING = (
     "safety", "resistance", "adequate_failed", "unclear_trials", "missing_count", "possible_duplicate"
@@ -109,11 +114,13 @@ def _referrer(r: dict) -> str:
     return escape(person(r["referrer__first_name"], r["referrer__last_name"], credential=r["referrer__credential"]))
 
 
-def _inbox_row(r: dict, url: str, now) -> str:
+def _inbox_row(r: dict, url: str, now, pick: str) -> str:
     status = r["status"]
+    reference = f"R-{r['id']:06d}"
     return INBOX_ROW.format(
         row_class="row-urgent" if r["urgency"] == "urgent" else "", url=url.format(r["id"]),
-        reference=f"R-{r['id']:06d}", badge=BADGES.get(r["urgency"], ""), received=day(r["received_at"]),
+        pick=PICK.format(id=int(r["id"]), form=pick, reference=reference) if pick else "", reference=reference,
+        badge=BADGES.get(r["urgency"], ""), received=day(r["received_at"]),
         channel=escape(LABELS["channel"].get(r["channel"], r["channel"])),
         last=escape(r["patient__last_name"]), first=escape(r["patient__first_name"]),
         born=day(r["patient__date_of_birth"]), referrer=_referrer(r),
@@ -124,10 +131,11 @@ def _inbox_row(r: dict, url: str, now) -> str:
     )  # fmt: skip
 
 
-def inbox_rows_html(rows: list[dict]) -> SafeString:
-    """The inbox's rows (queries.referral_list)."""
+def inbox_rows_html(rows: list[dict], *, pick: str = "") -> SafeString:
+    """The inbox's rows (queries.referral_list); `pick`: the bulk form's id, to give each row its box (escaped by
+    the caller: our own constant)."""
     url, now = url_slot("referrals:detail"), timezone.now()
-    return mark_safe("\n".join(_inbox_row(r, url, now) for r in rows))  # noqa: S308  (escaped above)
+    return mark_safe("\n".join(_inbox_row(r, url, now, escape(pick)) for r in rows))  # noqa: S308  (escaped above)
 
 
 def _portal_row(r: dict, url: str, admin: bool) -> str:

@@ -6,6 +6,7 @@ app_name = "referrals"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("assign/", views.bulk_assign, name="bulk_assign"),
     path("new/", views.new, name="new"),
     path("new/referrers/", staff_views.referrer_lookup, name="referrer_lookup"),
     path("<int:pk>/", views.detail, name="detail"),

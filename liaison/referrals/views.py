@@ -3,10 +3,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.access import CLINICAL_TEAM, allowed
+from liaison.accounts.access import CLINICAL_TEAM, allowed, may
 from liaison.accounts.choices import Role
+from liaison.core import lists
 from liaison.core.audit import audited_page
 from liaison.directory.choices import SourceType
 from liaison.referrals import lifecycle, queries, referrer_picker, services
@@ -39,11 +42,12 @@ class InboxFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         owners = [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned")]
-        if user.sees_all_referrals:
-            owners += [(str(u.pk), str(u)) for u in queries.staff_choices(*CLINICAL_TEAM)]
+        # The care team, read once: the owner filter's names and the bulk bar's two lists (the single assign form's).
+        self.staff = list(queries.staff_choices(*CLINICAL_TEAM)) if user.sees_all_referrals else []
+        owners += [(str(u.pk), str(u)) for u in self.staff]
         self.fields["owner"].choices = owners
 
-    def filters(self) -> queries.InboxFilters:
+    def filters(self, *, sort=None, size: int = queries.INBOX_PAGE_SIZE) -> queries.InboxFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return queries.InboxFilters(
             status=data.get("status") or "open",
@@ -51,27 +55,57 @@ class InboxFilterForm(forms.Form):
             owner=data.get("owner") or "",
             overdue=bool(data.get("overdue")),
             after=data.get("after") or 0,
+            size=size,
+            sort=sort,
         )
+
+
+def _team(staff) -> tuple[list, list]:
+    """The single assign form's two lists (_detail_context): coordinators, and clinicians with the director."""
+    coordinators = [u for u in staff if u.role == Role.COORDINATOR]
+    clinicians = [u for u in staff if u.role in (Role.CLINICIAN, Role.DIRECTOR)]
+    return coordinators, clinicians
 
 
 @allowed("referral.list")
 def inbox(request):
     form = InboxFilterForm(request.GET or None, user=request.user)
-    filters = form.filters()
-    rows = queries.referral_list(user=request.user, filters=filters)
-    page, has_next = rows[: queries.INBOX_PAGE_SIZE], len(rows) > queries.INBOX_PAGE_SIZE
+    try:
+        sort = queries.INBOX_SORTING.parse(request.GET.get("sort"))
+        size = lists.page_size(request.GET, queries.INBOX_PAGE_SIZE)
+        filters = form.filters(sort=sort, size=size)
+        rows = queries.referral_list(user=request.user, filters=filters)
+    except lists.ListError as exc:
+        return lists.list_error(request, exc)
+    page, has_next = rows[:size], len(rows) > size
     query = request.GET.copy()
     query.pop("after", None)
+    may_assign = may(request.user, "referral.assign")
+    coordinators, clinicians = _team(form.staff) if may_assign else ([], [])
+    sortable = filters.sortable()
     context = {
         "form": form,
         "referrals": page,
-        "rows_html": inbox_rows_html(page),
+        "rows_html": inbox_rows_html(page, pick=BULK_FORM if may_assign else ""),
         "filters_html": inbox_filters_html(request, form),
         "first": filters.after + 1,
         "last": filters.after + len(page),
-        "next_after": filters.after + queries.INBOX_PAGE_SIZE if has_next else None,
-        "prev_after": max(filters.after - queries.INBOX_PAGE_SIZE, 0) if filters.after else None,
+        "next_after": filters.after + size if has_next else None,
+        "prev_after": max(filters.after - size, 0) if filters.after else None,
         "query": query.urlencode(),
+        "sort": sort,
+        "sorted": bool(request.GET.get("sort")),
+        "sortable": {key: True for key in sortable},
+        "keep_sort": sort.key in queries.INDEXED_SORTS and bool(request.GET.get("sort")),
+        "size": size,
+        "sized": bool(request.GET.get("size")),
+        "unsorted_query": lists.query_without(request.GET, "sort", "after"),
+        "mine_query": lists.query_without(request.GET, "owner", "after", owner="me"),
+        "unassigned_query": lists.query_without(request.GET, "owner", "after", owner="unassigned"),
+        "owner": filters.owner,
+        "bulk_form": BULK_FORM if may_assign else "",
+        "coordinators": coordinators,
+        "clinicians": clinicians,
     }
     template = "referrals/_inbox_rows.html" if request.htmx else "referrals/inbox.html"
     # One audit row for what the page shows: the referrals, and the open safety alerts above them in the row's detail
@@ -79,6 +113,92 @@ def inbox(request):
     detail = {"referrals": [r["id"] for r in page], "filters": request.GET.dict()}
     with audited_page(actor=request.user, action="list", object_type="referrals.referral", detail=detail):
         return render(request, template, context)
+
+
+BULK_FORM = "inbox-bulk"  # the bulk bar's form id: each row's box belongs to it by its form attribute
+
+
+@allowed("referral.assign")  # the single assign's capability: whoever may assign one referral may assign several
+@require_POST
+def bulk_assign(request):
+    """Assign many referrals at once: the first post names them and the coordinator and/or clinician and is answered
+    with a confirmation that changes nothing; the second (`confirm`) gives each referral to them through
+    services.referral_assign, as the referral page does. A list left at "keep" keeps each referral's own."""
+    inbox_url = reverse("referrals:inbox")
+    back = lists.back_to(request, inbox_url)
+    if not back.startswith(inbox_url):
+        back = inbox_url
+    staff = list(queries.staff_choices(*CLINICAL_TEAM))
+    coordinators, clinicians = _team(staff)
+    errors: list[str] = []
+    try:
+        ids = lists.selected_ids(request.POST)
+    except ValidationError as exc:
+        ids = []
+        errors += [m for msgs in exc.message_dict.values() for m in msgs]
+    picks = {}
+    for field, people, word in (("coordinator", coordinators, "Coordinator"), ("clinician", clinicians, "Clinician")):
+        value = (request.POST.get(field) or "").strip()
+        chosen = next((u for u in people if str(u.pk) == value), None)
+        if value and chosen is None:
+            errors.append(f"{word}: choose someone from the list.")
+        picks[field] = chosen
+    if not errors and not any(picks.values()):
+        errors.append("Choose a coordinator, a clinician or both to assign.")
+    found = queries.referrals_to_assign(user=request.user, ids=ids) if ids else {}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        errors.append(f"{', '.join(f'R-{pk:06d}' for pk in missing)}: no such referral in your inbox.")
+    referrals = [found[pk] for pk in ids if pk in found]
+    labels = [_bulk_label(r) for r in referrals]
+    # One audit row for the referrals the confirmation (or the refusal) names.
+    detail = {"referrals": [r.pk for r in referrals], "bulk": "assign", "confirm": bool(request.POST.get("confirm"))}
+    if errors:  # the request is wrong as a whole: nothing is changed, and every problem is named
+        with audited_page(actor=request.user, action="list", object_type="referrals.referral", detail=detail):
+            context = {"errors": errors, "rows": labels, "back": back}
+            return render(request, "referrals/bulk_refused.html", context, status=400)
+    if not request.POST.get("confirm"):
+        with audited_page(actor=request.user, action="list", object_type="referrals.referral", detail=detail):
+            return lists.confirm_page(
+                request, title="Assign referrals", action=reverse("referrals:bulk_assign"), rows=labels,
+                hidden=_bulk_hidden(ids, picks), button=f"Assign {len(referrals)} referral{pluralize(len(referrals))}",
+                back=back, explain=_bulk_explain(picks),
+            )  # fmt: skip
+
+    def change(referral):
+        if not referral.is_open:  # closed since the page was drawn: there is no work to hand out
+            raise ValidationError(f"it is closed ({Status(referral.status).label}), so it has no work to assign.")
+        services.referral_assign(
+            referral=referral,
+            by=request.user,
+            coordinator=picks["coordinator"] or referral.assigned_coordinator,
+            clinician=picks["clinician"] or referral.assigned_clinician,
+        )
+
+    summary = lists.BulkSummary().run(referrals, _bulk_label, change)
+    to = f"to {_bulk_names(picks)}"
+    summary.tell(request, "Assigned", (f"referral {to}", f"referrals {to}"))
+    return redirect(back)
+
+
+def _bulk_label(referral) -> str:
+    return f"{referral.reference} ({referral.patient.first_name} {referral.patient.last_name})"
+
+
+def _bulk_names(picks) -> str:
+    return " and ".join(f"{u} ({field})" for field, u in picks.items() if u is not None)
+
+
+def _bulk_explain(picks) -> str:
+    kept = [field for field, u in picks.items() if u is None]
+    text = f"Each of these referrals will be assigned to {_bulk_names(picks)}"
+    text += f"; each keeps its own {kept[0]}." if kept else "."
+    return text + " The next action's owner follows, as on the referral's page."
+
+
+def _bulk_hidden(ids, picks) -> list[tuple[str, str]]:
+    hidden = [("ids", str(pk)) for pk in ids]
+    return hidden + [(field, str(u.pk)) for field, u in picks.items() if u is not None]
 
 
 def _detail_context(request, referral, **extra):
