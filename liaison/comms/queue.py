@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection
-from django.db.models import BooleanField, Q, Value
+from django.db.models import BooleanField, Q, Value, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from liaison.comms import clock
-from liaison.comms.choices import OutboxStatus, OwnerRole
+from liaison.comms.choices import LetterType, OutboxStatus, OwnerRole
 from liaison.comms.models import DueCommunication
 from liaison.comms.predicates import PENDING_DUE, PROBLEM_DUE, Inlined
 from liaison.comms.queries import scoped
+from liaison.core import lists
 
 PAGE = 25  # rows per section on a page
 MAX_PAGE = 100_000  # beyond any list's end
@@ -30,6 +32,23 @@ ROLES = dict(OwnerRole.choices)
 ESCALATED = "escalated"  # the part of the rows' statement that is "escalated to you"
 PROBLEMS = "problems"  # ... and the letters with a problem
 COUNTED = "#"  # a count's part in the ids' statement: "#overdue" is how many are overdue (up to CAP + 1)
+KINDS = dict(LetterType.choices)  # the `kind` filter: the letter owed
+
+# How a section's rows are ordered (decision 0043). "due" is the order of the sections' partial index
+# (due_pending_due_at, walked forwards or backwards): any length of section. Every other column sorts a bounded
+# set: the section's CAP rows that have waited longest, picked down that index first, then joined and sorted among
+# themselves (a thousand rows: never the whole history, never a whole 50,000-letter backlog). A capped section
+# sorted so says so on the page. Letter kinds sort by their stored names.
+SORTING = lists.Sorting(
+    columns={
+        "due": ("due_at",),
+        "kind": ("letter_type",),
+        "patient": ("referral__patient__last_name", "referral__patient__first_name"),
+        "referrer": ("referral__referrer__last_name", "referral__referrer__first_name"),
+    },
+    default="due",
+)
+DUE = SORTING.parse("")
 
 ROW_FIELDS = (
     "id", "referral_id", "letter_type", "due_at", "reason", "problem", "escalated_at", "owner_id", "owner_role",
@@ -54,6 +73,11 @@ class Section:
     count: int
     page: int = 1
     groups: list = field(default_factory=list)  # (owner label, [row dicts])
+    size: int = 0  # rows a page (0: PAGE)
+    bounded: bool = False  # sorted by a column other than due: among the CAP rows that have waited longest
+
+    def __post_init__(self):
+        self.size = self.size or PAGE
 
     @property
     def capped(self) -> bool:
@@ -62,15 +86,23 @@ class Section:
 
     @property
     def pages(self) -> int:
-        """The pages there are; capped, the pages there are at least (CAP // PAGE, or this one)."""
+        """The pages there are; capped, the pages there are at least (CAP // size, or this one); capped and sorted
+        by another column than due, the pages of the CAP rows sorted (bounded)."""
+        if self.capped and self.bounded:
+            return max(1, -(-CAP // self.size))
         if self.capped:
-            return max(1, CAP // PAGE, self.page)
-        return max(1, -(-self.count // PAGE))
+            return max(1, CAP // self.size, self.page)
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def sorted_among_cap(self) -> bool:
+        """Sorted among the CAP that have waited longest, and there are more: the page says so."""
+        return self.capped and self.bounded
 
     @property
     def later(self) -> bool:
-        """A page after this one: capped, while this page is full (it read PAGE rows, there may be more)."""
-        return self.shown >= PAGE if self.capped else self.page < self.pages
+        """A page after this one: capped, while this page is full (it read a page of rows, there may be more)."""
+        return self.shown >= self.size if self.capped and not self.bounded else self.page < self.pages
 
     @property
     def paged(self) -> bool:
@@ -126,15 +158,19 @@ def _bounds(at: datetime) -> dict[str, Q]:
     }
 
 
-def _mine(queryset, user, mine: bool):
+def _mine(queryset, user, mine: bool, kind: str = ""):
+    """`mine`: owned by this person or escalated to them; `kind`: one kind of letter (a parameter: the user's)."""
+    if kind:
+        queryset = queryset.filter(letter_type=kind)
     return queryset.filter(Q(owner=user) | Q(escalated_to=user)) if mine else queryset
 
 
-def _counted(*, user, at: datetime, mine: bool) -> dict:
-    """What queue_counts counts: {key: rows}."""
+def _counted(*, user, at: datetime, mine: bool, kind: str = "") -> dict:
+    """What queue_counts counts: {key: rows}. With `kind`, each count reads the rows' letter type beside the index:
+    bounded by the pending letters it walks, and stopping at CAP + 1 found."""
     bounds = _bounds(at)
-    pending = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
-    problems = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
+    pending = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine, kind)
+    problems = _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine, kind)
     return {
         "overdue": pending.filter(bounds["overdue"]),
         "escalated": pending.filter(bounds["overdue"], escalated_at__isnull=False),
@@ -144,11 +180,11 @@ def _counted(*, user, at: datetime, mine: bool) -> dict:
     }
 
 
-def queue_counts(*, user, at: datetime, mine: bool = False) -> dict[str, int]:
+def queue_counts(*, user, at: datetime, mine: bool = False, kind: str = "") -> dict[str, int]:
     """Overdue (and of them escalated), due today, coming up, with a problem, each counted up to CAP + 1 (more
     than CAP shows as "1,000+"): one statement of scalar subqueries, each a LIMITed read of its partial index, so
     a view costs the same at 50,000 overdue letters as at 1,001 (decision 0026). Exact totals: comms.sla."""
-    counted = _counted(user=user, at=at, mine=mine)
+    counted = _counted(user=user, at=at, mine=mine, kind=kind)
     parts, params = [], []
     for key, rows in counted.items():
         sql, part_params = rows.order_by().values("id")[: CAP + 1].query.sql_with_params()
@@ -164,50 +200,72 @@ def shown(count: int) -> str:
     return f"{intcomma(CAP)}+" if count > CAP else intcomma(count)
 
 
-def _picked(rows, start: int, stop: int, fields, part: str):
+def _picked(rows, start: int, stop: int, fields, part: str, sort: lists.Sort | None = None):
     """The rows `start`..`stop` of `rows` in due order, with the columns `fields` and their joins, tagged `part`:
     the page's ids are picked on the partial index first (a LIMIT inside IN), then only those rows are joined.
     Picked and joined in one statement, PostgreSQL would join every letter due this week before sorting (its
-    statistics cannot tell how many are due in the future)."""
-    ids = rows.order_by("due_at", "id").values("id")[start:stop]
-    return DueCommunication.objects.filter(id__in=ids).order_by().values(*fields, part=Value(part))
+    statistics cannot tell how many are due in the future). `pos` is the row's place on the page when `sort` is
+    another column than due (SORTING): the CAP rows that have waited longest are picked on the index, the page's
+    ids sorted among them, and the page's rows numbered in that order; by due time it is 0 (the rows' due time
+    orders them)."""
+    sort = sort or DUE
+    if sort.key == DUE.key:
+        order = ("-due_at", "-id") if sort.descending else ("due_at", "id")
+        ids = rows.order_by(*order).values("id")[start:stop]
+        return DueCommunication.objects.filter(id__in=ids).order_by().values(*fields, part=Value(part), pos=Value(0))
+    bounded = rows.order_by("due_at", "id").values("id")[:CAP]
+    order = sort.order_by("due_at", "id")
+    ids = DueCommunication.objects.filter(id__in=bounded).order_by(*order).values("id")[start:stop]
+    pos = Window(RowNumber(), order_by=order)
+    return DueCommunication.objects.filter(id__in=ids).order_by().values(*fields, part=Value(part), pos=pos)
 
 
-def _pages(parts: dict[str, tuple], fields, counted: dict | None = None) -> dict[str, list[dict]]:
-    """Each part's page, {key: (rows, start, stop)}. One part: one statement. Several (the sections and "escalated
+def _in_order(rows: list[dict], sort: lists.Sort | None) -> None:
+    """The page's rows in the order `sort` picked them (in place)."""
+    sort = sort or DUE
+    if sort.key == DUE.key:
+        rows.sort(key=lambda r: (r["due_at"], r["id"]), reverse=sort.descending)
+    else:
+        rows.sort(key=lambda r: r["pos"])
+
+
+def _pages(parts: dict[str, tuple], fields, counted: dict | None = None, sort=None) -> dict[str, list[dict]]:
+    """Each part's page, {key: (rows, start, stop)}, the sections (SECTIONS) in `sort`'s order, "escalated to
+    you" and the problems by due time. One part: one statement. Several (the sections and "escalated
     to you"): their ids first, in one UNION ALL of picks on the partial indexes (each cheap to plan), then the rows
     of those ids, joined once. The parts' joins in one UNION ALL cost PostgreSQL more to plan (~13 ms at 1M, four
     nine-table joins) than to run (~3 ms)."""
     found: dict[str, list[dict]] = {key: [] for key in parts}
     columns = fields if len(parts) == 1 else ("id",)
-    picked = [_picked(rows, start, stop, columns, key) for key, (rows, start, stop) in parts.items()]
+    sorts = {key: sort if key in SECTIONS else None for key in parts}
+    picked = [_picked(rows, start, stop, columns, key, sorts[key]) for key, (rows, start, stop) in parts.items()]
     if len(picked) == 1:
         for row in picked[0]:
             found[row.pop("part")].append(row)
     elif picked:
         part_of = defaultdict(list)
-        for row_id, part in _picked_ids(picked, counted):
+        for row_id, part, pos in _picked_ids(picked, counted):
             if part.startswith(COUNTED):  # a count (`counted`): the number, not an id
                 found[part] = row_id
             else:
-                part_of[row_id].append(part)
+                part_of[row_id].append((part, pos))
         rows = DueCommunication.objects.filter(_id_in(list(part_of))).order_by().values(*fields) if part_of else []
         for row in rows:
-            for key in part_of[row["id"]]:
-                found[key].append(dict(row))
-    for rows in found.values():
+            for key, pos in part_of[row["id"]]:
+                found[key].append(dict(row, pos=pos))
+    for key, rows in found.items():
         if isinstance(rows, list):
-            rows.sort(key=lambda r: (r["due_at"], r["id"]))
+            _in_order(rows, sorts.get(key))
     return found
 
 
 def _picked_ids(picked: list, counted: dict | None) -> list[tuple[int, str]]:
-    """(id, part) of the picks' UNION ALL, and (`counted`) each count as (n, COUNTED + key) in the same statement,
-    counted as queue_counts counts: one round trip fewer for the page's first view."""
-    sql, params = picked[0].union(*picked[1:], all=True).query.sql_with_params()  # columns: id, part
+    """(id, part, pos) of the picks' UNION ALL, and (`counted`) each count as (n, COUNTED + key, 0) in the same
+    statement, counted as queue_counts counts: one round trip fewer for the page's first view."""
+    sql, params = picked[0].union(*picked[1:], all=True).query.sql_with_params()  # columns: id, part, pos
     for key, rows in (counted or {}).items():
         count_sql, count_params = rows.order_by().values("id")[: CAP + 1].query.sql_with_params()
-        sql += f" UNION ALL SELECT COUNT(*), %s FROM ({count_sql}) AS {key}"  # noqa: S608  (the ORM's SQL)
+        sql += f" UNION ALL SELECT COUNT(*), %s, 0 FROM ({count_sql}) AS {key}"  # noqa: S608  (the ORM's SQL)
         params = (*params, COUNTED + key, *count_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -223,8 +281,8 @@ def _id_in(ids: list[int]) -> Q:
     return Q(id__in=ids)
 
 
-def _section(user, key: str, at: datetime, mine: bool):
-    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine)
+def _section(user, key: str, at: datetime, mine: bool, kind: str = ""):
+    rows = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE)), user), user, mine, kind)
     return rows.filter(_bounds(at)[key])
 
 
@@ -234,39 +292,51 @@ def section_rows(*, user, key: str, at: datetime, page: int = 1, mine: bool = Fa
 
 
 def work_queue(
-    *, user, at: datetime | None = None, mine: bool = False, only: str | None = None, page: int = 1
+    *,
+    user,
+    at: datetime | None = None,
+    mine: bool = False,
+    only: str | None = None,
+    page: int = 1,
+    kind: str = "",
+    sort: lists.Sort | None = None,
+    size: int | None = None,
 ) -> Queue:
-    """The page: every section's first PAGE rows, or (`only`) one section's `page`-th PAGE rows."""
-    at = at or timezone.now()
+    """The page: every section's first `size` rows (PAGE unless given), or (`only`) one section's `page`-th;
+    the sections in `sort`'s order (SORTING), only letters of `kind` (LetterType) when given."""
+    at, size, sort = at or timezone.now(), size or PAGE, sort or DUE
+    bounded = sort.key != DUE.key
     if not only and page <= 1:  # the first view: every section's first page, picked with the counts (_picked_ids)
-        parts = {key: (_section(user, key, at, mine), 0, PAGE) for key in SECTIONS}
-        escalated = scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user)
+        parts = {key: (_section(user, key, at, mine, kind), 0, size) for key in SECTIONS}
+        escalated = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user),
+                          user, False, kind)  # fmt: skip
         parts[ESCALATED] = (escalated, 0, PAGE)
-        parts[PROBLEMS] = (_problem_rows(user, mine), 0, PROBLEMS_SHOWN)
-        rows = _pages(parts, ALL_FIELDS, counted=_counted(user=user, at=at, mine=mine))
+        parts[PROBLEMS] = (_problem_rows(user, mine, kind), 0, PROBLEMS_SHOWN)
+        rows = _pages(parts, ALL_FIELDS, counted=_counted(user=user, at=at, mine=mine, kind=kind), sort=sort)
         counts = {key: rows.pop(COUNTED + key) for key in ("overdue", "escalated", "today", "upcoming", "problems")}
-        sections = [Section(key, title, counts[key]) for key, title in SECTIONS.items()]
+        sections = [Section(key, title, counts[key], size=size, bounded=bounded) for key, title in SECTIONS.items()]
     else:
-        counts = queue_counts(user=user, at=at, mine=mine)
+        counts = queue_counts(user=user, at=at, mine=mine, kind=kind)
         sections, parts = [], {}
         for key, title in SECTIONS.items():
             if only and key != only:
                 continue
-            section = Section(key, title, counts[key])
+            section = Section(key, title, counts[key], size=size, bounded=bounded)
             # capped, the pages go on while they are full (a page past the end shows nothing); MAX_PAGE keeps the
-            # offset a number the database takes
-            section.page = min(max(page, 1), MAX_PAGE if section.capped else section.pages)
+            # offset a number the database takes; sorted by another column, the CAP rows sorted are the end
+            section.page = min(max(page, 1), MAX_PAGE if section.capped and not bounded else section.pages)
             if section.count:  # an empty section reads nothing
-                start = (section.page - 1) * PAGE
-                parts[key] = (_section(user, key, at, mine), start, start + PAGE)
+                start = (section.page - 1) * size
+                parts[key] = (_section(user, key, at, mine, kind), start, start + size)
             sections.append(section)
         if only:
-            rows = _pages(parts, ROW_FIELDS)
+            rows = _pages(parts, ROW_FIELDS, sort=sort)
         else:  # "escalated to you" and the problems: picked in the same statement, their rows read in the same one
-            escalated = scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user)
+            escalated = _mine(scoped(DueCommunication.objects.filter(Inlined(PENDING_DUE), escalated_to=user), user),
+                              user, False, kind)  # fmt: skip
             parts[ESCALATED] = (escalated, 0, PAGE)
-            parts[PROBLEMS] = (_problem_rows(user, mine), 0, PROBLEMS_SHOWN)
-            rows = _pages(parts, ALL_FIELDS)
+            parts[PROBLEMS] = (_problem_rows(user, mine, kind), 0, PROBLEMS_SHOWN)
+            rows = _pages(parts, ALL_FIELDS, sort=sort)
     for section in sections:
         section.groups = _by_owner(rows.get(section.key, []))
     if only:
@@ -289,8 +359,8 @@ def _by_owner(rows: list[dict]) -> list[tuple[str, list[dict]]]:
     return sorted(groups.items(), key=lambda g: (g[0].startswith("Unassigned"), g[0]))
 
 
-def _problem_rows(user, mine: bool):
-    return _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine)
+def _problem_rows(user, mine: bool, kind: str = ""):
+    return _mine(scoped(DueCommunication.objects.filter(Inlined(PROBLEM_DUE)), user), user, mine, kind)
 
 
 def _problems(rows: list[dict]) -> list[ProblemGroup]:

@@ -16,12 +16,17 @@ from liaison.directory.choices import SharedCareModel
 LETTER_TYPES = dict(LetterType.choices)
 SHARED_CARE = dict(SharedCareModel.choices)
 
+BULK_FORM = "draft-selected"  # the work queue's bulk form (queue.html): the rows' checkboxes belong to it
 ROW = (
-    '<tr{problem_class}><td class="nowrap"><time datetime="{iso}">{when}</time>{escalated}</td>'
+    '<tr{problem_class}>{select}<td class="nowrap"><time datetime="{iso}">{when}</time>{escalated}</td>'
     "<td><strong>{letter_type}</strong>{reason}{problem}</td>"
     '<td><a href="{referral_url}">{patient}</a><br><span class="muted small">{reference}</span></td>'
     '<td>{referrer}<br><span class="muted small">{shared_care}</span></td><td>{action}</td></tr>'
 )
+SELECT = (
+    '<td class="pick"><input type="checkbox" name="ids" value="{id}" form="{form}" aria-label="Select the {what}">'
+    "</td>"
+)  # as the lists tag select_row writes it (core/templatetags/lists.py), without the template engine
 OPEN_DRAFT = '<a class="btn" href="{url}">Open draft</a>'
 DRAFT = (
     '<form method="post" action="{url}"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
@@ -74,8 +79,9 @@ def _when(at, this_year: int | None = None) -> tuple[str, str]:
     return at.isoformat(), f"{day}, {at.hour % 12 or 12}:{at.minute:02d} {noon}"
 
 
-def item_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:
-    """Rows of a queue section (or 'escalated to you'): due, letter, patient, referrer, the one action."""
+def item_rows_html(rows: list[dict], urls: Urls, csrf: str, select: str = "") -> SafeString:
+    """Rows of a queue section (or 'escalated to you'): due, letter, patient, referrer, the one action; with
+    `select` (the bulk form's id), a first cell with a checkbox on each row whose letter is not drafted yet."""
     out, this_year = [], timezone.localdate().year
     for r in rows:
         iso, when = _when(r["due_at"], this_year)
@@ -90,17 +96,23 @@ def item_rows_html(rows: list[dict], urls: Urls, csrf: str) -> SafeString:
         referrer = _name(
             r["referral__referrer__first_name"], r["referral__referrer__last_name"], r["referral__referrer__credential"]
         )
+        letter_type = LETTER_TYPES.get(r["letter_type"], r["letter_type"])
+        patient = _name(r["referral__patient__first_name"], r["referral__patient__last_name"])
+        box = '<td class="pick"></td>' if select else ""
+        if select and not r["letter__id"]:  # a letter not drafted yet: the bulk "draft" may take it
+            box = SELECT.format(id=int(r["id"]), form=select, what=escape(f"{letter_type.lower()} for {patient}"))
         out.append(
             ROW.format(
                 problem_class=' class="cm-problem-row"' if r["problem"] else "",
+                select=box,
                 iso=iso,
                 when=when,
                 escalated=escalated,
-                letter_type=escape(LETTER_TYPES.get(r["letter_type"], r["letter_type"])),
+                letter_type=escape(letter_type),
                 reason=f'<br><span class="small muted">{escape(r["reason"])}</span>' if r["reason"] else "",
                 problem=f'<p class="cm-problem">{escape(r["problem"])}</p>' if r["problem"] else "",
                 referral_url=urls.referral.format(r["referral_id"]),
-                patient=escape(_name(r["referral__patient__first_name"], r["referral__patient__last_name"])),
+                patient=escape(patient),
                 reference=f"R-{r['referral_id']:06d}",
                 referrer=escape(referrer) or "—",
                 shared_care=escape(SHARED_CARE.get(r["referral__referrer__shared_care_model"], "")),

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from liaison.comms import outbox_views, views
+from liaison.comms import outbox_views, queue_bulk, views
 
 app_name = "comms"
 
 urlpatterns = [
     path("", views.work_queue, name="queue"),
+    path("draft-selected/", queue_bulk.draft_selected, name="draft_selected"),
     path("sla/", views.sla, name="sla"),
     path("referrals/<int:pk>/owed/", views.owed, name="owed"),
     path("due/<int:pk>/letter/", views.due_letter, name="due_letter"),

@@ -1,16 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from liaison.accounts.access import allowed, out_of_scope
+from liaison.accounts.access import allowed, may, out_of_scope
 from liaison.comms import letters, queries, queue, queue_rows, services, sla_snapshot
 from liaison.comms.forms import LetterForm
 from liaison.comms.models import Outbox
-from liaison.core import events
+from liaison.core import events, lists
 from liaison.core.audit import audit_log
 from liaison.referrals.queries import referral_row, referral_scope
 
@@ -23,45 +23,87 @@ def _messages(exc: ValidationError) -> list[str]:
 
 @allowed("comms.queue")
 def work_queue(request):
-    """The work queue; `?section=overdue&page=2` shows one section's further pages."""
-    mine = request.GET.get("mine") == "1"
-    only = request.GET.get("section") or None
-    if only is not None and only not in queue.SECTIONS:
-        known = ", ".join(queue.SECTIONS)
-        return HttpResponseBadRequest(f"There is no section {only!r} in the work queue: the sections are {known}.")
-    page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() else 1
-    work = queue.work_queue(user=request.user, mine=mine, only=only, page=page)
+    """The work queue; `?section=overdue&page=2` shows one section's further pages; `mine`, `kind`, `sort` and
+    `size` say which letters and how (queue.SORTING, lists.PAGE_SIZES); a value the queue does not have is a 400
+    naming it."""
+    try:
+        view = _queue_view(request.GET)
+    except lists.ListError as exc:
+        return lists.list_error(request, exc)
+    work = queue.work_queue(user=request.user, **view)
     audit_log(
         actor=request.user,
         action="list",
         object_type="comms.duecommunication",
         detail={"referrals": work.referral_ids()[:500]},
     )
+    may_draft = may(request.user, "comms.letter.draft")
     urls, csrf = queue_rows.Urls(), get_token(request)
+    form = queue_rows.BULK_FORM if may_draft else ""
     for section in work.sections:
         section.tables = [
-            (owner, len(rows), queue_rows.item_rows_html(rows, urls, csrf)) for owner, rows in section.groups
+            (owner, len(rows), queue_rows.item_rows_html(rows, urls, csrf, select=form))
+            for owner, rows in section.groups
         ]
+        section.links = _section_links(request.GET, section)
     problems = []
     for group in work.problems:
         ref = group.referrer_id
         referrer_url = urls.referrer.format(ref) if ref else ""
         admin_url = urls.referrer_admin.format(ref) if ref and request.user.is_staff else ""
         problems.append((group, referrer_url, admin_url, queue_rows.problem_rows_html(group.rows, urls, csrf)))
+    only, query = view["only"], request.GET
     context = {
         "queue": work,
         "counts": work.counts,
         "shown": work.counts_shown,  # "1,000+" above queue.CAP
         "cap": queue.CAP,
         "problems": problems,
-        "escalated_html": queue_rows.item_rows_html(work.escalated_to_me, urls, csrf),
+        "escalated_html": queue_rows.item_rows_html(work.escalated_to_me, urls, csrf, select=form),
         "problems_shown": sum(len(g.rows) for g in work.problems),
-        "mine": mine,
+        "mine": view["mine"],
         "only": only,
+        "kind": view["kind"],
+        "kinds": list(queue.KINDS.items()),
+        "sort": view["sort"],
+        "size": view["size"],
+        "bulk_form": form,
+        "links": {
+            "everyone": "?" + lists.query_without(query, "mine", "page"),
+            "mine": "?" + lists.query_without(query, "page", mine=1),
+            "whole": "?" + lists.query_without(query, "section", "page"),
+            "every_kind": "?" + lists.query_without(query, "kind", "page"),
+            **{key: "?" + lists.query_without(query, "page", section=key) for key in queue.SECTIONS},
+        },
         "followups_stuck": events.pending_stuck() if not only else 0,
     }
     return render(request, "comms/queue.html", context)
+
+
+def _queue_view(query) -> dict:
+    """The work queue's view as its address says it; lists.ListError names a value it does not have."""
+    only = query.get("section") or None
+    if only is not None and only not in queue.SECTIONS:
+        known = ", ".join(queue.SECTIONS)
+        raise lists.ListError("section", f"There is no section {only!r} in the work queue: the sections are {known}.")
+    page = query.get("page", "1")
+    return {
+        "mine": lists.choice(query, "mine", ["1"]) == "1",
+        "only": only,
+        "page": int(page) if page.isdigit() else 1,  # a page past the end shows the last; not a number, the first
+        "kind": lists.choice(query, "kind", queue.KINDS),
+        "sort": queue.SORTING.parse(query.get("sort")),
+        "size": lists.page_size(query, queue.PAGE),
+    }
+
+
+def _section_links(query, section) -> dict[str, str]:
+    """A section's pager links, keeping the rest of the view (mine, kind, sort, size)."""
+    return {
+        "more": "?" + lists.query_without(query, section=section.key, page=2),
+        "earlier": "?" + lists.query_without(query, section=section.key, page=section.page - 1),
+        "later": "?" + lists.query_without(query, section=section.key, page=section.page + 1),
+    }
 
 
 @allowed("comms.owed")
