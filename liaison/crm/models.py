@@ -213,7 +213,12 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["owner", "status", "due_at"], name="crm_task_owner_due")]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_at"], name="crm_task_owner_due"),
+            # The task list's everyone's view in due order, and its kind filter and kind sort (task_list.SORTING).
+            models.Index(fields=["status", "due_at"], name="crm_task_status_due"),
+            models.Index(fields=["status", "kind", "due_at"], name="crm_task_status_kind_due"),
+        ]
         constraints = [
             # The first-referral protocol starts once per relationship: a database fact, not a hope.
             models.UniqueConstraint(

@@ -208,6 +208,23 @@ def task_complete(*, task: Task, by) -> Task:
     return task
 
 
+def task_reassign(*, task: Task, owner, by) -> Task:
+    """Give an open task to another liaison, director or administrator (the people who own tasks, as task_create
+    and the relationship's owner allow). A conditional update: a task finished or already theirs is refused by
+    name, and nothing is written."""
+    if owner is None or owner.role not in OWNER_ROLES or not owner.is_active:
+        raise ValidationError({"owner": [f"{owner or 'Nobody'} cannot own tasks: choose a liaison or the director."]})
+    if task.owner_id == owner.pk:
+        raise ValidationError({"owner": [f"It is {owner}'s already."]})
+    with transaction.atomic():
+        before = task.owner_id
+        if not Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(owner=owner):
+            raise ValidationError({"status": ["It is done already; only open tasks are reassigned."]})
+        audit_log(actor=by, action="crm.task.reassign", obj=task, detail={"from": before, "to": owner.pk})
+    task.owner = owner
+    return task
+
+
 # ---------------------------------------------------------------- referrals
 
 

@@ -6,6 +6,7 @@ app_name = "crm"
 
 urlpatterns = [
     path("", task_views.tasks, name="tasks"),
+    path("tasks/bulk/", task_views.tasks_bulk, name="tasks_bulk"),
     path("targets/", target_views.targets, name="targets"),
     path("targets/save/", target_views.targets_save, name="targets_save"),
     path("targets/export.csv", target_views.targets_export, name="targets_export"),
