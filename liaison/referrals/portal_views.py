@@ -47,8 +47,13 @@ def portal_detail(request, pk: int):
     audit_log(actor=request.user, action="view", obj=referral, patient_id=referral.patient_id)
     if request.user.role == Role.REFERRER and request.method == "GET":
         messages.messages_seen(referral=referral, by=request.user)
+    # The referral form's history fields (two formsets, the ICD-10 list, the PHQ-9) are most of the page's cost: they
+    # are drawn when the referrer asks for them, or to show what a reply that was not sent got wrong. The short form
+    # (a message and PDFs) posts empty formsets, so both post the same reply.
+    history = request.method == "POST" or request.GET.get("reply") == "history"
     context = {
         **parts,
+        "history": history,
         "referral": referral,
         "timeline": portal_queries.portal_timeline(referral),
         "thread": messages.messages_of(referral),
@@ -56,7 +61,7 @@ def portal_detail(request, pk: int):
         "attachments": referral.attachments.filter(message__isnull=True).only("id", "filename", "size", "uploaded_at"),
         "posted": request.method == "POST",
         "adequate_help": ADEQUATE_HELP,
-        "icd_codes": icd10.codes(),
+        "icd_codes": icd10.codes() if history else (),
     }
     return render(request, "referrals/portal/detail.html", context, status=400 if request.method == "POST" else 200)
 

@@ -318,3 +318,23 @@ def test_a_reply_meets_the_referral_forms_rule_for_doses_and_weeks(referral, ali
     assert not referral.trials.exists() and not referral.messages.exists()
     messages.reply_receive(referral=referral, by=alice, trials=[unusual], history={"confirm_unusual": True})
     assert referral.trials.get().daily_dose_mg == Decimal("350")
+
+
+def test_the_page_draws_the_history_fields_only_when_asked(referral, alice, client_for):
+    """The short reply (a message and PDFs) is on the page; the referral form's fields come with ?reply=history."""
+    client = client_for(alice)
+    page = client.get(url(referral)).content.decode()
+    assert 'name="reply-body"' in page and 'name="files-files"' in page
+    assert 'name="trials-0-drug"' not in page and "icd10-options" not in page
+    assert "?reply=history#reply-h" in page
+    full = client.get(url(referral) + "?reply=history").content.decode()
+    assert 'name="trials-0-drug"' in full and "icd10-options" in full
+
+
+def test_the_short_reply_sends_a_message_and_a_pdf(referral, alice, client_for):
+    data = {"reply-body": "The letter from the pharmacy.", "files-files": [pdf("pharmacy.pdf")],
+            "diagnoses-TOTAL_FORMS": "0", "diagnoses-INITIAL_FORMS": "0",
+            "trials-TOTAL_FORMS": "0", "trials-INITIAL_FORMS": "0"}  # fmt: skip
+    before = written()
+    assert client_for(alice).post(url(referral), data).status_code == 302
+    assert written() == (before[0] + 1, before[1] + 1, before[2] + 1, before[3], before[4])

@@ -38,6 +38,9 @@ def test_a_referrer_answers_the_information_request_with_a_pdf_and_the_coordinat
     page.goto(f"{live_server.url}/portal/{asked.pk}/")
     assert page.get_by_role("heading", name="What would help the assessment").count() == 1
     page.get_by_label("Your message").fill("The medication history you asked for; the pharmacy printout is attached.")
+    page.get_by_role("link", name="in the referral form's own fields").click()
+    page.wait_for_selector("#id_trials-0-drug")
+    page.get_by_label("Your message").fill("The medication history you asked for; the pharmacy printout is attached.")
     page.set_input_files("#id_files-files", str(scan))
     page.fill("#id_trials-0-drug", "sertraline")
     page.fill("#id_trials-0-daily_dose_mg", "150")
