@@ -5,6 +5,7 @@ queue's overdue and the escalation still start at the due time: the grace is onl
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from liaison.comms import letter_days, letters, services, sla_snapshot
 from liaison.comms.choices import DueStatus, OutboxStatus
@@ -133,3 +134,13 @@ def test_an_immediate_letter_is_overdue_and_escalated_at_once_inside_the_grace(p
     assert communications_escalate(at=soon) == 1
     request.refresh_from_db()
     assert request.escalated_at == soon
+
+
+@pytest.mark.parametrize("who", ["coordinator", "director"])
+def test_the_page_counts_the_grace_and_says_so(delivered, client_for, who, request):
+    with time_machine.travel(OWED + timedelta(days=3), tick=False):
+        page = client_for(request.getfixturevalue(who)).get("/comms/sla/?days=30")
+    assert page.status_code == 200
+    practice = page.context["practice"]
+    assert (practice.due, practice.on_time) == (12, 3)
+    assert "counts as on time when it reached the referrer within an hour" in page.content.decode()
