@@ -43,5 +43,5 @@ def test_a_row_is_the_referrers_health_row_and_every_value_is_escaped(client_for
     page = client_for(liaison).get(reverse("directory:referrers")).content.decode()
     assert "&lt;b&gt;Ann&lt;/b&gt; Zed, MD" in page and "Hope &amp; &lt;Care&gt;" in page and "<b>Ann" not in page
     assert f"NPI {never.npi}" in page
-    assert '<td>—</td><td>Consultation</td><td class="num">1234</td><td>—</td></tr>' in page  # Young: no practice
-    assert '<td class="num">0</td><td>—</td></tr>' in page  # Zed: no health row yet
+    assert '<td>—</td><td>Consultation</td><td class="num">1234</td><td>—</td><td class="num">0</td></tr>' in page
+    assert '<td class="num">0</td><td>—</td><td class="num">—</td></tr>' in page  # Zed: no health row yet
