@@ -12,6 +12,7 @@ from liaison.comms.choices import PENDING, DeliveryChannel, OutboxStatus
 from liaison.comms.models import CommsSettings, DueCommunication, Outbox
 from liaison.comms.owed import CHANNEL_PROBLEM_PREFIX
 from liaison.comms.predicates import PROBLEM_DUE, Inlined
+from liaison.core import lists
 from liaison.directory.models import Referrer
 
 PAGE = 50  # rows of one channel on a page; also the referrers in the problems
@@ -20,6 +21,22 @@ MAX_PAGE = 10_000
 CHANNELS = dict(DeliveryChannel.choices)
 OPEN = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.FAILED)
 COUNTED = (OutboxStatus.FAILED, OutboxStatus.SENDING, OutboxStatus.QUEUED)
+# The `status` filter: which of a channel's open letters the rows are ("" for all of them).
+STATUSES = {"failed": (OutboxStatus.FAILED,), "in_flight": (OutboxStatus.QUEUED, OutboxStatus.SENDING)}
+
+# How a channel's rows are ordered (decision 0043). Every order sorts one channel's letters in flight or failed, the
+# set this page has always sorted (failed first: a CASE no index serves): letters leave it once delivered, so it is
+# bounded by the work in hand, never the history of letters sent. "status" is that first order (failed, sending,
+# then waiting by their next try); "waited" is since the letter was signed; "referrer" by name. The rows are grouped
+# by channel already, so there is no channel column to sort by: the `channel` filter shows one.
+SORTING = lists.Sorting(
+    columns={
+        "status": ("rank", "next_attempt_at"),
+        "waited": ("created_at",),
+        "referrer": ("letter__referral__referrer__last_name", "letter__referral__referrer__first_name"),
+    },
+    default="status",
+)
 
 ROW_FIELDS = (
     "id", "channel", "status", "attempts", "next_attempt_at", "last_error", "address", "created_at", "letter_id",
@@ -42,10 +59,12 @@ class Channel:
     counts: dict  # status -> count, up to CAP + 1
     page: int = 1
     rows: list = field(default_factory=list)
+    size: int = PAGE  # rows a page
+    statuses: tuple = OPEN  # the statuses shown (the `status` filter)
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(n for status, n in self.counts.items() if status in self.statuses)
 
     @property
     def capped(self) -> bool:
@@ -70,11 +89,11 @@ class Channel:
     @property
     def later(self) -> bool:
         """A page after this one (capped: while this page is full)."""
-        return len(self.rows) >= PAGE and (self.capped or self.page * PAGE < self.total)
+        return len(self.rows) >= self.size and (self.capped or self.page * self.size < self.total)
 
     @property
     def pages_shown(self) -> str:
-        pages = max(1, -(-self.total // PAGE))
+        pages = max(1, -(-self.total // self.size))
         return f"{pages:,}+" if self.capped else f"{pages:,}"
 
 
@@ -114,15 +133,25 @@ class Outboxes:
         return sum(min(c.counts.get(OutboxStatus.FAILED, 0), CAP) for c in self.channels)
 
 
-def outbox_page(*, user, channel: str | None = None, page: int = 1) -> Outboxes:
-    """The page: the counts by channel and status; for the clinical team, each channel's page of letters, failed
-    first, then sending, then waiting by their next attempt; and the problems per referrer."""
+def outbox_page(
+    *,
+    user,
+    channel: str | None = None,
+    page: int = 1,
+    status: str = "",
+    sort: lists.Sort | None = None,
+    size: int = PAGE,
+) -> Outboxes:
+    """The page: the counts by channel and status; for the clinical team, each channel's page of `size` letters
+    (of `status`, STATUSES, when given) in `sort`'s order (SORTING: failed first, then sending, then waiting by
+    their next attempt, unless the address says otherwise); and the problems per referrer."""
     page = min(max(page, 1), MAX_PAGE)
     keys = [channel] if channel else list(CHANNELS)
     counts = _counts(keys)
-    channels = [Channel(key, CHANNELS[key], counts[key], page if channel else 1) for key in keys]
+    statuses = STATUSES.get(status, OPEN)
+    channels = [Channel(key, CHANNELS[key], counts[key], page if channel else 1, [], size, statuses) for key in keys]
     for item in channels:
-        item.rows = _rows(user, item.key, item.page)
+        item.rows = _rows(user, item.key, item.page, statuses=statuses, sort=sort or SORTING.parse(""), size=size)
     referrers, more, sampled = _problems()
     return Outboxes(channels, referrers, more, bool(CommsSettings.current().fax_gateway_domain), sampled)
 
@@ -151,16 +180,16 @@ def _order():
     )
 
 
-def _rows(user, channel: str, page: int) -> list[dict]:
+def _rows(user, channel: str, page: int, *, statuses=OPEN, sort: lists.Sort, size: int = PAGE) -> list[dict]:
     if not user.sees_all_referrals:  # the page is the clinical team's; anyone else is shown no letter
         return []
     queryset = (
-        Outbox.objects.filter(status__in=OPEN, channel=channel)
+        Outbox.objects.filter(status__in=statuses, channel=channel)
         .annotate(rank=_order())
-        .order_by("rank", "next_attempt_at", "id")
-    )
-    start = (page - 1) * PAGE
-    return list(queryset.values(*ROW_FIELDS)[start : start + PAGE])
+        .order_by(*sort.order_by("id"))
+    )  # one channel's open letters: the bounded set SORTING says
+    start = (page - 1) * size
+    return list(queryset.values(*ROW_FIELDS)[start : start + size])
 
 
 def _failure_kind():

@@ -54,12 +54,12 @@ def test_the_outbox_at_both_widths_and_sending_the_chosen_again(
         assert violations(checked) == []
     page.check(f"#choose-{rows[2].pk}")
     page.check(f"#choose-{rows[3].pk}")
-    page.get_by_role("button", name="Send the chosen letters again…").click()
+    page.get_by_role("button", name="Send the selected letters again…").click()
     assert page.get_by_role("heading", name="Send 2 letters again?").is_visible()
     assert page.locator("nav a[aria-current=page]").inner_text() == "Outbox"
     shots(page, "comms-outbox-confirm-390")
     page.get_by_role("button", name="Send 2 again").click()
-    assert page.get_by_text("2 letters back in the outbox, to be sent again.").is_visible()
+    assert page.get_by_text("2 letters back in the outbox, to be sent again:").is_visible()
     shots(page, "comms-outbox-sent-390")
     assert set(Outbox.objects.filter(pk__in=[rows[2].pk, rows[3].pk]).values_list("status", flat=True)) == {"queued"}
     assert errors == []

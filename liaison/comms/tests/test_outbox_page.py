@@ -61,7 +61,19 @@ def test_problems_grouped_per_referrer_with_the_fix(cast, client_for, coordinato
     faulk = [f for g, f in groups.values() if g.referrer_id == cast["failed"].letter.referral.referrer_id][0]
     assert faulk[0]["text"].startswith("The email address on file") and faulk[0]["letters"] == "1 letter"
     assert f'href="/crm/referrers/{stuck_ref.pk}/"' in page.content.decode()
+    # the coordinator corrects addresses on the referrer's contact page: "add one" links there
+    assert fixes[0]["url"] == f"/crm/referrers/{stuck_ref.pk}/contact/" and fixes[0]["note"] == ""
+    assert f'<a href="/crm/referrers/{stuck_ref.pk}/contact/">add one</a>' in page.content.decode()
+    assert "An administrator adds or corrects addresses under Reference data" not in page.content.decode()
+
+
+def test_who_may_not_correct_an_address_is_told_who_does(cast, client_for, clinician):
+    page = client_for(clinician).get("/comms/outbox/")
+    stuck_ref = cast["stuck"].referrer
+    _, fixes = next(v for v in page.context["problems"] if v[0].referrer_id == stuck_ref.pk)
+    assert fixes[0]["url"] == "" and fixes[0]["action"] == "add one"
     assert "An administrator adds or corrects addresses under Reference data" in page.content.decode()
+    assert "/contact/" not in page.content.decode()
 
 
 def test_send_again_one_letter_through_the_service(cast, client_for, coordinator):
@@ -69,7 +81,7 @@ def test_send_again_one_letter_through_the_service(cast, client_for, coordinator
     failed.letter.referral.referrer.__class__.objects.filter(pk=failed.letter.referral.referrer_id).update(
         email="fixed@practice.example"
     )
-    response = client_for(coordinator).post("/comms/outbox/send-again/", {"outbox": failed.pk, "confirm": "yes"})
+    response = client_for(coordinator).post("/comms/outbox/send-again/", {"ids": failed.pk, "confirm": "1"})
     assert response.status_code == 302 and response["Location"] == "/comms/outbox/"
     failed.refresh_from_db()
     assert failed.status == "queued" and failed.address == "fixed@practice.example" and failed.last_error == ""
@@ -80,29 +92,37 @@ def test_send_again_the_chosen_after_one_confirmation(cast, client_for, coordina
     client = client_for(coordinator)
     second = _failed(_signed(coordinator, last_name="Gone"), reason="There is no recipient address")
     Referrer.objects.filter(pk=second.letter.referral.referrer_id).update(email="", preferred_channel="portal")
-    chosen = {"outbox": [cast["failed"].pk, second.pk, cast["waiting"].pk]}
+    chosen = {"ids": [cast["failed"].pk, second.pk, cast["waiting"].pk, 987654], "next": "/comms/outbox/?sort=waited"}
     confirm = client.post("/comms/outbox/send-again/", chosen)
     assert confirm.status_code == 200 and b"Send 2 letters again?" in confirm.content
-    assert b"1 of the letters chosen have not failed" in confirm.content
+    body = confirm.content.decode()
+    assert "Left as it is: Acknowledgment for" in body and "it has not failed (waiting to send)" in body
+    assert "Outbox letter 987654: It is no longer in the outbox" in body
     assert Outbox.objects.filter(status="failed").count() == 2  # nothing changed yet
-    done = client.post("/comms/outbox/send-again/", chosen | {"confirm": "yes"}, follow=True)
+    done = client.post("/comms/outbox/send-again/", chosen | {"confirm": "1"}, follow=True)
+    assert done.redirect_chain[0][0] == "/comms/outbox/?sort=waited"
     said = [str(m) for m in done.context["messages"]]
-    assert "1 letter back in the outbox, to be sent again." in said
+    assert any(s.startswith("1 letter back in the outbox, to be sent again: Acknowledgment for Fay") for s in said)
     assert any(s.startswith("Not sent again: Acknowledgment for") and "No usable channel" in s for s in said)
     assert any("Only a failed delivery can be sent again." in s for s in said)
+    assert any(s.startswith("Not sent again: Outbox letter 987654") for s in said)
     assert Outbox.objects.get(pk=cast["failed"].pk).status == "queued"
     assert Outbox.objects.get(pk=second.pk).status == "failed"
 
 
 def test_bad_input_names_the_field_and_changes_nothing(cast, client_for, coordinator):
     client = client_for(coordinator)
-    response = client.post("/comms/outbox/send-again/", {"outbox": ["x1"], "confirm": "yes"})
-    assert response.status_code == 400 and b"outbox" in response.content
-    response = client.post("/comms/outbox/send-again/", {"outbox": [str(i) for i in range(1, 60)], "confirm": "yes"})
-    assert response.status_code == 400 and b"at most 50" in response.content
-    none = client.post("/comms/outbox/send-again/", {"confirm": "yes"}, follow=True)
-    assert "Choose at least one failed letter to send again." in [str(m) for m in none.context["messages"]]
-    assert client.get("/comms/outbox/?channel=pigeon").status_code == 400
+    for ids, says in (
+        (["x1", cast["failed"].pk], "'x1' is not a row of this list."),
+        ([str(i) for i in range(1, 202)], "One bulk action takes at most 200 rows; 201 were selected."),
+        ([], "Select at least one row first."),
+    ):
+        response = client.post("/comms/outbox/send-again/", {"ids": ids, "confirm": "1"}, follow=True)
+        assert response.redirect_chain[0][0] == "/comms/outbox/" and says in [
+            str(m) for m in response.context["messages"]
+        ]
+    wrong = client.get("/comms/outbox/?channel=pigeon")
+    assert wrong.status_code == 400 and b"<code>channel</code>" in wrong.content
     assert Outbox.objects.get(pk=cast["failed"].pk).status == "failed"
 
 
@@ -117,7 +137,7 @@ def test_the_clinical_team_sees_the_letters_and_may_send_again(cast, client_for,
     user = request.getfixturevalue(who)
     page = client_for(user).get("/comms/outbox/")
     assert page.status_code == 200 and b"Send again" in page.content and b'aria-current="page">Outbox' in page.content
-    done = client_for(user).post("/comms/outbox/send-again/", {"outbox": cast["failed"].pk, "confirm": "yes"})
+    done = client_for(user).post("/comms/outbox/send-again/", {"ids": cast["failed"].pk, "confirm": "1"})
     assert done.status_code == 302
 
 
@@ -126,7 +146,7 @@ def test_everyone_else_gets_nothing(cast, client_for, who, request):
     user = None if who == "anonymous" else request.getfixturevalue(who)
     client = client_for(user)
     assert client.get("/comms/outbox/").status_code in (302, 403, 404)
-    response = client.post("/comms/outbox/send-again/", {"outbox": cast["failed"].pk, "confirm": "yes"})
+    response = client.post("/comms/outbox/send-again/", {"ids": cast["failed"].pk, "confirm": "1"})
     assert response.status_code in (302, 403, 404)
     if response.status_code == 302:
         assert "/accounts/login" in response["Location"] or "login" in response["Location"]
