@@ -140,10 +140,14 @@ def _order(sort: Sort, filters: InboxFilters) -> list:
         due = F("next_action_due_at")
         due = due.desc(nulls_last=True) if sort.descending else due.asc(nulls_last=True)
         return [*_flip(("-urgency_rank",), sort.descending), due, *_flip(("-id",), sort.descending)]
+    # Over open referrals, is_open (one value there) leads: no index has that order, so PostgreSQL finds the open
+    # ones by referral_inbox and sorts them, rather than walking referral_received from the oldest referral through
+    # every closed one until it has a page (open work is the newest: the LIMIT's guess of an even spread is wrong).
+    lead = [F("is_open").asc()] if filters.open_only else []
     if sort.key == "received":  # referral_received; the id breaks ties among referrals received at one instant
-        return _flip(("received_at", "id"), sort.descending)
+        return [*lead, *_flip(("received_at", "id"), sort.descending)]
     if sort.key == "status":  # referral_status_inbox, whole: within a status, its own inbox order
-        return _flip(("status", "-urgency_rank", "next_action_due_at", "-id"), sort.descending)
+        return [*lead, *_flip(("status", "-urgency_rank", "next_action_due_at", "-id"), sort.descending)]
     # Over the open referrals only (InboxFilters.sortable): sorted in memory, empty values last either way.
     return sort.order_by("-id")
 
