@@ -116,6 +116,7 @@ def inbox(request):
 
 
 BULK_FORM = "inbox-bulk"  # the bulk bar's form id: each row's box belongs to it by its form attribute
+CLOSED_LEFT = "closed, so it will be left as it is"
 
 
 @allowed("referral.assign")  # the single assign's capability: whoever may assign one referral may assign several
@@ -150,7 +151,7 @@ def bulk_assign(request):
     if missing:
         errors.append(f"{', '.join(f'R-{pk:06d}' for pk in missing)}: no such referral in your inbox.")
     referrals = [found[pk] for pk in ids if pk in found]
-    labels = [_bulk_label(r) for r in referrals]
+    labels = [_bulk_label(r) + ("" if r.is_open else f" — {CLOSED_LEFT}") for r in referrals]
     # One audit row for the referrals the confirmation (or the refusal) names.
     detail = {"referrals": [r.pk for r in referrals], "bulk": "assign", "confirm": bool(request.POST.get("confirm"))}
     if errors:  # the request is wrong as a whole: nothing is changed, and every problem is named

@@ -323,6 +323,17 @@ def test_a_referral_closed_since_the_page_was_drawn_is_named_and_the_others_chan
     )
 
 
+def test_a_referral_already_closed_is_marked_on_the_confirmation_and_left_as_it_is(staff, morning, coordinator):
+    closed = ReferralFactory(status=Status.CANCELLED, patient=PatientFactory(first_name="Lu", last_name="Gone"))
+    body = post(staff, [*morning, closed], coordinator=coordinator.pk).content.decode()
+    assert f"{closed.reference} (Lu Gone) — closed, so it will be left as it is" in body
+    before = snapshot(closed)
+    response = post(staff, [*morning, closed], confirm=True, coordinator=coordinator.pk)
+    assert snapshot(closed)[0] == before[0]
+    assert said(response)[0].startswith("Assigned 3 referrals")
+    assert said(response)[1].startswith(f"{closed.reference} (Lu Gone) was not changed: it is closed (Cancelled)")
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
