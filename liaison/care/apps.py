@@ -18,6 +18,12 @@ class CareConfig(AppConfig):
         # The referral page's care panel learns which of its lists have rows with the referral (one query fewer).
         referral_queries.PAGE_ANNOTATIONS.update(queries.LISTS)
         referral_queries.PAGE_ANNOTATIONS.update(schedule.HAS_BOOKINGS)  # and whether it has bookings to show
+        # "Evaluation scheduled" is taken only with an open evaluation booking (decision 0040, 0044).
+        from liaison.care.bookings import evaluation_booked
+        from liaison.referrals import services as referral_services
+
+        if evaluation_booked not in referral_services.EVALUATION_BOOKED:
+            referral_services.EVALUATION_BOOKED.append(evaluation_booked)
 
         events.subscribe(
             Published.SAFETY_FINDINGS, handlers.findings_alert, when=events.IN_TRANSACTION, name="care.safety_alert"

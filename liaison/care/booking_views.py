@@ -157,7 +157,7 @@ def booking_invitation(request, pk: int):
     """The patient's calendar invitation (.ics), to attach to an email or hand over."""
     booking = schedule.booking_get(user=request.user, pk=pk)
     audit_log(actor=request.user, action="download", obj=booking, patient_id=booking.referral.patient_id)
-    response = HttpResponse(invitation_ics(booking, host=request.get_host()), content_type="text/calendar")
+    response = HttpResponse(invitation_ics(booking), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="{booking.get_kind_display().lower()}-{booking.pk}.ics"'
     return response
 

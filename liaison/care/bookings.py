@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from liaison.accounts.access import roles_for
 from liaison.accounts.choices import Role
-from liaison.care.choices import BookingKind, BookingStatus
+from liaison.care.choices import BookingKind, BookingStatus, Published
 from liaison.care.models import Booking, Session
+from liaison.core import events
 from liaison.core.audit import audit_log
 from liaison.core.validators import refuse_control_characters
 from liaison.referrals import lifecycle
@@ -143,6 +144,14 @@ def _audit(*, by, booking: Booking, action: str, **detail) -> None:
     audit_log(actor=by, action=action, obj=booking, patient_id=booking.referral.patient_id, detail=detail)
 
 
+def evaluation_booked(referral: Referral) -> bool:
+    """Whether the referral has an open evaluation booking: referral_transition asks before it takes the
+    "Evaluation scheduled" step (registered in apps.py), so the step is only ever taken with a slot booked."""
+    return Booking.objects.filter(
+        referral_id=referral.pk, kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED
+    ).exists()
+
+
 def open_evaluation(referral: Referral) -> Booking | None:
     return (
         Booking.objects.filter(referral=referral, kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED)
@@ -191,6 +200,7 @@ def booking_evaluation_book(
             at=at,
         )
         _audit(by=by, booking=booking, action="create")
+        _publish(booking, BOOKED, at=at)
     return booking
 
 
@@ -224,6 +234,7 @@ def booking_session_book(
         )  # fmt: skip
         referral_add_note(referral=referral, by=by, text=f"Treatment session booked: {_slot_words(booking)}.")
         _audit(by=by, booking=booking, action="create")
+        _publish(booking, BOOKED, at=timezone.now())
     return booking
 
 
@@ -256,7 +267,21 @@ def booking_reschedule(
         text = f"{booking.get_kind_display()} moved from {when_words(booking.starts_at)} to {_slot_words(new)}."
         referral_add_note(referral=booking.referral, by=by, text=text)
         _audit(by=by, booking=new, action="create", replaces=booking.pk)
+        _publish(new, MOVED, at=now, replaces=booking.pk)
     return new
+
+
+BOOKED, MOVED, CANCELLED = "booked", "moved", "cancelled"  # what a booking_changed event tells
+
+
+def _publish(booking: Booking, change: str, *, at: datetime, **extra) -> None:
+    """Tell the other apps, in this transaction, that the patient's appointment was booked, moved or cancelled:
+    notify emails the patient their calendar invitation, comms owes the referrer a notice when the
+    acknowledgment has already gone (decision 0044)."""
+    events.publish(
+        Published.BOOKING_CHANGED, referral_id=booking.referral_id, at=at, booking_id=booking.pk,
+        booking_kind=booking.kind, change=change, context={"booking": booking}, **extra,
+    )  # fmt: skip
 
 
 def _not_open(booking: Booking) -> str:
@@ -326,6 +351,8 @@ def bookings_settle(*, referral: Referral, to_status: str, at: datetime | None =
     for booking in open_:
         _close(booking, status=status, by=None, at=at, reason=referral.closed_reason or "")
         _audit(by=None, booking=booking, action=f"booking_{status}", referral_status=to_status)
+        if status == BookingStatus.CANCELLED:
+            _publish(booking, CANCELLED, at=at)
         changed += 1
     return changed
 

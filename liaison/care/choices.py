@@ -54,6 +54,7 @@ class Published:
     SCORE_RECORDED = "care.score_recorded"  # a PHQ-9 or GAD-7 outside a session (staff, import, patient's link)
     SAFETY_ALERT_RAISED = "care.safety_alert_raised"  # an alert raised on its own (a missing item 9 recorded > 0)
     LINK_SENT = "care.questionnaire_link_sent"  # a link to send to the patient (its token only in the context)
+    BOOKING_CHANGED = "care.booking_changed"  # booked, moved or cancelled: the patient's invitation (decision 0044)
 
 
 class LinkChannel(models.TextChoices):

@@ -22,7 +22,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.care.choices import AlertKind, BookingKind, DoseUnit, Route, ScoreSource, SessionKind
+from liaison.care.choices import AlertKind, BookingKind, BookingStatus, DoseUnit, Route, ScoreSource, SessionKind
 from liaison.care.instruments import GAD7, PHQ9
 from liaison.care.models import Assessment, Booking, SafetyAlert, Session
 from liaison.care.stored_outcomes import reconcile_outcomes
@@ -148,7 +148,16 @@ def _bookings(rng: random.Random, referrals, clinicians, at: datetime.datetime) 
     (the rule the booking service keeps)."""
     taken: set[tuple[int, datetime.date, int]] = set()
     rows = []
+    booked = set()  # the demo's history books evaluations through the service (liaison.demo.evaluations)
+    for referral_id, clinician_id, starts_at in Booking.objects.filter(
+        referral__in=[r.pk for r in referrals], kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED
+    ).values_list("referral_id", "clinician_id", "starts_at"):
+        booked.add(referral_id)
+        local = timezone.localtime(starts_at)
+        taken.add((clinician_id, local.date(), local.hour))
     for referral in referrals:
+        if referral.pk in booked:
+            continue
         if referral.status == Status.EVAL_SCHEDULED:
             kind, hours, places, days = BookingKind.EVALUATION, 1, EVALUATION_PLACES, 8
         elif referral.status == Status.ACUTE:

@@ -21,7 +21,7 @@ from liaison.accounts.choices import Role
 from liaison.accounts.models import User
 from liaison.care.demo import build_demo_care
 from liaison.crm.demo import build_demo_crm
-from liaison.demo import paths, story, vocab
+from liaison.demo import evaluations, paths, story, vocab
 from liaison.demo.base import (
     DEMO_USERS,
     DemoRefused,
@@ -92,7 +92,7 @@ def build_demo_network(
         save_all(plan.practices)
         save_all(plan.referrers)
         users = ensure_demo_users(referrer=plan.referrers[0])
-        written = [_write(referral, users) for referral in plan.referrals]
+        written = [_write(referral, users, now) for referral in plan.referrals]
         _assign_newest(written, users, random.Random(seed + 1))
         _other_apps(seed=seed, referrers=plan.referrers, referrals=written, users=users, now=now)
     return demo_logins(referrers=len(plan.referrers), referrals=len(written))
@@ -232,8 +232,9 @@ def _channel(rng: random.Random, referrer: Referrer | None) -> str:
 # ---------------------------------------------------------------- writing
 
 
-def _write(plan: ReferralPlan, users: dict[str, User]) -> Referral:
-    """Receive the referral as it arrived, then take each step at the time it happened."""
+def _write(plan: ReferralPlan, users: dict[str, User], now: datetime) -> Referral:
+    """Receive the referral as it arrived, then take each step at the time it happened; "Evaluation scheduled" is
+    taken by booking the evaluation (liaison.demo.evaluations), as on the booking form."""
     referral = services.referral_receive(
         by=_intake_user(plan, users),
         patient=plan.patient,
@@ -246,9 +247,15 @@ def _write(plan: ReferralPlan, users: dict[str, User]) -> Referral:
     )
     if plan.steps and services.safety_review_owed(referral):
         _review(referral, by=users[plan.clinician], at=min(plan.received_at + REVIEWED_WITHIN, plan.times[0]))
-    for step, at in zip(plan.steps, plan.times, strict=True):
+    for index, (step, at) in enumerate(zip(plan.steps, plan.times, strict=True)):
         move = lifecycle.find_move(referral.status, step.status)
         by = users["coordinator"] if Role.COORDINATOR in move.roles else users[plan.clinician]
+        if move.booked:
+            until = plan.times[index + 1] if index + 1 < len(plan.times) else None
+            evaluations.book_evaluation(
+                referral, by=by, clinician=users[plan.clinician], at=at, until=until, now=now
+            )  # fmt: skip
+            continue
         services.referral_transition(referral=referral, to=step.status, by=by, reason=step.reason, at=at)
     return referral
 

@@ -12,7 +12,7 @@ class NotifyConfig(AppConfig):
         from liaison.care.choices import Published as care
         from liaison.comms import worker
         from liaison.core import events
-        from liaison.notify import handlers, send, sweeps, tasks
+        from liaison.notify import appointments, handlers, send, sweeps, tasks
         from liaison.referrals.choices import Published as referrals
 
         events.waker_add(tasks.wake)
@@ -22,6 +22,7 @@ class NotifyConfig(AppConfig):
         events.subscribe(referrals.RECEIVED, handlers.urgent_referral, when=now, name="notify.urgent_referral")
         events.subscribe(referrals.REPLIED, handlers.referrer_replied, when=now, name="notify.referrer_message")
         events.subscribe(care.LINK_SENT, handlers.link_sent, when=now, name="notify.questionnaire_link")
+        events.subscribe(care.BOOKING_CHANGED, appointments.booking_changed, when=now, name="notify.appointment")
 
         # Sending, every pass of the built-in worker (it is woken when a notice commits); letters about to go
         # overdue every five minutes; the digests checked every ten. Celery beat runs the same (liaison/celery.py).

@@ -3,7 +3,8 @@ from django.db import models
 
 class NoticeKind(models.TextChoices):
     """What a message outside the app is about. The first five go to clinic staff, without patient details; the
-    last two to a patient, with their questionnaire link."""
+    next two to a patient, with their questionnaire link; the last to a patient, with their appointment's calendar
+    invitation (decision 0044)."""
 
     SAFETY_ALERT = "safety_alert", "A safety alert"
     URGENT_REFERRAL = "urgent_referral", "An urgent referral"
@@ -12,6 +13,7 @@ class NoticeKind(models.TextChoices):
     DIGEST = "digest", "The daily digest"
     QUESTIONNAIRE_LINK = "questionnaire_link", "The patient's questionnaire link"
     QUESTIONNAIRE_REMINDER = "questionnaire_reminder", "The reminder of the questionnaire link"
+    APPOINTMENT = "appointment", "The patient's appointment (a calendar invitation)"
 
 
 # What a person may switch off on their account page; a safety alert is not among them (decision 0041).

@@ -11,7 +11,7 @@ from django.utils import timezone
 from liaison.comms.models import CommsSettings
 from liaison.core.models import Clinic
 from liaison.core.validators import control_characters
-from liaison.notify import links, sms
+from liaison.notify import appointments, links, sms
 from liaison.notify.choices import PATIENT_KINDS, Channel, NoticeKind
 from liaison.notify.models import Notice
 
@@ -39,6 +39,8 @@ def url(path: str) -> str:
 
 def build(notice: Notice) -> EmailMessage | sms.Text:
     """The email or the text message for this notice, checked before any connection is made."""
+    if notice.kind == NoticeKind.APPOINTMENT:
+        return appointments.build(notice, make_email=_email)
     if notice.kind in PATIENT_KINDS:
         return _to_patient(notice)
     if not notice.address:

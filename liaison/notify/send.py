@@ -15,11 +15,11 @@ from django.utils import timezone
 from liaison.comms import delivery
 from liaison.comms.worker import worker_name
 from liaison.core.audit import audit_log
-from liaison.notify import compose, links, sms
+from liaison.notify import appointments, compose, links, sms
 from liaison.notify.choices import PATIENT_KINDS, Channel, NoticeKind, NoticeStatus, SendPhase
 from liaison.notify.models import Notice
 from liaison.referrals.choices import EventKind
-from liaison.referrals.models import ReferralEvent
+from liaison.referrals.models import Referral, ReferralEvent
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300  # longer than any one conversation (EMAIL_TIMEOUT, LIAISON_SMS_TIMEOUT): no heartbeat needed
@@ -117,6 +117,8 @@ def notice_deliver(*, notice_id: int, worker: str, at: datetime | None = None) -
 
 def _not_needed(notice: Notice, at: datetime) -> str:
     """Why a patient's message need not go any more ("" if it must)."""
+    if notice.kind == NoticeKind.APPOINTMENT:
+        return appointments.not_needed(notice, at)
     link = notice.link
     if notice.kind not in PATIENT_KINDS or link is None:
         return ""
@@ -205,16 +207,24 @@ def _finish(notice_id: int, *, worker: str, at: datetime, confirmed: bool) -> No
 
 def _timeline(notice: Notice, what: str, *, failed: bool = False) -> None:
     """A patient's message on the referral's timeline and the audit trail (staff notices stay in notify's rows)."""
-    if notice.kind not in PATIENT_KINDS or notice.referral_id is None:
+    appointment = notice.kind == NoticeKind.APPOINTMENT
+    if (notice.kind not in PATIENT_KINDS and not appointment) or notice.referral_id is None:
         return
     name = "reminder of the questionnaire link" if notice.kind == NoticeKind.QUESTIONNAIRE_REMINDER else "link"
     how = "text message" if notice.channel == Channel.SMS else "email"
+    words = appointments.timeline_words(notice) if appointment else f"The questionnaire {name} by {how}"
     ReferralEvent.objects.create(
         referral_id=notice.referral_id, at=timezone.now(), actor=None, actor_label="liaison", kind=EventKind.NOTE,
-        reason=f"The questionnaire {name} by {how} {what}"[:500],
+        reason=f"{words} {what}"[:500],
         detail={"notify": "failed" if failed else "sent", "notice": notice.pk, "channel": notice.channel},
     )  # fmt: skip
     audit_log(
         actor=None, action="notice_failed" if failed else "notice_sent", obj=notice,
-        patient_id=notice.link.referral.patient_id if notice.link_id else None, detail={"kind": notice.kind},
+        patient_id=_patient_of(notice), detail={"kind": notice.kind},
     )  # fmt: skip
+
+
+def _patient_of(notice: Notice) -> int | None:
+    if notice.link_id:
+        return notice.link.referral.patient_id
+    return Referral.objects.filter(pk=notice.referral_id).values_list("patient_id", flat=True).first()

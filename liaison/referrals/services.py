@@ -23,6 +23,17 @@ class TransitionNotAllowed(ValidationError):
     """The move is not in the lifecycle table, or not this person's to make."""
 
 
+# "Evaluation scheduled" is taken by booking the evaluation (decision 0040): the move is refused unless the referral
+# has an open evaluation booking. Care answers that question (it registers its check in apps.py: referrals imports
+# nothing of care); with no check registered the move is refused, so no path schedules an evaluation without a slot.
+BOOK_FIRST = "Book the evaluation to schedule it: choose its date, time, clinician and place on the booking form."
+EVALUATION_BOOKED: list = []  # callables (referral) -> bool
+
+
+def _slot_booked(referral: Referral) -> bool:
+    return any(check(referral) for check in EVALUATION_BOOKED)
+
+
 class TransitionConflict(Exception):
     """Someone else changed the referral first; nothing was written."""
 
@@ -231,6 +242,8 @@ def referral_transition(
         raise ValidationError({"reason": f"Say why the referral is “{Status(to).label}”."})
     if to in lifecycle.INTO_CARE and safety_review_owed(referral):
         raise TransitionNotAllowed({"to": lifecycle.REVIEW_FIRST})
+    if move.booked and not _slot_booked(referral):
+        raise TransitionNotAllowed({"to": BOOK_FIRST})
 
     closing = to in lifecycle.TERMINAL
     due = _review_first(referral, next_action_for(referral, status=to, at=at), closing=closing)

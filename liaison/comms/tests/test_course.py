@@ -11,6 +11,7 @@ from django.utils import timezone
 from liaison.care.choices import Route, SessionKind
 from liaison.care.scoring import ScoreInput
 from liaison.care.services import SessionInput, session_record
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import clock, services
 from liaison.comms.tests.helpers import keys, referral_for, staff
 from liaison.referrals.services import referral_transition
@@ -39,6 +40,7 @@ def test_whole_course_owes_exactly_the_expected_letters(model, protocol):
         referral = referral_for(model=model, coordinator=coordinator, clinician=clinician)
         times["received"] = timezone.now()
         clock_.shift(timedelta(days=1))
+        evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
         for step in ("acknowledged", "eval_scheduled"):
             referral = referral_transition(referral=referral, to=step, by=coordinator)
         clock_.shift(timedelta(days=6))
@@ -120,6 +122,7 @@ def test_acknowledgment_in_business_hours(protocol, received, due):
 def test_safety_alert_is_owed_at_once(protocol):
     coordinator, clinician = staff()
     referral = referral_for(coordinator=coordinator, clinician=clinician)
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     data = SessionInput(kind=SessionKind.ACUTE, held_on=timezone.localdate(), route=Route.IV)
@@ -156,6 +159,7 @@ def test_a_six_session_series_gives_each_model_its_updates_before_the_outcome_su
 def _accepted(model, coordinator, clinician, clock_):
     referral = referral_for(model=model, coordinator=coordinator, clinician=clinician)
     clock_.shift(timedelta(days=1))
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     return referral

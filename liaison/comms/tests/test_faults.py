@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import services, worker
 from liaison.comms.models import DueCommunication, Letter, Outbox
 from liaison.comms.seed import seed_protocol
@@ -189,6 +190,7 @@ def safety_letter(coordinator, clinician):
     referral = referral_for(
         coordinator=coordinator, clinician=clinician, email=f"safety{Outbox.objects.count()}@x.test"
     )
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     data = SessionInput(kind=SessionKind.ACUTE, held_on=timezone.localdate(), route=Route.IV)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from pypdf import PdfReader
 
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import letters, services
 from liaison.comms.models import DueCommunication, Letter, Outbox
 from liaison.comms.tests.helpers import keys, referral_for, staff
@@ -75,6 +76,7 @@ def test_clinical_letters_need_a_clinician_and_no_gaps(protocol, clinic):
     referral = referral_for(coordinator=coordinator, clinician=clinician)
     from liaison.referrals.services import referral_transition
 
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     letter = services.letter_draft(due=keys(referral)["eval"], by=clinician)
@@ -113,6 +115,7 @@ def test_pdf_contains_the_patient_the_scores_and_the_signature(protocol, clinic)
         clinician=clinician,
         patient={"first_name": "Morgan", "last_name": "Ellery"},
     )
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     for total in (22, 13):

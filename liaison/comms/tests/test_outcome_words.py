@@ -11,6 +11,7 @@ from django.utils import timezone
 from liaison.care.choices import Route, SessionKind
 from liaison.care.scoring import ScoreInput
 from liaison.care.services import SessionInput, session_record
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import letters, services
 from liaison.comms.tests.helpers import keys, referral_for, staff
 from liaison.referrals.services import referral_transition
@@ -23,6 +24,7 @@ def _course(scores, *, model="integrated"):
     coordinator, clinician = staff()
     with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=NY), tick=False) as clock_:
         referral = referral_for(model=model, coordinator=coordinator, clinician=clinician)
+        evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
         referral = referral_transition(referral=referral, to="eval_scheduled", by=coordinator)
         _session(referral, clinician, SessionKind.EVALUATION, scores[0], planned=None)
         for step in ("evaluated", "accepted"):

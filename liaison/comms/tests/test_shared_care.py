@@ -13,6 +13,7 @@ from django.utils import timezone
 from liaison.care.choices import Route, SessionKind
 from liaison.care.scoring import ScoreInput
 from liaison.care.services import SessionInput, session_record
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import services
 from liaison.comms.models import ProtocolRule
 from liaison.comms.tests.helpers import keys, referral_for, staff
@@ -35,6 +36,7 @@ def _series(model, *, change_after=None, to=None, by=None):
     coordinator, clinician = staff()
     with time_machine.travel(START, tick=False) as clock_:
         referral = referral_for(model=model, coordinator=coordinator, clinician=clinician)
+        evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
         for step, who in (("eval_scheduled", coordinator), ("evaluated", clinician), ("accepted", clinician)):
             referral = referral_transition(referral=referral, to=step, by=who)
         for n in range(1, 7):

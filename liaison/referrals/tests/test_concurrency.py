@@ -5,6 +5,7 @@ from functools import partial
 
 import pytest
 
+from liaison.care.tests.factories import evaluation_slot
 from liaison.core.models import AuditEvent
 from liaison.core.testing.threads import together
 from liaison.referrals import services
@@ -45,6 +46,7 @@ def moves_of(pk: int) -> list[ReferralEvent]:
 def test_only_one_of_two_simultaneous_moves_wins(first, second, coordinator, director):
     for _ in range(ROUNDS):
         pk = receive_referral(by=coordinator).pk
+        evaluation_slot(Referral.objects.get(pk=pk))  # "Evaluation scheduled" needs a booked slot (decision 0044)
         audits_before = AuditEvent.objects.filter(action="transition").count()
 
         results = race(pk, [(first, coordinator), (second, director)])
@@ -81,6 +83,7 @@ def test_the_loser_can_try_again_from_what_it_sees_now(coordinator, director):
     results = race(pk, [(Status.ACKNOWLEDGED, coordinator), (Status.ACKNOWLEDGED, director)])
     assert sum(isinstance(r, services.TransitionConflict) for r in results) == 1
 
+    evaluation_slot(Referral.objects.get(pk=pk))  # "Evaluation scheduled" needs a booked slot (decision 0044)
     services.referral_transition(referral=Referral.objects.get(pk=pk), to=Status.EVAL_SCHEDULED, by=director)
     referral = Referral.objects.get(pk=pk)
     assert (referral.status, referral.version) == (Status.EVAL_SCHEDULED, 3)

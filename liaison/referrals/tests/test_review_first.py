@@ -14,6 +14,7 @@ from liaison.care.models import SafetyAlert, Session
 from liaison.care.queries import open_alerts
 from liaison.care.scoring import ScoreInput
 from liaison.care.services import SessionInput
+from liaison.care.tests.factories import evaluation_slot
 from liaison.core.models import AuditEvent
 from liaison.referrals import lifecycle, review
 from liaison.referrals.models import Referral, ReferralEvent
@@ -54,6 +55,7 @@ def test_each_move_into_care_is_refused_until_the_review_then_allowed(start, to,
 @pytest.mark.django_db
 def test_steps_before_care_and_closing_stay_open_while_the_review_is_owed(coordinator, clinician):
     referral = receive_referral(referral=ReferralDataFactory(suicidal_ideation_current=True))
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for to, who in (("acknowledged", coordinator), ("eval_scheduled", coordinator), ("evaluated", clinician)):
         referral = referral_transition(referral=referral, to=to, by=who)
     with pytest.raises(TransitionNotAllowed):

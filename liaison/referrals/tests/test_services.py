@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from liaison.care.tests.factories import evaluation_slot
 from liaison.core.models import AuditEvent
 from liaison.directory.choices import SourceType
 from liaison.referrals import lifecycle, services
@@ -274,6 +275,7 @@ def test_a_no_show_needs_a_reason_but_stays_open_and_can_be_rescheduled(coordina
     services.referral_transition(referral=referral, to=Status.NO_SHOW, by=coordinator, reason="Did not come.")
     referral.refresh_from_db()
     assert referral.is_open and referral.closed_reason == "Did not come." and referral.closed_at
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     services.referral_transition(referral=referral, to=Status.EVAL_SCHEDULED, by=coordinator)
     referral.refresh_from_db()
     assert (referral.status, referral.closed_reason, referral.closed_at) == (Status.EVAL_SCHEDULED, "", None)
@@ -357,6 +359,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(coordinator):
 def test_a_stale_copy_is_a_conflict_and_changes_nothing(coordinator):
     referral = receive_referral(by=coordinator)
     old_copy = Referral.objects.get(pk=referral.pk)
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     services.referral_transition(referral=referral, to=Status.INFO_REQUESTED, by=coordinator)
     before = state(referral)
     with pytest.raises(services.TransitionConflict):
@@ -412,6 +415,7 @@ def test_the_owner_follows_the_next_action_through_moves(coordinator, clinician,
     referral = receive_referral(by=coordinator)
     services.referral_assign(referral=referral, by=director, coordinator=coordinator, clinician=clinician)
     referral = Referral.objects.get(pk=referral.pk)
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     services.referral_transition(referral=referral, to=Status.EVAL_SCHEDULED, by=coordinator)
     assert Referral.objects.get(pk=referral.pk).next_action_owner == clinician
     services.referral_transition(referral=referral, to=Status.NO_SHOW, by=coordinator, reason="Missed it.")
@@ -458,6 +462,7 @@ def test_a_move_from_a_copy_loaded_before_an_assignment_keeps_the_new_owner(coor
     referral = receive_referral(by=coordinator)
     loaded_earlier = Referral.objects.get(pk=referral.pk)
     services.referral_assign(referral=referral, by=admin, coordinator=coordinator, clinician=clinician)
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     try:
         services.referral_transition(referral=loaded_earlier, to=Status.EVAL_SCHEDULED, by=coordinator)
     except services.TransitionConflict:
