@@ -238,6 +238,7 @@ PK_KIND = {
     "care:booking_invitation": "booking",
     "crm:saved_list": "saved_list",
     "crm:referrer": "referrer",
+    "crm:referrer_contact": "referrer",
     "crm:draft": "referrer",
     "crm:practice": "practice",
     "crm:meeting": "meeting",
