@@ -18,15 +18,14 @@ SHARED_CARE = dict(SharedCareModel.choices)
 
 BULK_FORM = "draft-selected"  # the work queue's bulk form (queue.html): the rows' checkboxes belong to it
 ROW = (
-    '<tr{problem_class}>{select}<td class="nowrap"><time datetime="{iso}">{when}</time>{escalated}</td>'
+    '<tr{problem_class}><td class="nowrap">{select}<time datetime="{iso}">{when}</time>{escalated}</td>'
     "<td><strong>{letter_type}</strong>{reason}{problem}</td>"
     '<td><a href="{referral_url}">{patient}</a><br><span class="muted small">{reference}</span></td>'
     '<td>{referrer}<br><span class="muted small">{shared_care}</span></td><td>{action}</td></tr>'
 )
-SELECT = (
-    '<td class="pick"><input type="checkbox" name="ids" value="{id}" form="{form}" aria-label="Select the {what}">'
-    "</td>"
-)  # as the lists tag select_row writes it (core/templatetags/lists.py), without the template engine
+# As the lists tag select_row writes it (core/templatetags/lists.py), without the template engine; in the due
+# time's cell, so the columns keep the widths comms' table styles give them (.cm-table in core's stylesheet).
+SELECT = '<input type="checkbox" name="ids" value="{id}" form="{form}" aria-label="Select the {what}"> '
 OPEN_DRAFT = '<a class="btn" href="{url}">Open draft</a>'
 DRAFT = (
     '<form method="post" action="{url}"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
@@ -98,7 +97,7 @@ def item_rows_html(rows: list[dict], urls: Urls, csrf: str, select: str = "") ->
         )
         letter_type = LETTER_TYPES.get(r["letter_type"], r["letter_type"])
         patient = _name(r["referral__patient__first_name"], r["referral__patient__last_name"])
-        box = '<td class="pick"></td>' if select else ""
+        box = ""
         if select and not r["letter__id"]:  # a letter not drafted yet: the bulk "draft" may take it
             box = SELECT.format(id=int(r["id"]), form=select, what=escape(f"{letter_type.lower()} for {patient}"))
         out.append(
