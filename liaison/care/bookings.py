@@ -191,6 +191,9 @@ def booking_evaluation_book(
             referral=referral, by=by, kind=BookingKind.EVALUATION, clinician=clinician,
             starts_at=starts_at, ends_at=ends_at, place=place,
         )  # fmt: skip
+        if booking.created_at > at:  # booked in a replayed history (the demo's, an import): made at the step's time
+            Booking.objects.filter(pk=booking.pk).update(created_at=at)
+            booking.created_at = at
         referral_transition(
             referral=referral,
             to=Status.EVAL_SCHEDULED,

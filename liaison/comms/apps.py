@@ -27,6 +27,7 @@ class CommsConfig(AppConfig):
             care.SESSION_RECORDED,
             care.SCORE_RECORDED,
             care.SAFETY_ALERT_RAISED,
+            care.BOOKING_CHANGED,  # an evaluation booked or moved after the acknowledgment owes a letter (0044)
         ):
             # In the step's transaction: a letter owed (the urgent safety letter above all) commits with the step.
             events.subscribe(kind, handlers.letters_owed, when=events.IN_TRANSACTION, name="comms.letters_owed")

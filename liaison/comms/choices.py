@@ -12,6 +12,7 @@ class Trigger(models.TextChoices):
     MAINTENANCE_MONTH = "maintenance_month", "Maintenance month"
     SAFETY = "safety", "Adverse event or safety concern"
     FIRST_REFERRAL = "first_referral", "First referral from a referrer"
+    EVAL_BOOKED = "eval_booked", "Evaluation booked after the acknowledgment"
 
 
 class LetterType(models.TextChoices):
@@ -23,11 +24,17 @@ class LetterType(models.TextChoices):
     PROGRESS_UPDATE = "progress_update", "Maintenance progress update"
     SAFETY_ALERT = "safety_alert", "Safety alert"
     FIRST_REFERRAL_THANKS = "first_referral_thanks", "Thanks for a first referral"
+    APPOINTMENT_NOTICE = "appointment_notice", "Evaluation date"
 
 
 # Letters a coordinator may sign; every other letter carries a clinician's signature.
 ADMINISTRATIVE_LETTERS = frozenset(
-    {LetterType.ACKNOWLEDGMENT, LetterType.INFO_REQUEST, LetterType.FIRST_REFERRAL_THANKS}
+    {
+        LetterType.ACKNOWLEDGMENT,
+        LetterType.INFO_REQUEST,
+        LetterType.FIRST_REFERRAL_THANKS,
+        LetterType.APPOINTMENT_NOTICE,
+    }
 )
 
 

@@ -33,6 +33,7 @@ SUBJECTS = {
     LetterType.PROGRESS_UPDATE: "Monthly progress update for {patient}",
     LetterType.SAFETY_ALERT: "Safety concern for {patient}: please read today",
     LetterType.FIRST_REFERRAL_THANKS: "Thank you for your first referral",
+    LetterType.APPOINTMENT_NOTICE: "Evaluation booked for {patient}",
 }
 
 

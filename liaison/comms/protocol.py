@@ -120,6 +120,7 @@ def triggers(referral: Referral, *, at: datetime) -> list[tuple[str, str, dateti
         if entered:
             found.append((trigger, key, entered))
     found += _maintenance_months(events, at)
+    found += _evaluation_booked(referral)
     found += [(Trigger.SAFETY, f"alert:{pk}", raised) for pk, raised, _ in record.safety_concerns(referral)]
     return found
 
@@ -133,6 +134,20 @@ def _info_requests(referral: Referral, events: list[ReferralEvent]) -> list[tupl
         found.append((Trigger.INFO_MISSING, "info:screening", referral.received_at))
         asked = asked[1:]
     return found + [(Trigger.INFO_MISSING, f"info:{e.pk}", e.at) for e in asked]
+
+
+def _evaluation_booked(referral: Referral) -> list[tuple[str, str, datetime]]:
+    """The open evaluation booking, when it was made after the acknowledgment was signed: the referrer is told the
+    date in a letter of its own (decision 0044). Keyed by the booking, so a booking moved before its letter went
+    owes a letter for the new time instead (the old one is no longer owed), and one moved after owes another.
+    Before the acknowledgment is signed, the acknowledgment itself names the slot."""
+    booking = record.open_evaluation_booking(referral)
+    if booking is None:
+        return []
+    signed = record.acknowledgment_signed_at(referral)
+    if signed is None or signed > booking.created_at:
+        return []
+    return [(Trigger.EVAL_BOOKED, f"booked:{booking.pk}", booking.created_at)]
 
 
 def _maintenance_months(events: list[ReferralEvent], at: datetime) -> list[tuple[str, str, datetime]]:
@@ -218,6 +233,7 @@ EVENT = {
     Trigger.ACUTE_COMPLETE: "of completing the acute series",
     Trigger.SAFETY: "when a safety concern is raised",
     Trigger.FIRST_REFERRAL: "of a first referral",
+    Trigger.EVAL_BOOKED: "of booking the evaluation after the acknowledgment",
 }
 
 

@@ -75,3 +75,22 @@ def screening_gaps(referral) -> list[str]:
 
     findings = ScreeningResult.objects.filter(referral_id=referral.pk).values_list("findings", flat=True).first()
     return [f["text"] for f in findings or [] if f.get("outcome") == "missing"]
+
+
+def open_evaluation_booking(referral):
+    """The referral's open evaluation booking (decision 0040), or None."""
+    if not care_installed():
+        return None
+    from liaison.care.choices import BookingKind, BookingStatus
+    from liaison.care.models import Booking
+
+    rows = Booking.objects.filter(referral_id=referral.pk, kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED)
+    return rows.only("id", "created_at").first()
+
+
+def acknowledgment_signed_at(referral) -> datetime | None:
+    """When the referral's acknowledgment was signed (and so its words fixed), or None while it is not."""
+    from liaison.comms.models import Letter
+
+    letter = Letter.objects.filter(referral_id=referral.pk, due__key="ack", signed_at__isnull=False)
+    return letter.values_list("signed_at", flat=True).first()
