@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from liaison.care.tests.factories import evaluation_slot
 from liaison.comms import letters, services, worker
 from liaison.comms.seed import seed_protocol
 from liaison.comms.tests.helpers import keys, referral_for
@@ -44,6 +45,7 @@ def _morning(coordinator, clinician):
                 )
             )
     referral = made[4]
+    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
     for step, by in (("eval_scheduled", coordinator), ("evaluated", clinician)):
         referral = referral_transition(referral=referral, to=step, by=by)
     return made
