@@ -32,6 +32,16 @@ class CommsConfig(AppConfig):
             # In the step's transaction: a letter owed (the urgent safety letter above all) commits with the step.
             events.subscribe(kind, handlers.letters_owed, when=events.IN_TRANSACTION, name="comms.letters_owed")
 
+        # A referrer's address or channel corrected: the letters held up for want of one are looked at again at once.
+        from liaison.directory.choices import Published as directory
+
+        events.subscribe(
+            directory.CONTACT_CHANGED,
+            handlers.referrer_contact_changed,
+            when=events.IN_TRANSACTION,
+            name="comms.contact_changed",
+        )
+
         # The letters-on-time page's stored days, rebuilt daily in sets (Celery beat's comms.rebuild_letter_days).
         from liaison.comms import letter_days, worker
 
