@@ -52,7 +52,12 @@ def draft_selected(request):
     if not _confirmed(request):
         return _confirm(request, rows, missing, ids, back)
     summary = lists.BulkSummary(skipped=[(f"Row {pk}", NOT_FOUND) for pk in missing])
-    summary.run(rows, label, lambda due: _draft(due, request.user))
+    faulty: dict[int, str] = {}
+    summary.run(rows, label, lambda due: _draft(due, request.user, faulty))
+    # A letter template that would not render: the single action keeps its reason on the row for the work queue's
+    # problems; the row's savepoint undid that, so it is written again here, outside it.
+    for pk, problem in faulty.items():
+        DueCommunication.objects.filter(pk=pk).update(problem=problem[:300])
     summary.tell(request, "Drafted", ("letter", "letters"))
     return redirect(back)
 
@@ -83,12 +88,18 @@ def _refusal(due: DueCommunication) -> str:
     return ""
 
 
-def _draft(due: DueCommunication, by) -> None:
-    """One row: refused as the confirmation said (drafted since, no longer owed), else the single action's service."""
+def _draft(due: DueCommunication, by, faulty: dict[int, str]) -> None:
+    """One row: refused as the confirmation said (drafted since, no longer owed), else the single action's service.
+    A template fault's reason is kept in `faulty` for the caller to put back on the row."""
     reason = _refusal(due)
     if reason:
         raise ValidationError(reason)
-    services.letter_draft(due=due, by=by)
+    try:
+        services.letter_draft(due=due, by=by)
+    except ValidationError as exc:
+        if hasattr(exc, "message_dict") and "template" in exc.message_dict:
+            faulty[due.pk] = " ".join(exc.message_dict["template"])
+        raise
 
 
 def _confirm(request, rows: list[DueCommunication], missing: list[int], ids: list[int], back: str):

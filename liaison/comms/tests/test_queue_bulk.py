@@ -149,3 +149,21 @@ def test_everyone_else_is_refused_and_nothing_changes(cast, client_for, who, req
             assert response.status_code == 403
     assert client.get(URL).status_code in (302, 403, 405)
     assert not Letter.objects.exists() and DueCommunication.objects.get(pk=one.pk).status == "owed"
+
+
+@pytest.mark.django_db
+def test_a_template_fault_keeps_its_reason_on_the_row_as_the_single_action_does(cast, client_for, coordinator):
+    from unittest import mock
+
+    from liaison.comms import letters
+
+    one, two = cast
+    bad = "{% autoescape off %}Dear {{ referrer.name }}, the {{ referral.no_such_field }} is ready.{% endautoescape %}"
+    words = mock.patch.object(
+        letters, "draft_words", side_effect=lambda t, f: ("S", letters.render_strict_string(bad, f))
+    )
+    with words:
+        response = client_for(coordinator).post(URL, {"ids": [one.pk], "confirm": "1", "next": BACK})
+    assert response.status_code == 302 and not Letter.objects.exists()
+    assert "referral.no_such_field" in DueCommunication.objects.get(pk=one.pk).problem
+    assert DueCommunication.objects.get(pk=two.pk).problem == ""
