@@ -14,6 +14,8 @@ from liaison.core.models import PendingReaction
 pytestmark = pytest.mark.django_db
 
 THE_REGISTRY = [
+    ("care.booking_changed", "comms.letters_owed", events.IN_TRANSACTION),
+    ("care.booking_changed", "notify.appointment", events.IN_TRANSACTION),
     ("care.questionnaire_link_sent", "notify.questionnaire_link", events.IN_TRANSACTION),
     ("care.safety_alert_raised", "comms.letters_owed", events.IN_TRANSACTION),
     ("care.safety_alert_raised", "notify.safety_alert", events.IN_TRANSACTION),
@@ -56,7 +58,7 @@ def test_every_reaction_is_in_one_table():
     call_command("events", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == len(THE_REGISTRY)
-    assert lines[11].split() == ["referral.received", "crm.relationship", "after", "commit"]
+    assert lines[13].split() == ["referral.received", "crm.relationship", "after", "commit"]
 
 
 def test_subscribing_again_by_name_replaces_and_a_bad_when_is_refused(registry):

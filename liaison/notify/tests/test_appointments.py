@@ -200,3 +200,20 @@ def test_history_booked_long_ago_emails_no_one(acknowledged, coordinator, clinic
         ends_at=start + datetime.timedelta(hours=1), place="Room 2", at=at,
     )  # fmt: skip
     assert not Notice.objects.exists()
+
+
+def test_a_booked_session_emails_the_patient_too_and_the_booking_page_says_so(
+    alice_referrer, clinician, coordinator, clinic, smtp_inbox, client_for
+):
+    referral = ReferralFactory(status=Status.ACCEPTED, referrer=alice_referrer, assigned_clinician=clinician)
+    referral.patient.email = "sam@example.test"
+    referral.patient.save()
+    booking = bookings.booking_session_book(
+        referral=referral, by=coordinator, clinician=clinician, starts_at=slot(4), ends_at=slot(4, 12), place="Room 3"
+    )
+    assert send.deliver_due() == {NoticeStatus.SENT: 1}
+    (mail,) = mails(smtp_inbox)
+    assert mail["To"] == "sam@example.test" and "Room 3" in mail.get_body(("plain",)).get_content()
+    assert invitation(mail)[1]["SUMMARY"] == "Treatment session at Harbor Ketamine Clinic"
+    page = client_for(coordinator).get(f"/care/bookings/{booking.pk}/").content.decode()
+    assert 'id="invitation-emailed"' in page and "sam@example.test" in page

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from liaison.accounts.choices import OUTSIDE_ROLES, STAFF_ROLES, Role
+from liaison.care.bookings import evaluation_booked
+from liaison.care.tests.factories import evaluation_slot
 from liaison.core.models import AuditEvent
 from liaison.referrals import lifecycle, services
 from liaison.referrals.choices import EventKind, Status
@@ -230,6 +232,8 @@ def make_machine(cast):
             seen_version = referral.version if expected_version is None else expected_version
             stale = seen_version != current.version or referral.status != current.status
             predicted = _allowed(referral.status, to, by, reason, stale)
+            if to == Status.EVAL_SCHEDULED and not evaluation_booked(current):
+                evaluation_slot(current)  # "Evaluation scheduled" needs a booked slot (decision 0044)
             before = _snapshot(self.pk)
             try:
                 services.referral_transition(
