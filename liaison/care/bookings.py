@@ -174,6 +174,7 @@ def booking_evaluation_book(
     """Book the referral's evaluation and take the lifecycle's "Evaluation scheduled" step (or "Reschedule
     evaluation" after a no-show) in the same transaction; the step's timeline entry names the slot."""
     _require(by)
+    replayed = at is not None
     at = at or timezone.now()
     place = (place or "").strip()
     errors = _slot_errors(starts_at=starts_at, ends_at=ends_at, clinician=clinician, place=place, now=at)
@@ -191,7 +192,7 @@ def booking_evaluation_book(
             referral=referral, by=by, kind=BookingKind.EVALUATION, clinician=clinician,
             starts_at=starts_at, ends_at=ends_at, place=place,
         )  # fmt: skip
-        if booking.created_at > at:  # booked in a replayed history (the demo's, an import): made at the step's time
+        if replayed and booking.created_at > at:  # a replayed history (the demo's, an import): made at the step's time
             Booking.objects.filter(pk=booking.pk).update(created_at=at)
             booking.created_at = at
         referral_transition(
