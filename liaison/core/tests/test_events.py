@@ -23,6 +23,7 @@ THE_REGISTRY = [
     ("care.score_recorded", "notify.safety_alert", events.IN_TRANSACTION),
     ("care.session_recorded", "comms.letters_owed", events.IN_TRANSACTION),
     ("care.session_recorded", "notify.safety_alert", events.IN_TRANSACTION),
+    ("directory.referrer_contact_changed", "comms.contact_changed", events.IN_TRANSACTION),
     ("referral.assigned", "comms.letters_owed", events.IN_TRANSACTION),
     ("referral.merged", "crm.referrer_counts", events.AFTER_COMMIT),
     ("referral.merged", "care.merge", events.IN_TRANSACTION),
@@ -58,7 +59,7 @@ def test_every_reaction_is_in_one_table():
     call_command("events", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == len(THE_REGISTRY)
-    assert lines[13].split() == ["referral.received", "crm.relationship", "after", "commit"]
+    assert lines[14].split() == ["referral.received", "crm.relationship", "after", "commit"]
 
 
 def test_subscribing_again_by_name_replaces_and_a_bad_when_is_refused(registry):
