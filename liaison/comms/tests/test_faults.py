@@ -120,7 +120,8 @@ def redis_up() -> bool:
 @pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
 @pytest.mark.django_db(transaction=True)
 def test_celery_worker_on_redis_delivers_once(clinic, smtp_inbox, monkeypatch, settings):
-    broker = "redis://127.0.0.1:6379/7"
+    # Its own Redis database: two runs of the suite on one machine (SQLite and PostgreSQL) each name theirs.
+    broker = f"redis://127.0.0.1:6379/{os.environ.get('LIAISON_TEST_REDIS_DB', '7')}"
     from liaison.celery import app
 
     monkeypatch.setenv("CELERY_BROKER_URL", broker)  # Celery reads it before its settings (the suite's is memory)
