@@ -202,8 +202,16 @@ def letter_approve(request, pk):
     try:
         outbox = services.letter_approve(letter=letter, by=request.user)
     except ValidationError as exc:
-        for text in _messages(exc):
-            messages.error(request, text)
+        # a refusal for want of a usable channel (the "channel" key) is marked, so the letter page can link it to the
+        # referrer's contact form for those who may correct it (directory.contact). Its own level (ERROR + 1, which
+        # has no tag of its own) keeps the page's class "msg msg-error" as every other error has.
+        about = exc.message_dict if hasattr(exc, "message_dict") else {"__all__": exc.messages}
+        for field, texts in about.items():
+            for text in texts:
+                if field == "channel":
+                    messages.add_message(request, messages.ERROR + 1, text, extra_tags="error referrer-channel")
+                else:
+                    messages.error(request, text)
         return redirect("comms:letter", pk=letter.pk)
     messages.success(request, f"Signed. The letter is in the outbox for {outbox.get_channel_display().lower()}.")
     return redirect("comms:letter", pk=letter.pk)

@@ -40,8 +40,19 @@ def referrer_contact(request, pk: int):
             for field, problems in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
-            said = ", ".join(LABELS[f] for f in changed)
-            messages.success(request, f"Saved {referrer.display_name}'s {said}." if changed else "Nothing changed.")
+            messages.success(request, saved_message(changed))
             return redirect("crm:referrer", pk=referrer.pk)
+        referrer.refresh_from_db()  # the warning speaks of the details as stored, not as the refused form had them
     status = 400 if form.is_bound else 200
-    return render(request, "crm/referrer_contact.html", {"referrer": referrer, "form": form}, status=status)
+    # the warning line: the stored preferred channel cannot carry letters (the portal without an account, say)
+    context = {"referrer": referrer, "form": form, "problem": directory.channel_problem(referrer)}
+    return render(request, "crm/referrer_contact.html", context, status=status)
+
+
+def saved_message(changed: list[str]) -> str:
+    """Name what was written: "Saved: fax number and preferred channel.", or "Nothing changed."."""
+    said = [LABELS[f] for f in changed]
+    if not said:
+        return "Nothing changed."
+    listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+    return f"Saved: {listed}."

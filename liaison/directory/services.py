@@ -146,10 +146,63 @@ def referrer_create(
 CONTACT_FIELDS = ("email", "fax", "preferred_channel")
 
 
-def referrer_contact_check(*, email: str, fax: str, preferred_channel: str) -> tuple[dict, dict[str, list[str]]]:
+def has_portal_account(referrer: Referrer | None) -> bool:
+    """Whether this clinician can sign in to the referrer portal (an active account), as comms.delivery asks
+    before sending a letter there; asked through the reverse relation, so the directory imports no app above it."""
+    return bool(referrer and referrer.pk) and referrer.accounts.filter(is_active=True).exists()
+
+
+def _channel_refusal(*, name: str, email: str, fax: str, channel: str, portal: bool) -> str:
+    """Why letters could not go by this preferred channel, in a sentence, or "" when they can. The EHR (FHIR)
+    channel never can: the directory holds no FHIR address for anyone, and comms.delivery has no way to send
+    there, so choosing it would only promise what does not happen."""
+    if channel == Channel.PORTAL and not portal:
+        return (
+            f"{name} has no portal account, so letters cannot go through the referrer portal. "
+            "Choose secure email or fax, or invite them to the portal first."
+        )
+    if channel == Channel.FHIR:
+        return (
+            f"Letters cannot be sent to {name}'s EHR (FHIR): there is no FHIR address on file for anyone. "
+            "Choose secure email, fax or the referrer portal."
+        )
+    if channel == Channel.EMAIL and not email:
+        return f"Secure email cannot reach {name} without an email address: add one, or choose another channel."
+    if channel == Channel.FAX and not fax:
+        return f"Fax cannot reach {name} without a fax number: add one, or choose another channel."
+    return ""
+
+
+def channel_problem(referrer: Referrer) -> str:
+    """What is wrong with the referrer's stored preferred channel, for a warning line (their contact form and
+    their relationship page), or "" when letters can go that way. One query, and only for the portal channel."""
+    channel = referrer.preferred_channel
+    portal = channel == Channel.PORTAL and has_portal_account(referrer)
+    label = Channel(channel).label if channel in Channel.values else channel
+    if not _channel_refusal(
+        name=referrer.display_name, email=referrer.email, fax=referrer.fax, channel=channel, portal=portal
+    ):
+        return ""
+    why = {
+        Channel.PORTAL: "they have no portal account",
+        Channel.FHIR: "there is no FHIR address on file",
+        Channel.EMAIL: "there is no email address on file",
+        Channel.FAX: "there is no fax number on file",
+    }.get(channel, "it is not a channel letters go by")
+    said = f"Letters cannot go by their preferred channel ({label}): {why}."
+    if not referrer.email and not referrer.fax and not has_portal_account(referrer):
+        said += " With no email address or fax number either, letters cannot reach them at all."
+    return said
+
+
+def referrer_contact_check(
+    *, referrer: Referrer, email: str, fax: str, preferred_channel: str
+) -> tuple[dict, dict[str, list[str]]]:
     """The contact details as they would be stored (the fax in E.164 form, the email trimmed) and the errors by
-    field: an email address that is not one, a fax that is not a phone number, an unknown channel, and a channel
-    chosen without the address it needs (the database's constraints, said in words)."""
+    field: an email address that is not one, a fax that is not a phone number, an unknown channel, a preferred
+    channel that cannot reach them (the portal without a portal account, the EHR, email without an email
+    address, fax without a fax number), and details that leave no way at all to reach them (no email address,
+    no fax number and no portal account)."""
     email, fax, channel = (email or "").strip(), (fax or "").strip(), (preferred_channel or "").strip()
     errors: dict[str, list[str]] = {}
     try:
@@ -161,23 +214,35 @@ def referrer_contact_check(*, email: str, fax: str, preferred_channel: str) -> t
         fax = normalize_phone(fax)
     except ValidationError as exc:
         errors["fax"] = exc.messages
+    portal = has_portal_account(referrer)
+    name = referrer.display_name
     if channel not in Channel.values:
         known = ", ".join(str(label) for label in Channel.labels)
         errors["preferred_channel"] = [f"Choose one of the channels: {known}."]
-    elif channel == Channel.EMAIL and not email and "email" not in errors:
-        errors["email"] = ["Secure email is the preferred channel, so an email address is needed."]
-    elif channel == Channel.FAX and not fax and "fax" not in errors:
-        errors["fax"] = ["Fax is the preferred channel, so a fax number is needed."]
+    else:
+        refusal = _channel_refusal(name=name, email=email, fax=fax, channel=channel, portal=portal)
+        if refusal:
+            errors["preferred_channel"] = [refusal]
+        if channel == Channel.EMAIL and not email and "email" not in errors:
+            errors["email"] = ["Secure email is the preferred channel, so an email address is needed."]
+        elif channel == Channel.FAX and not fax and "fax" not in errors:
+            errors["fax"] = ["Fax is the preferred channel, so a fax number is needed."]
+    if not email and not fax and not portal:
+        nowhere = f"{name} has no portal account, so letters need an email address or a fax number: give at least one."
+        for field in ("email", "fax"):
+            errors.setdefault(field, [nowhere])
     return {"email": email, "fax": fax, "preferred_channel": channel}, errors
 
 
 def referrer_contact_update(*, referrer: Referrer, by, email: str, fax: str, preferred_channel: str) -> list[str]:
     """Correct where letters to this clinician go: their email, fax number and preferred channel, checked whole
-    first (bad input raises ValidationError naming each field and writes nothing). The fields that changed are
-    returned, written on the audit trail with their values before and after, and published as
-    `directory.referrer_contact_changed` (Published), so the letters held up for want of an address can be looked
-    at again by whoever sends them."""
-    values, errors = referrer_contact_check(email=email, fax=fax, preferred_channel=preferred_channel)
+    first (bad input, or details that cannot reach them, raise ValidationError naming each field and write
+    nothing; see referrer_contact_check). The fields that changed are returned, written on the audit trail with
+    their values before and after, and published as `directory.referrer_contact_changed` (Published), so the
+    letters held up for want of an address can be looked at again by whoever sends them."""
+    values, errors = referrer_contact_check(
+        referrer=referrer, email=email, fax=fax, preferred_channel=preferred_channel
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

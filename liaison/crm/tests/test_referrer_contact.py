@@ -80,7 +80,8 @@ def test_the_service_names_every_bad_field_at_once(coordinator, bob_referrer):
     assert Referrer.objects.get(pk=bob_referrer.pk).email == ""
 
 
-def test_saving_the_same_details_writes_no_audit_row_and_publishes_nothing(coordinator, bob_referrer, monkeypatch):
+def test_saving_the_same_details_writes_no_audit_row_and_publishes_nothing(coordinator, bob, bob_referrer, monkeypatch):
+    """Bob has a portal account (the `bob` fixture), so the portal alone can reach him."""
     published = []
     monkeypatch.setattr(events, "publish", lambda kind, **kw: published.append((kind, kw)))
     same = {"email": "", "fax": "", "preferred_channel": "portal"}
