@@ -23,12 +23,12 @@ from liaison.referrals.templatetags.intake_tags import next_step_for_referrer, s
 from liaison.referrals.templatetags.referral_tags import STATUS_TONE, due_phrase
 
 INBOX_ROW = (
-    '<tr class="{row_class}">{pick}<td class="nowrap"><a href="{url}">{reference}</a>{badge}'
+    '<tr class="{row_class}">{pick}<td class="ref-cell"><a href="{url}">{reference}</a>{badge}'
     '<div class="muted small">{received} · {channel}</div></td>'
     '<td>{last}, {first}<div class="muted small">born {born}</div></td>'
     '<td>{referrer}<div class="muted small">{source}</div></td>'
     '<td><span class="status s-{tone}">{status}</span></td><td>{screening}</td>'
-    '<td class="next-cell">{next_action}</td><td>{owner}</td><td class="nowrap">{due}</td></tr>'
+    '<td class="next-cell">{next_action}</td><td>{owner}</td><td class="due-cell">{due}</td></tr>'
 )
 PORTAL_ROW = (
     '<tr><td class="nowrap"><a href="{url}">{reference}</a><div class="muted small">sent {received}</div></td>'
