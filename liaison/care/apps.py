@@ -19,11 +19,13 @@ class CareConfig(AppConfig):
         referral_queries.PAGE_ANNOTATIONS.update(queries.LISTS)
         referral_queries.PAGE_ANNOTATIONS.update(schedule.HAS_BOOKINGS)  # and whether it has bookings to show
         # "Evaluation scheduled" is taken only with an open evaluation booking (decision 0040, 0044).
-        from liaison.care.bookings import evaluation_booked
+        from liaison.care.bookings import evaluation_booked, evaluation_not_yet
         from liaison.referrals import services as referral_services
 
         if evaluation_booked not in referral_services.EVALUATION_BOOKED:
             referral_services.EVALUATION_BOOKED.append(evaluation_booked)
+        if evaluation_not_yet not in referral_services.EVALUATION_NOT_YET:
+            referral_services.EVALUATION_NOT_YET.append(evaluation_not_yet)
 
         events.subscribe(
             Published.SAFETY_FINDINGS, handlers.findings_alert, when=events.IN_TRANSACTION, name="care.safety_alert"

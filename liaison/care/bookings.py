@@ -152,6 +152,28 @@ def evaluation_booked(referral: Referral) -> bool:
     ).exists()
 
 
+def evaluation_not_yet(referral: Referral, at: datetime) -> str:
+    """The open evaluation's time in words if it is still to come at `at`, else "": the referral cannot take the
+    "No-show" step before its appointment (registered in apps.py)."""
+    starts_at = (
+        Booking.objects.filter(
+            referral_id=referral.pk, kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED, starts_at__gt=at
+        )
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return when_words(starts_at) if starts_at else ""
+
+
+def _hold_until(referral_id: int, booking: Booking) -> None:
+    """The referral's next action while its evaluation is booked ("Hold the evaluation") is due at the booked time,
+    not a fortnight after the booking was made: the inbox, the portal and the letters then all say the same date.
+    Left alone when another action stands first (a safety review owed)."""
+    Referral.objects.filter(
+        pk=referral_id, status=Status.EVAL_SCHEDULED, next_action=lifecycle.NEXT_ACTION[Status.EVAL_SCHEDULED].text
+    ).update(next_action_due_at=booking.starts_at)
+
+
 def open_evaluation(referral: Referral) -> Booking | None:
     return (
         Booking.objects.filter(referral=referral, kind=BookingKind.EVALUATION, status=BookingStatus.BOOKED)
@@ -203,6 +225,7 @@ def booking_evaluation_book(
             expected_version=expected_version,
             at=at,
         )
+        _hold_until(referral.pk, booking)
         _audit(by=by, booking=booking, action="create")
         _publish(booking, BOOKED, at=at)
     return booking
@@ -270,6 +293,8 @@ def booking_reschedule(
         )
         text = f"{booking.get_kind_display()} moved from {when_words(booking.starts_at)} to {_slot_words(new)}."
         referral_add_note(referral=booking.referral, by=by, text=text)
+        if new.kind == BookingKind.EVALUATION:
+            _hold_until(booking.referral_id, new)
         _audit(by=by, booking=new, action="create", replaces=booking.pk)
         _publish(new, MOVED, at=now, replaces=booking.pk)
     return new

@@ -24,8 +24,11 @@ def book_evaluation(
     """Book the evaluation at `at` (the step's time), held before `until` (the next step), or in the coming days
     when the referral is still waiting for it."""
     start = _first_choice(at=at, until=until, now=now, salt=referral.pk)
+    # A slot held before the next step is looked for backwards from it, so the patient's evaluation is never after
+    # the step that records it (nor in the future for a referral already evaluated); a coming one, forwards.
+    step = timedelta(hours=-1) if until is not None else timedelta(hours=1)
     for _ in range(TRIES):
-        start = _working_hour(start)
+        start = _working_hour(start) if until is None else _working_hour_before(start, earliest=at)
         try:
             booking_evaluation_book(
                 referral=referral, by=by, clinician=clinician, starts_at=start, ends_at=start + timedelta(hours=1),
@@ -34,7 +37,9 @@ def book_evaluation(
         except ValidationError as exc:
             if "starts_at" not in getattr(exc, "error_dict", {}):
                 raise
-            start += timedelta(hours=1)
+            if step < timedelta(0) and start <= at + timedelta(hours=1):
+                step = timedelta(hours=1)  # no free hour between the two steps: the first one after
+            start += step
             continue
         referral.refresh_from_db()
         return
@@ -44,9 +49,19 @@ def book_evaluation(
 def _first_choice(*, at: datetime, until: datetime | None, now: datetime, salt: int) -> datetime:
     if until is None:  # still waiting: one of the next eight days
         start = max(at, now) + timedelta(days=1 + salt % 8)
-    else:  # held before the next step (the timeline leaves a day or more between them)
-        start = max(at + timedelta(hours=2), until - timedelta(hours=6))
+    else:  # held before the next step (the timeline leaves a day or more between them), ending an hour before it
+        start = max(at + timedelta(hours=2), until - timedelta(hours=2))
     return start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _working_hour_before(start: datetime, *, earliest: datetime) -> datetime:
+    """`start` if it is a weekday hour within 9:00-16:00 in the practice's time zone, else the latest such hour
+    before it; never before `earliest` plus an hour (the booking is made at the step's time and is later than it)."""
+    floor = earliest + timedelta(hours=1)
+    local = timezone.localtime(start).replace(minute=0, second=0, microsecond=0)
+    while local > floor and (local.weekday() >= 5 or not 9 <= local.hour < 16):
+        local -= timedelta(hours=1)
+    return max(local, floor)
 
 
 def _working_hour(start: datetime) -> datetime:

@@ -28,6 +28,10 @@ class TransitionNotAllowed(ValidationError):
 # nothing of care); with no check registered the move is refused, so no path schedules an evaluation without a slot.
 BOOK_FIRST = "Book the evaluation to schedule it: choose its date, time, clinician and place on the booking form."
 EVALUATION_BOOKED: list = []  # callables (referral) -> bool
+# "No-show" waits for the booked time (a patient cannot miss what has not come): care registers a check that says
+# when the open evaluation is, if it is still to come (callables (referral, at) -> the booked time's words, or "").
+EVALUATION_NOT_YET: list = []
+NOT_YET = "The evaluation is booked for {when}: a no-show is recorded once that time has come, or move the booking."
 
 
 def _slot_booked(referral: Referral) -> bool:
@@ -244,6 +248,10 @@ def referral_transition(
         raise TransitionNotAllowed({"to": lifecycle.REVIEW_FIRST})
     if move.booked and not _slot_booked(referral):
         raise TransitionNotAllowed({"to": BOOK_FIRST})
+    if from_status == Status.EVAL_SCHEDULED and to == Status.NO_SHOW:
+        when = next((w for check in EVALUATION_NOT_YET if (w := check(referral, at))), "")
+        if when:
+            raise TransitionNotAllowed({"to": NOT_YET.format(when=when)})
 
     closing = to in lifecycle.TERMINAL
     due = _review_first(referral, next_action_for(referral, status=to, at=at), closing=closing)

@@ -277,3 +277,32 @@ def test_a_letter_drafted_without_the_booking_facts_still_renders(acknowledged):
     facts["eval_scheduled"] = True
     _, words = letters.draft_words("acknowledgment", facts)
     assert "has been arranged" in words and "will call" not in words
+
+
+# ---------------------------------------------------------------- the booked time is the referral's own
+
+
+def test_the_booked_time_is_when_the_next_action_is_due_and_a_move_follows_it(acknowledged, coordinator, clinician):
+    booking = book(acknowledged, coordinator, clinician)
+    acknowledged.refresh_from_db()
+    assert acknowledged.next_action == "Hold the evaluation" and acknowledged.next_action_due_at == booking.starts_at
+    moved = bookings.booking_reschedule(
+        booking=booking, by=coordinator, clinician=clinician, starts_at=local(6, 11), ends_at=local(6, 12),
+        place="Room 1",
+    )  # fmt: skip
+    acknowledged.refresh_from_db()
+    assert acknowledged.next_action_due_at == moved.starts_at == local(6, 11)
+
+
+def test_a_no_show_waits_for_the_booked_time(acknowledged, coordinator, clinician):
+    booking = book(acknowledged, coordinator, clinician)
+    acknowledged.refresh_from_db()
+    with pytest.raises(referral_services.TransitionNotAllowed, match="once that time has come"):
+        referral_services.referral_transition(referral=acknowledged, to=Status.NO_SHOW, by=coordinator, reason="x")
+    acknowledged.refresh_from_db()
+    assert acknowledged.status == Status.EVAL_SCHEDULED
+    after = booking.starts_at + datetime.timedelta(minutes=30)
+    moved = referral_services.referral_transition(
+        referral=acknowledged, to=Status.NO_SHOW, by=coordinator, reason="Did not come.", at=after
+    )
+    assert moved.status == Status.NO_SHOW

@@ -415,7 +415,8 @@ def test_the_owner_follows_the_next_action_through_moves(coordinator, clinician,
     referral = receive_referral(by=coordinator)
     services.referral_assign(referral=referral, by=director, coordinator=coordinator, clinician=clinician)
     referral = Referral.objects.get(pk=referral.pk)
-    evaluation_slot(referral)  # "Evaluation scheduled" needs a booked slot (decision 0044)
+    # "Evaluation scheduled" needs a booked slot (decision 0044); this one's time has passed, so a no-show can be
+    evaluation_slot(referral, starts_at=timezone.now() - timedelta(hours=2))
     services.referral_transition(referral=referral, to=Status.EVAL_SCHEDULED, by=coordinator)
     assert Referral.objects.get(pk=referral.pk).next_action_owner == clinician
     services.referral_transition(referral=referral, to=Status.NO_SHOW, by=coordinator, reason="Missed it.")
