@@ -92,6 +92,11 @@ def totp_now(secret: str) -> str:
     """The code an authenticator app shows now: allauth's own HOTP over the current 30-second step."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
+    # A code taken in a step's last seconds may reach a loaded server in the next one, where it no longer counts:
+    # wait for the new step, as a person glancing at the app would.
+    if (left := 30 - time.time() % 30) < 4:
+        time.sleep(left + 0.2)
+
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
