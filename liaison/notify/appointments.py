@@ -76,6 +76,15 @@ def not_needed(notice: Notice, at) -> str:
     return ""
 
 
+REMOTE_WORDS = ("video", "telehealth", "zoom", "online", "phone call", "telephone")
+
+
+def is_remote(place: str) -> bool:
+    """Whether the booking's place is a call rather than an address (the place is the coordinator's own words)."""
+    place = (place or "").lower()
+    return any(word in place for word in REMOTE_WORDS)
+
+
 def build(notice: Notice, *, make_email):
     """The email with the invitation attached; `make_email(address, subject, body)` is compose's, which checks
     the address and the headers."""
@@ -83,10 +92,13 @@ def build(notice: Notice, *, make_email):
     change = notice.payload.get("change", "booked")
     clinic = Clinic.objects.order_by("pk").first()
     name = clinic.name if clinic else "Your care team"
+    remote = is_remote(booking.place)
     context = {
         "clinic": name,
         "phone": display_phone(clinic.phone) if clinic and clinic.phone else "",
-        "address": clinic.address.replace("\n", ", ") if clinic and clinic.address else "",
+        # A video call has no street address to come to: the email says how the link reaches the patient instead.
+        "address": clinic.address.replace("\n", ", ") if clinic and clinic.address and not remote else "",
+        "remote": remote,
         "when": when_words(booking.starts_at, booking.ends_at),
         "place": booking.place,
         "change": change,

@@ -217,3 +217,16 @@ def test_a_booked_session_emails_the_patient_too_and_the_booking_page_says_so(
     assert invitation(mail)[1]["SUMMARY"] == "Treatment session at Harbor Ketamine Clinic"
     page = client_for(coordinator).get(f"/care/bookings/{booking.pk}/").content.decode()
     assert 'id="invitation-emailed"' in page and "sam@example.test" in page
+
+
+def test_a_video_call_gives_no_street_address_and_says_the_link_will_come(
+    acknowledged, coordinator, clinician, clinic, smtp_inbox
+):
+    bookings.booking_evaluation_book(
+        referral=acknowledged, by=coordinator, clinician=clinician, starts_at=slot(3), ends_at=slot(3, 11),
+        place="Video call",
+    )  # fmt: skip
+    assert send.deliver_due() == {NoticeStatus.SENT: 1}
+    body = mails(smtp_inbox)[0].get_body(("plain",)).get_content()
+    assert "Video call" in body and "the link to join the call" in body
+    assert clinic.address.splitlines()[0] not in body
