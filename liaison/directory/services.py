@@ -175,9 +175,10 @@ def _channel_refusal(*, name: str, email: str, fax: str, channel: str, portal: b
 
 def channel_problem(referrer: Referrer) -> str:
     """What is wrong with the referrer's stored preferred channel, for a warning line (their contact form and
-    their relationship page), or "" when letters can go that way. One query, and only for the portal channel."""
+    their relationship page), or "" when letters can go that way. At most one query: whether they have a portal
+    account, asked only when the channel is the portal or no email address and no fax number are on file."""
     channel = referrer.preferred_channel
-    portal = channel == Channel.PORTAL and has_portal_account(referrer)
+    portal = (channel == Channel.PORTAL or not (referrer.email or referrer.fax)) and has_portal_account(referrer)
     label = Channel(channel).label if channel in Channel.values else channel
     if not _channel_refusal(
         name=referrer.display_name, email=referrer.email, fax=referrer.fax, channel=channel, portal=portal
@@ -190,7 +191,7 @@ def channel_problem(referrer: Referrer) -> str:
         Channel.FAX: "there is no fax number on file",
     }.get(channel, "it is not a channel letters go by")
     said = f"Letters cannot go by their preferred channel ({label}): {why}."
-    if not referrer.email and not referrer.fax and not has_portal_account(referrer):
+    if not referrer.email and not referrer.fax and not portal:
         said += " With no email address or fax number either, letters cannot reach them at all."
     return said
 

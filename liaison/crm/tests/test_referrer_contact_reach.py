@@ -139,3 +139,12 @@ def test_the_letter_page_has_no_link_without_a_channel_refusal(client_for, coord
     letter, referrer = unreachable_letter
     page = client_for(coordinator).get(reverse("comms:letter", args=[letter.pk])).content.decode()
     assert reverse("crm:referrer_contact", args=[referrer.pk]) not in page
+
+
+def test_the_warning_asks_at_most_one_query(django_assert_num_queries, carlos):
+    with django_assert_num_queries(1):  # the portal: whether they have an account
+        assert "no portal account" in services.channel_problem(carlos)
+    Referrer.objects.filter(pk=carlos.pk).update(preferred_channel=Channel.EMAIL)
+    carlos.refresh_from_db()
+    with django_assert_num_queries(0):  # email with an address on file: nothing to ask
+        assert services.channel_problem(carlos) == ""
