@@ -5,10 +5,11 @@ shared-care model and the record of its changes); services.communications_recomp
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import import_module
 
 from django.db.models import Q
+from django.utils import timezone
 
 from liaison.comms import clock, record
 from liaison.comms.choices import DeadlineKind, OwnerRole, Trigger
@@ -205,9 +206,12 @@ def _session_updates(referral: Referral, snapshot: Snapshot, history: ModelHisto
     from the last change of model; none after the last planned session (the outcome summary follows)."""
     facts = record.care_facts(referral)
     result, period, counted = [], None, 0
-    for done, when in enumerate(facts.acute_session_times, start=1):
+    days = facts.acute_session_days or (None,) * len(facts.acute_session_times)
+    held = zip(facts.acute_session_times, days, strict=True)
+    for done, (recorded, held_on) in enumerate(held, start=1):
         if facts.acute_planned and done >= facts.acute_planned:
             break
+        when = _session_done_at(recorded, held_on, snapshot.calendar)
         number, model = history.at(when)
         period, counted = number, (counted + 1 if number == period else 1)
         rule = snapshot.rules_for(model).get(Trigger.ACUTE_SESSIONS)
@@ -216,6 +220,17 @@ def _session_updates(referral: Referral, snapshot: Snapshot, history: ModelHisto
                 Expected(f"update:{done}", rule, when, due_time(rule, when, snapshot.calendar), _owner(referral, rule))
             )
     return result
+
+
+def _session_done_at(recorded: datetime, held_on: date | None, cal: Calendar) -> datetime:
+    """When a session owes the update it completes: when it was recorded, if that was on the day it was held; a
+    session recorded on a later day (a course entered after the fact, or the demo's history written at once)
+    counts from the close of the day it was held. Each update then keeps the day of its own session: timed by
+    the moment of entry, the updates after sessions 2 and 4 of a course entered at once fell due together, two
+    identical lines on the work queue weeks after the outcome summary had gone."""
+    if held_on is None or timezone.localdate(recorded) <= held_on:
+        return recorded
+    return timezone.make_aware(datetime.combine(held_on, cal.closes))
 
 
 def _owner(referral: Referral, rule: ProtocolRule) -> int | None:

@@ -3,7 +3,7 @@ outcome (PHQ-9 baseline, current, response) from liaison.care when that app is i
 otherwise. Every read here is bounded to one referral."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.apps import apps
 
@@ -12,7 +12,8 @@ from django.apps import apps
 class CareFacts:
     acute_done: int = 0
     acute_planned: int | None = None
-    acute_session_times: tuple[datetime, ...] = ()
+    acute_session_times: tuple[datetime, ...] = ()  # when each acute session was recorded
+    acute_session_days: tuple[date, ...] = ()  # ... and the day it was held, in the same order
     maintenance_done: int = 0
     baseline_phq9: int | None = None
     baseline_on: object = None
@@ -47,6 +48,7 @@ def care_facts(referral) -> CareFacts:
         acute_done=len(acute),
         acute_planned=max((s.planned for s in acute), default=None),
         acute_session_times=tuple(s.created_at for s in acute),
+        acute_session_days=tuple(s.held_on for s in acute),
         maintenance_done=sum(1 for s in sessions if s.kind == SessionKind.MAINTENANCE),
         baseline_phq9=result.baseline.total if result.baseline else None,
         baseline_on=result.baseline.on if result.baseline else None,
