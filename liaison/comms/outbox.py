@@ -14,7 +14,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from liaison.comms import delivery, letter_days, letters
+from liaison.comms import delivery, letter_days, letters, next_action
 from liaison.comms.choices import (
     PENDING,
     DeliveryChannel,
@@ -296,6 +296,8 @@ def _finish(outbox_id: int, *, worker: str, at: datetime | None, confirmed: bool
         # The letters-on-time figures by day, in this transaction (decision 0033).
         before = letter_days.State.of(due)
         letter_days.record([(referral.referrer_id, before, before.delivered(at))])
+        if due.key.startswith("month:"):  # the progress update sent: the referral's next one is due later
+            next_action.maintenance_due_sync(referral)
         to = f" to {outbox.address}" if outbox.address else ""
         ReferralEvent.objects.create(
             referral_id=referral.pk,

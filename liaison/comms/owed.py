@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from liaison.comms import closed_days, delivery, letter_days, protocol
+from liaison.comms import closed_days, delivery, letter_days, next_action, protocol
 from liaison.comms.choices import (
     PENDING,
     DeadlineKind,
@@ -68,6 +68,9 @@ def communications_recompute(
         )
         # The letters-on-time figures by day: a letter owed, moved to another day or cancelled (decision 0033).
         letter_days.record((referral.referrer_id, before.get(d.pk), letter_days.State.of(d)) for d in [*new, *changed])
+        # In maintenance, the referral's next action is due when its monthly letter is (comms.next_action).
+        calendar = snapshot.calendar if snapshot is not None else None
+        next_action.maintenance_due_sync(referral, [*existing.values(), *new], calendar)
     return new + changed
 
 
