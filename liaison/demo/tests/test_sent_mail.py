@@ -139,3 +139,17 @@ def test_the_demo_command_points_mail_at_its_catcher_unless_email_host_is_set(mo
     assert "http://127.0.0.1:8205/demo/mail/" in command.stdout.getvalue()
     monkeypatch.setenv("EMAIL_HOST", "smtp.practice.example")
     assert command._catch_mail(url="http://127.0.0.1:8205/") is None
+
+
+def test_links_in_the_demos_emails_point_at_the_port_it_serves_on(settings, monkeypatch):
+    from liaison.demo.management.commands.demo import use_site_url
+    from liaison.notify.compose import url
+
+    monkeypatch.delenv("LIAISON_SITE_URL", raising=False)
+    use_site_url("127.0.0.1", "8190")
+    assert settings.SITE_URL == "http://127.0.0.1:8190"
+    assert url("/referrals/1/") == "http://127.0.0.1:8190/referrals/1/"
+    monkeypatch.setenv("LIAISON_SITE_URL", "https://liaison.example.test")
+    settings.SITE_URL = "https://liaison.example.test"
+    use_site_url("127.0.0.1", "8190")
+    assert settings.SITE_URL == "https://liaison.example.test"  # the operator's own address stays

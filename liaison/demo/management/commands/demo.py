@@ -60,6 +60,7 @@ class Command(BaseCommand):
         """Django's own server, without the reloader: one process, with the built-in background worker
         beside it (letters go out without Celery) where the communications app is installed, and the mail
         catcher that receives what it sends (unless EMAIL_HOST names a real server)."""
+        use_site_url(addr, port)
         catcher = self._catch_mail(url=f"http://{addr}:{port}/")
         if apps.is_installed("liaison.comms"):
             from liaison.comms.worker import start_builtin_worker
@@ -84,3 +85,10 @@ class Command(BaseCommand):
             f"Letters by email and fax are caught on 127.0.0.1:{catcher.port}, not sent: read them at {url}demo/mail/"
         )
         return catcher
+
+
+def use_site_url(addr: str, port: str) -> None:
+    """Links in the demo's emails (a notice's "open it here") point at the address the demo serves on, unless the
+    operator named one with LIAISON_SITE_URL."""
+    if not os.environ.get("LIAISON_SITE_URL"):
+        settings.SITE_URL = f"http://{addr}:{port}"
