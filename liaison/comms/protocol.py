@@ -203,9 +203,11 @@ def expected(referral: Referral, *, at: datetime, snapshot: Snapshot | None = No
 
 def _session_updates(referral: Referral, snapshot: Snapshot, history: ModelHistory) -> list[Expected]:
     """A treatment update after every N acute sessions, N from the model in force at each session and counted
-    from the last change of model; none after the last planned session (the outcome summary follows)."""
+    from the last change of model; none after the last planned session (the outcome summary follows). Of the
+    updates whose sessions were held on the same day, only the last is owed: it tells the referrer everything the
+    earlier one would have, and one day's treatment is reported once."""
     facts = record.care_facts(referral)
-    result, period, counted = [], None, 0
+    found, period, counted = [], None, 0
     days = facts.acute_session_days or (None,) * len(facts.acute_session_times)
     held = zip(facts.acute_session_times, days, strict=True)
     for done, (recorded, held_on) in enumerate(held, start=1):
@@ -216,10 +218,10 @@ def _session_updates(referral: Referral, snapshot: Snapshot, history: ModelHisto
         period, counted = number, (counted + 1 if number == period else 1)
         rule = snapshot.rules_for(model).get(Trigger.ACUTE_SESSIONS)
         if rule is not None and rule.every_n_sessions and counted % rule.every_n_sessions == 0:
-            result.append(
-                Expected(f"update:{done}", rule, when, due_time(rule, when, snapshot.calendar), _owner(referral, rule))
-            )
-    return result
+            due = due_time(rule, when, snapshot.calendar)
+            day = held_on or timezone.localdate(recorded)
+            found.append((day, Expected(f"update:{done}", rule, when, due, _owner(referral, rule))))
+    return [e for i, (day, e) in enumerate(found) if i + 1 == len(found) or found[i + 1][0] != day]
 
 
 def _session_done_at(recorded: datetime, held_on: date | None, cal: Calendar) -> datetime:

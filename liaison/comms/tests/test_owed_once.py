@@ -54,6 +54,22 @@ def test_updates_of_a_course_entered_at_once_keep_their_sessions_days(protocol):
     assert updates["update:2"].due_at < updates["update:4"].due_at
 
 
+def test_updates_of_sessions_held_on_one_day_are_owed_once(protocol):
+    """The reviewer's R-000092: sessions 1 to 4 all dated one day. The updates after sessions 2 and 4 would tell the
+    referrer about the same day: only the later one is owed, and the earlier one, owed before, is no longer."""
+    day = date(2026, 3, 3)
+    with time_machine.travel(START, tick=False) as clock_:
+        referral, clinician = _accepted()
+        clock_.move_to(datetime(2026, 3, 30, 15, 0, tzinfo=NY))
+        for n in range(4):
+            _record(referral, clinician, day)
+            if n == 1:
+                assert {k for k in keys(referral) if k.startswith("update:")} == {"update:2"}
+    updates = {k: d for k, d in keys(referral).items() if k.startswith("update:")}
+    assert set(updates) == {"update:4"}
+    assert updates["update:4"].triggered_at == datetime.combine(day, time(17), tzinfo=NY)
+
+
 def test_a_session_recorded_on_its_day_owes_its_update_from_the_moment_it_was_recorded(protocol):
     with time_machine.travel(START, tick=False) as clock_:
         referral, clinician = _accepted()
