@@ -72,3 +72,57 @@ def test_the_inbox_fits_a_laptop_screen(browser, live_server, shots, busy_inbox,
     assert page.locator("text=overdue by 4 days").count() >= 1
     shots(page, "inbox-1366")
     assert page.evaluate(WIDTH) <= 1366
+
+
+@pytest.fixture
+def busy_pages(db, coordinator, liaison):
+    """A referral page, the letters owed and the relationship tasks as the demo fills them: long names, a long email
+    address, letters owed to three referrers, tasks with long titles due this week."""
+    from liaison.comms.seed import seed_protocol
+    from liaison.comms.tests.helpers import referral_for
+    from liaison.crm import services as crm_services
+    from liaison.crm.choices import TaskKind
+    from liaison.crm.models import Task
+
+    seed_protocol()
+    referrals = [
+        referral_for(
+            coordinator=coordinator, email=f"maximiliana.vanderberg-oyelaran.{i}@northbrooklynpsychiatry.example",
+            first_name="Maximiliana-Josephine", last_name=f"Vanderberg-Oyelaran-{i}", credential="PMHNP-BC",
+            patient={"first_name": "Alexandrina-Bartholomea", "last_name": f"Featherstonehaugh-{i}",
+                     "email": f"alexandrina.featherstonehaugh.{i}@longmailprovider.example"},
+        )
+        for i in range(3)
+    ]  # fmt: skip
+    rel = crm_services.relationship_ensure(referrer=referrals[0].referrer)
+    now = timezone.now()
+    for i in range(6):
+        Task.objects.create(
+            relationship=rel, kind=TaskKind.OTHER, owner=liaison, created_at=now,
+            due_at=now + timedelta(days=i % 5 + 1),
+            title=f"Drop off the new referral packet and ask about the cardiology colleague's patients ({i})",
+        )  # fmt: skip
+    return referrals
+
+
+@pytest.mark.parametrize("role", ["coordinator", "liaison"])
+def test_a_referral_the_letters_owed_and_the_tasks_fit_a_phone(request, browser, live_server, shots, busy_pages, role):
+    """Pages outside the menu's first screen that grew past a phone with the demo's data: the next-action card and its
+    buttons, the letters owed (tables scroll inside themselves), the relationship tasks."""
+    user = request.getfixturevalue(role)
+    page = signed_in_page(browser, live_server, user, viewport={"width": 390, "height": 844}, is_mobile=True)
+    hrefs = [reverse("referrals:detail", args=[busy_pages[0].pk]), "/comms/", "/crm/"]
+    too_wide = {}
+    for href in hrefs:
+        response = page.goto(live_server.url + href)
+        if response.status == 403:  # not every role opens every page (a liaison, the letters owed)
+            continue
+        assert response.status == 200, href
+        if href == "/comms/" and role == "coordinator":
+            assert page.locator("table.cm-table tbody tr").count() >= 3
+        if href == "/crm/" and role == "liaison":
+            assert page.get_by_text("Drop off the new referral packet").count() >= 6
+        if (width := page.evaluate(WIDTH)) > 390:
+            too_wide[href] = width
+            shots(page, f"too-wide-{role}{href.replace('/', '-')}")
+    assert not too_wide, f"wider than a 390-px phone as {role}: {too_wide}"
