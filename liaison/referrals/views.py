@@ -73,6 +73,8 @@ def inbox(request):
     try:
         sort = queries.INBOX_SORTING.parse(request.GET.get("sort"))
         size = lists.page_size(request.GET, queries.INBOX_PAGE_SIZE)
+        # An unknown status is named, not dropped: the form alone would fall back to every open referral.
+        lists.choice(request.GET, "status", [value for value, _ in STATUS_FILTERS])
         filters = form.filters(sort=sort, size=size)
         rows = queries.referral_list(user=request.user, filters=filters)
     except lists.ListError as exc:

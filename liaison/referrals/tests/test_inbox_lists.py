@@ -123,6 +123,21 @@ def test_a_sort_or_size_the_inbox_does_not_have_is_refused_naming_it(query, fiel
     assert f"{other!r}" not in response.context["message"]
 
 
+@pytest.mark.parametrize("status", ["acute_series", "Acute", "opened"])
+def test_a_status_the_inbox_does_not_have_is_refused_naming_it(status, staff, four):
+    """Not every open referral under an unknown filter, as if it had been understood: a 400 naming `status`."""
+    response = staff.get(INBOX, {"status": status})
+    assert response.status_code == 400
+    assert response.context["field"] == "status"
+    assert repr(status) in response.context["message"] and "'acute'" in response.context["message"]
+    assert "Sam" not in response.content.decode()
+
+
+@pytest.mark.parametrize("status", ["", "open", "closed", "all", "acute"])
+def test_every_status_the_filter_offers_is_accepted(status, staff, four):
+    assert staff.get(INBOX, {"status": status}).status_code == 200
+
+
 def test_sort_headers_keep_the_filters_and_drop_the_page(staff, four):
     body = staff.get(INBOX, {"status": "open", "source_type": "psychiatry", "after": "50"}).content.decode()
     links = re.findall(r'<a class="sort" href="\?([^"]*)"', body)
@@ -167,6 +182,11 @@ def test_paging_keeps_the_sort_the_size_and_the_filters(staff, sixty):
     third = staff.get(INBOX, {"status": "open", "sort": "-received", "size": "25", "after": "50"})
     assert listed(third) == [r.pk for r in reversed(sixty)][50:]
     assert "Next →" not in third.content.decode()
+
+
+def test_paging_without_filters_has_no_stray_ampersand(staff, sixty):
+    body = staff.get(INBOX).content.decode()
+    assert 'href="?after=50"' in body and "?&" not in body and "?&amp;" not in body
 
 
 def test_the_filters_keep_the_page_size_and_an_indexed_sort(staff, sixty):
