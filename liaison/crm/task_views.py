@@ -122,6 +122,14 @@ def _bulk_request(data) -> tuple[str, list[Task], User | None]:
     return action, [found[i] for i in ids], owner
 
 
+def _reassign_page(request, chosen: list[Task], back: str, *, error: str = ""):
+    """The reassign step: the tasks and the choice of whom; again with `error` (400) when no one was chosen."""
+    context = {"rows": [_label(t) for t in chosen], "ids": [t.pk for t in chosen], "owners": task_owners()}
+    return render(
+        request, "crm/tasks_reassign.html", context | {"back": back, "error": error}, status=400 if error else 200
+    )
+
+
 def _done(by):
     def change(task: Task) -> None:
         if task.status != TaskStatus.OPEN:
@@ -140,20 +148,24 @@ def tasks_bulk(request):
     try:
         action, chosen, owner = _bulk_request(request.POST)
     except ValidationError as exc:
+        if set(exc.message_dict) == {"owner"}:  # the tasks are fine, no one (or no one who may) was chosen: ask again
+            tasks = Task.objects.select_related("relationship__referrer", "relationship__practice")
+            chosen = list(tasks.filter(pk__in=lists.selected_ids(request.POST)).order_by("pk"))
+            return _reassign_page(request, chosen, back, error=exc.message_dict["owner"][0])
         problems = [m for msgs in exc.message_dict.values() for m in msgs]
         context = {"errors": problems, "fields": list(exc.message_dict), "back": back}
         return render(request, "crm/tasks_bulk_refused.html", context, status=400)
     if action == "reassign" and owner is None:  # the confirmation, with the choice of whom
-        context = {"rows": [_label(t) for t in chosen], "ids": [t.pk for t in chosen], "owners": task_owners()}
-        return render(request, "crm/tasks_reassign.html", context | {"back": back})
+        return _reassign_page(request, chosen, back)
     if request.POST.get("confirm") != "1":
-        said = "mark done" if action == "done" else f"give to {owner}"
+        them = "this task" if len(chosen) == 1 else f"these {len(chosen)} tasks"
+        said = f"Mark {them} done?" if action == "done" else f"Give {them} to {owner}?"
         return lists.confirm_page(
             request, title=f"{BULK[action]}: {len(chosen)} task{'' if len(chosen) == 1 else 's'}",
             action=reverse("crm:tasks_bulk"), rows=[_label(t) for t in chosen],
             hidden=[("action", action), *(("ids", t.pk) for t in chosen), *([("owner", owner.pk)] if owner else [])],
             button="Mark them done" if action == "done" else f"Give them to {owner}", back=back,
-            explain=f"You are about to {said} these tasks. Nothing has changed yet.",
+            explain=f"{said} Nothing has changed yet.",
         )  # fmt: skip
     if action == "done":
         summary = lists.BulkSummary().run(chosen, _label, _done(request.user))

@@ -82,6 +82,15 @@ def test_the_referral_counts_match_one_by_one(client_for, liaison):
     assert sum(m["n"] for m in summary["months"]) == 4
 
 
+@pytest.mark.parametrize(("n", "said"), [(1, "1 referral, 1 still open"), (2, "2 referrals, 2 still open")])
+def test_the_all_time_count_says_referral_or_referrals(n, said, client_for, liaison):
+    referrer = ReferrerFactory()
+    for _ in range(n):
+        ReferralFactory(referrer=referrer, status=Status.RECEIVED)
+    rebuild_referrer_counts()
+    assert said in client_for(liaison).get(f"/crm/referrers/{referrer.pk}/").content.decode()
+
+
 def test_the_practice_lists_its_clinicians_with_stage_and_health(client_for, liaison):
     practice = PracticeFactory()
     known, other = ReferrerFactory(practice=practice, last_name="Aaron"), ReferrerFactory(practice=practice)

@@ -76,6 +76,27 @@ def test_reassign_asks_whom_then_gives_each_and_records_it(client_for, liaison, 
     assert rows.count() == 3 and rows.first().detail == {"from": liaison.pk, "to": zoe.pk}
 
 
+def test_reassign_without_anyone_chosen_asks_again_naming_the_field(client_for, liaison, three):
+    """The reassign step sent with "Choose someone" left: the same tasks, and an error at "Give them to"."""
+    response = client_for(liaison).post(URL, {"action": "reassign", "ids": ids(three), "owner": "", "confirm": "1"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "Reassign 3 tasks" in body
+    assert "Give them to: Choose who takes the tasks" in body and 'aria-invalid="true"' in body
+    assert body.count('name="ids"') == 3 and "Call 2 (Rita Reyes)" in body
+    assert Task.objects.filter(owner=liaison, status=TaskStatus.OPEN).count() == 3
+
+
+def test_the_confirmations_say_what_will_happen_in_a_plain_sentence(client_for, liaison, three):
+    zoe = LiaisonFactory(first_name="Zoe", last_name="Zed")
+    client = client_for(liaison)
+    done = client.post(URL, {"action": "done", "ids": ids(three)}).content.decode()
+    assert "Mark these 3 tasks done? Nothing has changed yet." in done and "about to" not in done
+    one = client.post(URL, {"action": "done", "ids": ids(three)[:1]}).content.decode()
+    assert "Mark this task done? Nothing has changed yet." in one
+    give = client.post(URL, {"action": "reassign", "ids": ids(three), "owner": zoe.pk}).content.decode()
+    assert "Give these 3 tasks to Zoe Zed? Nothing has changed yet." in give
+
+
 def test_reassign_names_the_tasks_it_could_not_give(client_for, liaison, three):
     zoe = LiaisonFactory(first_name="Zoe", last_name="Zed")
     services.task_complete(task=three[0], by=liaison)
