@@ -47,6 +47,7 @@ class Section:
     count: int
     rows: SafeString
     more: bool  # more rows than shown: the section's own pages list them
+    shown: int = 0  # rows shown (on the sections page: its first SHOWN)
 
 
 def _windows(now: datetime) -> dict[str, Q]:
@@ -155,7 +156,10 @@ def task_sections(
     out = []
     for key, (heading, empty) in SECTIONS.items():
         html = rows_html(rows[key], key=key, now=now, csrf_token=csrf_token, select=select)
-        out.append(Section(key, heading, empty, counts[key], html, counts[key] > SHOWN))
+        # The link to the rest whenever fewer rows are shown than counted (not only past SHOWN: a task done between
+        # the count and the rows' read is counted but not shown).
+        shown = len(rows[key])
+        out.append(Section(key, heading, empty, counts[key], html, counts[key] > shown, shown))
     return out
 
 

@@ -96,3 +96,29 @@ def test_readers_who_may_not_write_see_no_done_button(client_for, coordinator):
     tasks(1, owner=None, days=1)
     page = get(client_for(coordinator), "/crm/?who=all")[0].content.decode()
     assert "Touch 0<" in page and "/done/" not in page
+
+
+def test_a_section_with_more_than_it_shows_links_to_the_rest_by_its_heading_and_its_foot(client_for, liaison):
+    """The reviewer's 27 due this week, 25 shown: the heading says so and links to all of them, as the foot does."""
+    tasks(SHOWN + 2, owner=liaison, days=2, title="Soon")
+    response, _ = get(client_for(liaison), "/crm/")
+    page = response.content.decode()
+    assert f"first {SHOWN} shown · all {SHOWN + 2} →" in page
+    assert page.count('href="?window=week"') == 2  # by the heading and below the rows
+    assert 'href="?window=overdue"' not in page and 'href="?window=later"' not in page  # nothing more to see
+
+
+def test_a_task_counted_but_not_read_still_gets_the_link(client_for, liaison, monkeypatch):
+    """Fewer rows than counted, under SHOWN (a task done between the count and the rows): the rest is a link away."""
+    from liaison.crm import task_list
+
+    tasks(3, owner=liaison, days=2, title="Soon")
+    first = task_list._first
+
+    def one_gone(**kwargs):
+        counts, rows = first(**kwargs)
+        return counts, rows | {"week": rows["week"][:2]}
+
+    monkeypatch.setattr(task_list, "_first", one_gone)
+    page = get(client_for(liaison), "/crm/")[0].content.decode()
+    assert "first 2 shown · all 3 →" in page and 'href="?window=week"' in page
