@@ -159,12 +159,13 @@ def tasks_bulk(request):
         return _reassign_page(request, chosen, back)
     if request.POST.get("confirm") != "1":
         them = "this task" if len(chosen) == 1 else f"these {len(chosen)} tasks"
+        it = "it" if len(chosen) == 1 else "them"
         said = f"Mark {them} done?" if action == "done" else f"Give {them} to {owner}?"
         return lists.confirm_page(
             request, title=f"{BULK[action]}: {len(chosen)} task{'' if len(chosen) == 1 else 's'}",
             action=reverse("crm:tasks_bulk"), rows=[_label(t) for t in chosen],
             hidden=[("action", action), *(("ids", t.pk) for t in chosen), *([("owner", owner.pk)] if owner else [])],
-            button="Mark them done" if action == "done" else f"Give them to {owner}", back=back,
+            button=f"Mark {it} done" if action == "done" else f"Give {it} to {owner}", back=back,
             explain=f"{said} Nothing has changed yet.",
         )  # fmt: skip
     if action == "done":
