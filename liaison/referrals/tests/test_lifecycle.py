@@ -3,10 +3,12 @@ calls (allowed or not, with or without reasons, by every role, with stale versio
 referral and its history after every step."""
 
 from collections import deque
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -240,7 +242,9 @@ def make_machine(cast):
             stale = seen_version != current.version or referral.status != current.status
             predicted = _allowed(referral.status, to, by, reason, stale)
             if to == Status.EVAL_SCHEDULED and not evaluation_booked(current):
-                evaluation_slot(current)  # "Evaluation scheduled" needs a booked slot (decision 0044)
+                # "Evaluation scheduled" needs a booked slot (decision 0044); one whose time has come, so the walk
+                # may record the patient as missing it
+                evaluation_slot(current, starts_at=timezone.now() - timedelta(hours=1))
             before = _snapshot(self.pk)
             try:
                 services.referral_transition(
