@@ -4,7 +4,6 @@ hold letters up, grouped per referrer with the action that fixes them. Sending a
 services.outbox_retry, the service the letter page uses: one service, one set of rules."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -139,11 +138,8 @@ def outbox_send_again(request):
     which will go and which are left, changing nothing; with it, each through services.outbox_retry in a savepoint
     of its own, and a summary of what changed and what did not, and why. Back to the outbox as it was (`next`)."""
     back = lists.back_to(request, reverse("comms:outbox"))
-    try:
-        ids = lists.selected_ids(request.POST)
-    except ValidationError as exc:  # the request itself is wrong: nothing is read or written
-        for text in exc.message_dict.get("ids", exc.messages):
-            messages.error(request, text)
+    ids = lists.selected_or_told(request)
+    if ids is None:  # the request itself is wrong: nothing is read or written
         return redirect(back)
     found = {
         item.pk: item

@@ -28,11 +28,8 @@ NOT_FOUND = "No letter owed with this number is yours to see; it was left alone.
 @require_POST
 def draft_selected(request):
     back = lists.back_to(request, reverse("comms:queue"))
-    try:
-        ids = lists.selected_ids(request.POST)
-    except ValidationError as exc:  # the request itself is wrong: nothing is read or written
-        for text in exc.message_dict.get("ids", exc.messages):
-            messages.error(request, text)
+    ids = lists.selected_or_told(request)
+    if ids is None:  # the request itself is wrong: nothing is read or written
         return redirect(back)
     rows = _rows(request.user, ids)
     missing = [pk for pk in ids if pk not in {row.pk for row in rows}]

@@ -133,6 +133,17 @@ def selected_ids(data: Mapping[str, Any], *, name: str = "ids", limit: int = BUL
     return ids
 
 
+def selected_or_told(request: HttpRequest) -> list[int] | None:
+    """The posted rows (selected_ids), or None with each problem put on the page's messages, for a bulk view that
+    then goes back to its list: the request itself is wrong, so nothing is read or written."""
+    try:
+        return selected_ids(request.POST)
+    except ValidationError as exc:
+        for text in exc.message_dict.get("ids", exc.messages):
+            messages.error(request, text)
+        return None
+
+
 def back_to(request: HttpRequest, fallback: str) -> str:
     """Where the list was (`next` in the post), if it is a path on this site; else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""

@@ -27,8 +27,8 @@ from liaison.referrals.forms import (
 )
 from liaison.referrals.referrer_picker import FaxAttachmentsForm, NewReferrerForm
 from liaison.referrals.rows import inbox_filters_html, inbox_rows_html, timeline_html
+from liaison.referrals.services import BOOK_FIRST
 
-BOOK_FIRST = "Book the evaluation to schedule it: choose its date, time, clinician and place on the booking form."
 STATUS_FILTERS = [("open", "All open"), ("closed", "All closed"), ("all", "Everything"), *Status.choices]
 
 
